@@ -1,0 +1,8 @@
+//! Each protocol written once as stateright actors: pure transition functions
+//! (`on_start`, `on_msg`, `on_timeout`, `on_random`) whose every effect leaves through
+//! [`stateright::actor::Out`], plus the configuration struct that builds its
+//! [`stateright::actor::ActorModel`]. No sockets, no clock, no randomness: the checker and the
+//! runtime drivers in `impls/` plug those in.
+
+pub mod common;
+pub mod two_phase_commit;

@@ -1,0 +1,966 @@
+//! A deterministic, in-memory simulator for any stateright [`Actor`] system.
+//!
+//! # What it is
+//!
+//! The actors are pure state machines: messages, timeouts and random choices in; a new state and
+//! a list of [`Command`]s out. This driver plugs in the three things they leave out, the clock,
+//! the network and randomness, and runs the very same actor values the model checker explores.
+//! It is the design of TigerBeetle's VOPR and of quinn's split between `quinn-proto` and `quinn`:
+//! no threads, no wall clock, no sockets, so a run is a pure function of the actors, the
+//! [`SystemCfg`] and the [`SimCfg`] (whose `seed` drives one [`SplitMix64`] generator).
+//!
+//! # The event loop
+//!
+//! Virtual time is counted in microseconds. Pending work sits in one queue ordered by
+//! (virtual time, sequence number): message arrivals, timer deadlines and resolutions of random
+//! choices. [`Sim::step`] pops the earliest event and applies it; ties are broken by the order
+//! in which the events were scheduled, so equal seeds give identical runs.
+//!
+//! Every effect an actor emits is applied in order exactly as `ActorModel::process_commands`
+//! does: `Send` puts a message on the network, `SetTimer` sets the timer (a timer already set
+//! with the same value is replaced, with a new deadline drawn from the given range), `CancelTimer`
+//! clears it, `ChooseRandom` records the options under the key (a new call with the same key
+//! overwrites, an empty list removes), and `Save` replaces the actor's storage. A timer that
+//! fires is cleared *before* `on_timeout` runs, so the handler may set it again. A random choice
+//! is resolved a seeded delay of at most [`RANDOM_DELAY_US_MAX`] after it was offered: the driver
+//! picks one option uniformly, clears the key and calls `on_random`.
+//!
+//! # The network
+//!
+//! Each message gets an independent latency drawn from [`SimCfg::latency_ms`]. Timer deadlines
+//! are drawn from the half-open range the actor gave, truncated to whole microseconds.
+//!
+//! * [`NetworkKind::Ordered`]: each directed channel `(src, dst)` is a FIFO queue and only its
+//!   head is ever scheduled. A message is delivered at the later of its own arrival time and
+//!   the delivery of the message ahead of it, so a later message never overtakes an earlier one.
+//! * The unordered kinds: every copy is an independent event, so messages race one another.
+//! * Loss: only when [`SystemCfg::lossy`] and `drop_per_mille > 0`, each arrival is a drop with
+//!   that chance. On a duplicating network a drop removes every copy of that envelope still in
+//!   flight, because in the model a drop removes the envelope from the network's set.
+//! * Duplication: only on [`NetworkKind::UnorderedDuplicating`] with `dup_per_mille > 0`, each
+//!   send queues a second copy with its own latency, with that chance.
+//! * A message addressed to an id with no actor is kept on the network forever, as in the model.
+//!
+//! # Crashes
+//!
+//! [`Sim::crash`] and [`Sim::recover`] are the model's `Crash` and `Recover` actions: a crash
+//! clears the actor's timers and pending random choices and marks it crashed (its last state
+//! stays visible, as in the model); a recovery calls `on_start` with the saved storage. The
+//! model keeps messages for a crashed actor in the network; so does the driver: a message that
+//! arrives at a crashed actor is parked (on an ordered network, the whole channel waits behind
+//! it), and every parked message is rescheduled with a fresh latency when the actor recovers.
+//! No more than [`SystemCfg::crashes`] actors are crashed at once, as in the model. Nothing
+//! crashes on its own yet: a fault scheduler calls these methods.
+//!
+//! # Recording and the model's view
+//!
+//! Each applied event is recorded as a [`Step`], the twin of stateright's `ActorModelAction`
+//! (`ActorModelAction::from(step)` converts), so a run can be replayed through the model with
+//! `Model::next_state`. [`Sim::snapshot`] builds the `ActorModelState` the model reaches by that
+//! replay, so a spec's property functions can be evaluated after every step. Two details of the
+//! model show through:
+//!
+//! * The model treats some steps as no-ops and returns `None` from `next_state`: a delivery on
+//!   an unordered network that changes neither the state nor emits a command, and a timeout
+//!   whose handler only sets the same timer again. A replay treats those as stutters. For such
+//!   a delivery on the non-duplicating network the model leaves the message on its network, so
+//!   the snapshot does too, although the driver has consumed it.
+//! * On the duplicating network the model never removes a delivered message (it may be
+//!   delivered again), so the snapshot's network holds every envelope sent and not dropped,
+//!   plus the last envelope delivered. [`Sim::in_flight`] lists what the driver still has queued.
+//!
+//! The snapshot's history is `()`: specs whose properties read a model history need a replay.
+
+use models::common::{ActorSystem, CfgError, NetworkKind, SystemCfg};
+use serde::{Deserialize, Serialize};
+use stateright::actor::{
+    is_no_op, Actor, ActorModelAction, ActorModelState, Command, Envelope, Id, Network, Out,
+    RandomChoices, Timers,
+};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::ops::Range;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Upper bound, in virtual microseconds, of the delay before the driver resolves a random
+/// choice an actor offered.
+pub const RANDOM_DELAY_US_MAX: u64 = 1_000;
+
+/// The simulator's own knobs: seed, budget and fault rates. What the network *may* do comes from
+/// the protocol's [`SystemCfg`]; these say how often it does it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SimCfg {
+    /// Seed of the driver's PRNG; a run is a function of it. Any value.
+    pub seed: u64,
+    /// Most events [`Sim::run`] and [`Sim::run_until`] process over the simulator's lifetime
+    /// (crashes and recoveries requested through the API do not count). Default 10 000.
+    pub max_steps: usize,
+    /// Virtual delivery delay in milliseconds, drawn uniformly from `lo..=hi`; needs
+    /// `lo <= hi`. Default `(1, 10)`.
+    pub latency_ms: (u64, u64),
+    /// Chance per mille that an arrival is a drop, in `0..=1000`; used only on a lossy network.
+    /// Default 0.
+    pub drop_per_mille: u32,
+    /// Chance per mille that a send also queues a second copy, in `0..=1000`; used only on an
+    /// unordered duplicating network. Default 0.
+    pub dup_per_mille: u32,
+}
+
+impl Default for SimCfg {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            max_steps: 10_000,
+            latency_ms: (1, 10),
+            drop_per_mille: 0,
+            dup_per_mille: 0,
+        }
+    }
+}
+
+impl SimCfg {
+    /// Checks the constraints documented on each field.
+    pub fn validate(&self) -> Result<(), CfgError> {
+        let (lo, hi) = self.latency_ms;
+        if lo > hi {
+            return Err(CfgError(format!("latency_ms: lo {lo} > hi {hi}")));
+        }
+        if self.drop_per_mille > 1000 {
+            return Err(CfgError(format!(
+                "drop_per_mille: {} > 1000",
+                self.drop_per_mille
+            )));
+        }
+        if self.dup_per_mille > 1000 {
+            return Err(CfgError(format!(
+                "dup_per_mille: {} > 1000",
+                self.dup_per_mille
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// SplitMix64 (Steele, Lea and Flood, 2014): a 64-bit counter passed through a mixing function.
+/// Small, fast, and statistically good enough to schedule faults; not for cryptography.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// A generator whose whole output is determined by `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (Lemire's multiply-shift; bias below `n / 2^64`). Needs `n > 0`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        assert!(n > 0, "below(0) has no value to return");
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    /// Uniform in `lo..=hi`; `lo` when `hi <= lo`.
+    pub fn between(&mut self, lo: u64, hi: u64) -> u64 {
+        match hi.checked_sub(lo) {
+            None | Some(0) => lo,
+            Some(u64::MAX) => self.next_u64(),
+            Some(span) => lo + self.below(span + 1),
+        }
+    }
+
+    /// True with chance `p / 1000`. Draws nothing when `p == 0`, so a fault left off does not
+    /// shift the random stream of the rest of the run.
+    pub fn per_mille(&mut self, p: u32) -> bool {
+        p > 0 && self.below(1000) < u64::from(p)
+    }
+}
+
+/// One thing the driver did, mirroring stateright's `ActorModelAction` field for field.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Step<Msg, Timer, Random> {
+    /// `msg` from `src` was handed to `dst`'s `on_msg`.
+    Deliver { src: Id, dst: Id, msg: Msg },
+    /// The network lost `msg` from `src` to `dst`.
+    Drop { src: Id, dst: Id, msg: Msg },
+    /// `timer` of actor `id` fired.
+    Timeout { id: Id, timer: Timer },
+    /// The actor crashed, losing its volatile state, timers and pending random choices.
+    Crash(Id),
+    /// The actor restarted from its storage.
+    Recover(Id),
+    /// The driver resolved `actor`'s random choice `key` to `random`.
+    SelectRandom {
+        actor: Id,
+        key: String,
+        random: Random,
+    },
+}
+
+/// The [`Step`] type of actor `A`.
+pub type StepOf<A> = Step<<A as Actor>::Msg, <A as Actor>::Timer, <A as Actor>::Random>;
+
+impl<Msg, Timer, Random> From<Step<Msg, Timer, Random>> for ActorModelAction<Msg, Timer, Random> {
+    fn from(step: Step<Msg, Timer, Random>) -> Self {
+        match step {
+            Step::Deliver { src, dst, msg } => Self::Deliver { src, dst, msg },
+            Step::Drop { src, dst, msg } => Self::Drop(Envelope { src, dst, msg }),
+            Step::Timeout { id, timer } => Self::Timeout(id, timer),
+            Step::Crash(id) => Self::Crash(id),
+            Step::Recover(id) => Self::Recover(id),
+            Step::SelectRandom { actor, key, random } => Self::SelectRandom { actor, key, random },
+        }
+    }
+}
+
+/// Where a run stands when [`Sim::run`] or [`Sim::run_until`] returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RunOutcome {
+    /// Events processed so far over the simulator's lifetime (see [`SimCfg::max_steps`]).
+    pub steps: usize,
+    /// Whether no live event is left: nothing happens until the caller injects a fault or a
+    /// recovery. Messages parked for a crashed actor do not count as live.
+    pub quiescent: bool,
+    /// Messages handed to `on_msg` so far.
+    pub messages_delivered: usize,
+    /// The virtual clock.
+    pub virtual_time: Duration,
+}
+
+/// A scheduled event. Timers and random choices are named by the token they were given when
+/// set; an event whose token is no longer current (cancelled, replaced, crashed) is skipped.
+enum Event<Msg> {
+    /// The head of the ordered channel `(src, dst)` reaches `dst`.
+    ChannelHead(Id, Id),
+    /// One copy of a message on an unordered network reaches its destination.
+    Packet(Envelope<Msg>),
+    /// A timer of actor `id` expires.
+    Timer { id: Id, token: u64 },
+    /// A random choice of actor `id` is resolved.
+    Random { id: Id, token: u64 },
+}
+
+/// An ordered channel: messages in send order, each with its own arrival time (µs).
+struct Channel<Msg> {
+    queue: VecDeque<(Msg, u64)>,
+    /// Whether an event for the head is queued. False while the channel waits for its crashed
+    /// destination to recover.
+    head_scheduled: bool,
+}
+
+/// What the model's network holds besides the messages the driver still has in flight.
+enum ModelNet<Msg> {
+    /// The model's ordered network is exactly the driver's channels.
+    Ordered,
+    /// Deliveries the model treats as no-ops, which leave the message on its network.
+    NonDuplicating { no_op_delivered: Vec<Envelope<Msg>> },
+    /// Every envelope sent and not dropped, and the last one delivered.
+    Duplicating {
+        sent: HashSet<Envelope<Msg>>,
+        last_delivered: Option<Envelope<Msg>>,
+    },
+}
+
+/// Per-actor driver state that the model keeps elsewhere or not at all.
+struct Node<A: Actor> {
+    /// Timers set, each with the token of its pending event.
+    timers: Vec<(A::Timer, u64)>,
+    /// Random choices offered, each with the token of its pending event.
+    randoms: Vec<(String, Vec<A::Random>, u64)>,
+    /// Unordered messages that arrived while the actor was crashed, in arrival order.
+    parked: Vec<Envelope<A::Msg>>,
+}
+
+/// Runs a system of actors on virtual time; see the module documentation.
+pub struct Sim<A: Actor> {
+    actors: Vec<A>,
+    system: SystemCfg,
+    cfg: SimCfg,
+    rng: SplitMix64,
+    now_us: u64,
+    next_seq: u64,
+    queue: BTreeMap<(u64, u64), Event<A::Msg>>,
+    // per actor, as in the model
+    states: Vec<Arc<A::State>>,
+    storages: Vec<Option<A::Storage>>,
+    crashed: Vec<bool>,
+    nodes: Vec<Node<A>>,
+    // network
+    channels: BTreeMap<(Id, Id), Channel<A::Msg>>,
+    undeliverable: Vec<Envelope<A::Msg>>,
+    model_net: ModelNet<A::Msg>,
+    // record
+    trace: Vec<StepOf<A>>,
+    steps: usize,
+    messages_delivered: usize,
+}
+
+impl<A: Actor> Sim<A> {
+    /// Starts every actor (in id order, as the model does) and returns the simulator before its
+    /// first step. Actor `i` gets `Id::from(i)`.
+    pub fn new(actors: Vec<A>, system: SystemCfg, cfg: SimCfg) -> Result<Self, CfgError> {
+        cfg.validate()?;
+        let n = actors.len();
+        let model_net = match system.network {
+            NetworkKind::Ordered => ModelNet::Ordered,
+            NetworkKind::UnorderedNonDuplicating => ModelNet::NonDuplicating {
+                no_op_delivered: Vec::new(),
+            },
+            NetworkKind::UnorderedDuplicating => ModelNet::Duplicating {
+                sent: HashSet::new(),
+                last_delivered: None,
+            },
+        };
+        let mut sim = Sim {
+            actors,
+            system,
+            cfg,
+            rng: SplitMix64::new(cfg.seed),
+            now_us: 0,
+            next_seq: 0,
+            queue: BTreeMap::new(),
+            states: Vec::with_capacity(n),
+            storages: vec![None; n],
+            crashed: vec![false; n],
+            nodes: (0..n)
+                .map(|_| Node {
+                    timers: Vec::new(),
+                    randoms: Vec::new(),
+                    parked: Vec::new(),
+                })
+                .collect(),
+            channels: BTreeMap::new(),
+            undeliverable: Vec::new(),
+            model_net,
+            trace: Vec::new(),
+            steps: 0,
+            messages_delivered: 0,
+        };
+        for index in 0..n {
+            let id = Id::from(index);
+            let mut out = Out::new();
+            let state = sim.actors[index].on_start(id, &sim.storages[index], &mut out);
+            sim.states.push(Arc::new(state));
+            sim.process_commands(id, out);
+        }
+        Ok(sim)
+    }
+
+    /// Builds the nodes and the network from the same configuration the model checker uses.
+    pub fn from_system<C>(system: &C, cfg: SimCfg) -> Result<Self, CfgError>
+    where
+        C: ActorSystem<Actor = A>,
+    {
+        Self::new(system.actors(), system.system(), cfg)
+    }
+
+    /// Processes events until one is applied and recorded; false when no live event is left.
+    /// Stale events (cancelled timers, overwritten choices) and arrivals at a crashed actor are
+    /// consumed silently on the way.
+    pub fn step(&mut self) -> bool {
+        while let Some(((at, _), event)) = self.queue.pop_first() {
+            if !self.is_live(&event) {
+                // A cancelled timer or an overwritten choice leaves no mark, not even on the clock.
+                continue;
+            }
+            self.now_us = at;
+            let applied = match event {
+                Event::ChannelHead(src, dst) => self.handle_channel_head(src, dst),
+                Event::Packet(envelope) => self.handle_packet(envelope),
+                Event::Timer { id, token } => self.handle_timer(id, token),
+                Event::Random { id, token } => self.handle_random(id, token),
+            };
+            if applied {
+                self.steps += 1;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Steps until quiescent or until [`SimCfg::max_steps`] steps have been taken.
+    pub fn run(&mut self) -> RunOutcome {
+        self.run_until(|_| false)
+    }
+
+    /// Steps until `pred` holds (checked before every step), the system is quiescent, or
+    /// [`SimCfg::max_steps`] steps have been taken.
+    pub fn run_until(&mut self, pred: impl Fn(&Self) -> bool) -> RunOutcome {
+        while self.steps < self.cfg.max_steps && !pred(self) && self.step() {}
+        self.outcome()
+    }
+
+    /// Where the run stands now.
+    pub fn outcome(&self) -> RunOutcome {
+        RunOutcome {
+            steps: self.steps,
+            quiescent: !self.queue.values().any(|event| self.is_live(event)),
+            messages_delivered: self.messages_delivered,
+            virtual_time: self.now(),
+        }
+    }
+
+    /// Crashes actor `id`, as the model's `Crash` action: its timers and pending random choices
+    /// are dropped and it receives nothing until [`Sim::recover`]. Returns false, doing nothing,
+    /// if it is already crashed or [`SystemCfg::crashes`] actors already are.
+    pub fn crash(&mut self, id: Id) -> bool {
+        let index = usize::from(id);
+        let crashed_count = self.crashed.iter().filter(|&&c| c).count();
+        if self.crashed[index] || crashed_count >= self.system.crashes {
+            return false;
+        }
+        self.crashed[index] = true;
+        self.nodes[index].timers.clear();
+        self.nodes[index].randoms.clear();
+        self.trace.push(Step::Crash(id));
+        true
+    }
+
+    /// Recovers actor `id`, as the model's `Recover` action: `on_start` runs with the saved
+    /// storage, its commands are applied, and messages parked for it are rescheduled with a
+    /// fresh latency. Returns false, doing nothing, if it is not crashed.
+    pub fn recover(&mut self, id: Id) -> bool {
+        let index = usize::from(id);
+        if !self.crashed[index] {
+            return false;
+        }
+        let mut out = Out::new();
+        let state = self.actors[index].on_start(id, &self.storages[index], &mut out);
+        self.states[index] = Arc::new(state);
+        self.crashed[index] = false;
+        self.trace.push(Step::Recover(id));
+        self.process_commands(id, out);
+        self.release_parked(id);
+        true
+    }
+
+    /// The state of every actor, in id order (a crashed actor shows its last state).
+    pub fn actor_states(&self) -> &[Arc<A::State>] {
+        &self.states
+    }
+
+    /// The storage every actor saved last, in id order.
+    pub fn actor_storages(&self) -> &[Option<A::Storage>] {
+        &self.storages
+    }
+
+    /// Whether actor `id` is crashed.
+    pub fn is_crashed(&self, id: Id) -> bool {
+        self.crashed[usize::from(id)]
+    }
+
+    /// The virtual clock.
+    pub fn now(&self) -> Duration {
+        Duration::from_micros(self.now_us)
+    }
+
+    /// Everything the driver has done so far, in order.
+    pub fn trace(&self) -> &[StepOf<A>] {
+        &self.trace
+    }
+
+    /// The network and fault model the system runs under.
+    pub fn system(&self) -> SystemCfg {
+        self.system
+    }
+
+    /// Every message sent and neither delivered nor dropped yet, including those parked for a
+    /// crashed actor and those addressed to no actor. Ordered networks list channels in
+    /// `(src, dst)` order, each in send order; unordered ones list scheduled copies by arrival.
+    pub fn in_flight(&self) -> Vec<Envelope<A::Msg>> {
+        let mut envelopes: Vec<Envelope<A::Msg>> = Vec::new();
+        for (&(src, dst), channel) in &self.channels {
+            envelopes.extend(channel.queue.iter().map(|(msg, _)| Envelope {
+                src,
+                dst,
+                msg: msg.clone(),
+            }));
+        }
+        for event in self.queue.values() {
+            if let Event::Packet(envelope) = event {
+                envelopes.push(envelope.clone());
+            }
+        }
+        for node in &self.nodes {
+            envelopes.extend(node.parked.iter().cloned());
+        }
+        envelopes.extend(self.undeliverable.iter().cloned());
+        envelopes
+    }
+
+    /// The state the model checker reaches by replaying [`Sim::trace`] (see the module
+    /// documentation for how its network differs from [`Sim::in_flight`]).
+    ///
+    /// Beware when writing properties: in stateright 0.31, `Network::iter_all` never ends on a
+    /// non-empty ordered network and yields one copy too many of a repeated envelope on the
+    /// non-duplicating one; `iter_deliverable` and `len` are sound.
+    pub fn snapshot(&self) -> ActorModelState<A, ()> {
+        let timers_set = self
+            .nodes
+            .iter()
+            .map(|node| {
+                let mut timers = Timers::new();
+                for (timer, _) in &node.timers {
+                    timers.set(timer.clone());
+                }
+                timers
+            })
+            .collect();
+        let random_choices = self
+            .nodes
+            .iter()
+            .map(|node| {
+                let mut choices = RandomChoices::default();
+                for (key, options, _) in &node.randoms {
+                    choices.insert(key.clone(), options.clone());
+                }
+                choices
+            })
+            .collect();
+        ActorModelState {
+            actor_states: self.states.clone(),
+            network: self.model_network(),
+            timers_set,
+            random_choices,
+            crashed: self.crashed.clone(),
+            history: (),
+            actor_storages: self.storages.clone(),
+        }
+    }
+
+    fn model_network(&self) -> Network<A::Msg> {
+        match &self.model_net {
+            ModelNet::Ordered => Network::new_ordered(self.in_flight()),
+            ModelNet::NonDuplicating { no_op_delivered } => Network::new_unordered_nonduplicating(
+                self.in_flight()
+                    .into_iter()
+                    .chain(no_op_delivered.iter().cloned()),
+            ),
+            ModelNet::Duplicating {
+                sent,
+                last_delivered,
+            } => Network::new_unordered_duplicating_with_last_msg(
+                sent.iter().cloned(),
+                last_delivered.clone(),
+            ),
+        }
+    }
+
+    fn is_live(&self, event: &Event<A::Msg>) -> bool {
+        match event {
+            Event::ChannelHead(..) | Event::Packet(_) => true,
+            Event::Timer { id, token } => self.nodes[usize::from(*id)]
+                .timers
+                .iter()
+                .any(|(_, t)| t == token),
+            Event::Random { id, token } => self.nodes[usize::from(*id)]
+                .randoms
+                .iter()
+                .any(|(_, _, t)| t == token),
+        }
+    }
+
+    // ---- events in ----
+
+    fn handle_channel_head(&mut self, src: Id, dst: Id) -> bool {
+        let dropping = self.roll_drop();
+        let dst_crashed = self.crashed[usize::from(dst)];
+        let channel = self
+            .channels
+            .get_mut(&(src, dst))
+            .expect("a scheduled channel exists");
+        channel.head_scheduled = false;
+        if dst_crashed && !dropping {
+            // The whole channel waits for the recovery, which keeps it FIFO.
+            return false;
+        }
+        let (msg, _) = channel
+            .queue
+            .pop_front()
+            .expect("a scheduled channel is non-empty");
+        if channel.queue.is_empty() {
+            self.channels.remove(&(src, dst));
+        } else {
+            // Scheduled before the delivery runs, so a message the handler sends on this same
+            // channel queues behind the remaining ones instead of scheduling the head twice.
+            self.schedule_channel_head(src, dst, self.now_us);
+        }
+        if dropping {
+            self.trace.push(Step::Drop { src, dst, msg });
+        } else {
+            self.deliver(src, dst, msg);
+        }
+        true
+    }
+
+    fn handle_packet(&mut self, envelope: Envelope<A::Msg>) -> bool {
+        if self.roll_drop() {
+            if let ModelNet::Duplicating { sent, .. } = &mut self.model_net {
+                sent.remove(&envelope);
+                self.purge_copies(&envelope);
+            }
+            let Envelope { src, dst, msg } = envelope;
+            self.trace.push(Step::Drop { src, dst, msg });
+            return true;
+        }
+        let index = usize::from(envelope.dst);
+        if self.crashed[index] {
+            self.nodes[index].parked.push(envelope);
+            return false;
+        }
+        self.deliver(envelope.src, envelope.dst, envelope.msg);
+        true
+    }
+
+    fn handle_timer(&mut self, id: Id, token: u64) -> bool {
+        let index = usize::from(id);
+        let timers = &mut self.nodes[index].timers;
+        let Some(position) = timers.iter().position(|(_, t)| *t == token) else {
+            return false;
+        };
+        // The timer is no longer set once it fires, as in the model; the handler may set it again.
+        let (timer, _) = timers.remove(position);
+        let mut out = Out::new();
+        let mut state = Cow::Borrowed(&*self.states[index]);
+        self.actors[index].on_timeout(id, &mut state, &timer, &mut out);
+        if let Cow::Owned(next) = state {
+            self.states[index] = Arc::new(next);
+        }
+        self.trace.push(Step::Timeout { id, timer });
+        self.process_commands(id, out);
+        true
+    }
+
+    fn handle_random(&mut self, id: Id, token: u64) -> bool {
+        let index = usize::from(id);
+        let randoms = &mut self.nodes[index].randoms;
+        let Some(position) = randoms.iter().position(|(_, _, t)| *t == token) else {
+            return false;
+        };
+        let (key, options, _) = randoms.remove(position);
+        let random = options[self.rng.below(options.len() as u64) as usize].clone();
+        let mut out = Out::new();
+        let mut state = Cow::Borrowed(&*self.states[index]);
+        self.actors[index].on_random(id, &mut state, &random, &mut out);
+        if let Cow::Owned(next) = state {
+            self.states[index] = Arc::new(next);
+        }
+        self.trace.push(Step::SelectRandom {
+            actor: id,
+            key,
+            random,
+        });
+        self.process_commands(id, out);
+        true
+    }
+
+    fn deliver(&mut self, src: Id, dst: Id, msg: A::Msg) {
+        let index = usize::from(dst);
+        let mut out = Out::new();
+        let mut state = Cow::Borrowed(&*self.states[index]);
+        self.actors[index].on_msg(dst, &mut state, src, msg.clone(), &mut out);
+        let no_op = is_no_op(&state, &out);
+        if let Cow::Owned(next) = state {
+            self.states[index] = Arc::new(next);
+        }
+        let envelope = Envelope { src, dst, msg };
+        match &mut self.model_net {
+            ModelNet::Ordered => {}
+            ModelNet::NonDuplicating { no_op_delivered } => {
+                if no_op {
+                    no_op_delivered.push(envelope.clone());
+                }
+            }
+            ModelNet::Duplicating { last_delivered, .. } => {
+                if !no_op {
+                    *last_delivered = Some(envelope.clone());
+                }
+            }
+        }
+        self.messages_delivered += 1;
+        self.trace.push(Step::Deliver {
+            src,
+            dst,
+            msg: envelope.msg,
+        });
+        self.process_commands(dst, out);
+    }
+
+    // ---- effects out ----
+
+    fn process_commands(&mut self, id: Id, out: Out<A>) {
+        let index = usize::from(id);
+        for command in out {
+            match command {
+                Command::Send(dst, msg) => self.send(id, dst, msg),
+                Command::SetTimer(timer, range) => self.set_timer(id, timer, range),
+                Command::CancelTimer(timer) => {
+                    self.nodes[index].timers.retain(|(t, _)| *t != timer);
+                }
+                Command::ChooseRandom(key, options) => self.choose_random(id, key, options),
+                Command::Save(storage) => self.storages[index] = Some(storage),
+            }
+        }
+    }
+
+    fn send(&mut self, src: Id, dst: Id, msg: A::Msg) {
+        if let ModelNet::Duplicating { sent, .. } = &mut self.model_net {
+            sent.insert(Envelope {
+                src,
+                dst,
+                msg: msg.clone(),
+            });
+        }
+        if usize::from(dst) >= self.actors.len() {
+            self.undeliverable.push(Envelope { src, dst, msg });
+            return;
+        }
+        let arrival = self.now_us.saturating_add(self.draw_latency_us());
+        if self.system.network == NetworkKind::Ordered {
+            let channel = self.channels.entry((src, dst)).or_insert_with(|| Channel {
+                queue: VecDeque::new(),
+                head_scheduled: false,
+            });
+            let was_empty = channel.queue.is_empty();
+            channel.queue.push_back((msg, arrival));
+            if was_empty {
+                self.schedule_channel_head(src, dst, arrival);
+            }
+            return;
+        }
+        let duplicate = self.system.network == NetworkKind::UnorderedDuplicating
+            && self.rng.per_mille(self.cfg.dup_per_mille);
+        if duplicate {
+            let arrival = self.now_us.saturating_add(self.draw_latency_us());
+            let copy = Envelope {
+                src,
+                dst,
+                msg: msg.clone(),
+            };
+            self.schedule(arrival, Event::Packet(copy));
+        }
+        self.schedule(arrival, Event::Packet(Envelope { src, dst, msg }));
+    }
+
+    fn set_timer(&mut self, id: Id, timer: A::Timer, range: Range<Duration>) {
+        let deadline = self.now_us.saturating_add(self.draw_delay_us(&range));
+        let token = self.take_seq();
+        self.queue
+            .insert((deadline, token), Event::Timer { id, token });
+        let timers = &mut self.nodes[usize::from(id)].timers;
+        match timers.iter_mut().find(|(t, _)| *t == timer) {
+            Some(entry) => entry.1 = token,
+            None => timers.push((timer, token)),
+        }
+    }
+
+    fn choose_random(&mut self, id: Id, key: String, options: Vec<A::Random>) {
+        let randoms = &mut self.nodes[usize::from(id)].randoms;
+        if options.is_empty() {
+            randoms.retain(|(k, _, _)| *k != key);
+            return;
+        }
+        let at = self
+            .now_us
+            .saturating_add(self.rng.between(0, RANDOM_DELAY_US_MAX));
+        let token = self.take_seq();
+        self.queue.insert((at, token), Event::Random { id, token });
+        let randoms = &mut self.nodes[usize::from(id)].randoms;
+        match randoms.iter_mut().find(|(k, _, _)| *k == key) {
+            Some(entry) => *entry = (key, options, token),
+            None => randoms.push((key, options, token)),
+        }
+    }
+
+    // ---- scheduling ----
+
+    /// The next sequence number: it breaks ties between events due at the same virtual time,
+    /// and names a timer or a random choice (its token).
+    fn take_seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
+    /// Queues `event` at virtual time `at`.
+    fn schedule(&mut self, at: u64, event: Event<A::Msg>) {
+        let seq = self.take_seq();
+        self.queue.insert((at, seq), event);
+    }
+
+    /// Schedules the head of `(src, dst)` at its arrival time, or at `earliest` if later.
+    fn schedule_channel_head(&mut self, src: Id, dst: Id, earliest: u64) {
+        let Some(channel) = self.channels.get_mut(&(src, dst)) else {
+            return;
+        };
+        let Some(&(_, arrival)) = channel.queue.front() else {
+            return;
+        };
+        channel.head_scheduled = true;
+        self.schedule(arrival.max(earliest), Event::ChannelHead(src, dst));
+    }
+
+    /// Reschedules what waited for `id` while it was crashed, each after a fresh latency.
+    fn release_parked(&mut self, id: Id) {
+        let waiting: Vec<(Id, Id)> = self
+            .channels
+            .iter()
+            .filter(|(&(_, dst), channel)| dst == id && !channel.head_scheduled)
+            .map(|(&key, _)| key)
+            .collect();
+        for (src, dst) in waiting {
+            let at = self.now_us.saturating_add(self.draw_latency_us());
+            self.schedule_channel_head(src, dst, at);
+        }
+        let parked = std::mem::take(&mut self.nodes[usize::from(id)].parked);
+        for envelope in parked {
+            let at = self.now_us.saturating_add(self.draw_latency_us());
+            self.schedule(at, Event::Packet(envelope));
+        }
+    }
+
+    /// Removes every queued or parked copy of `envelope` (a drop on a duplicating network).
+    fn purge_copies(&mut self, envelope: &Envelope<A::Msg>) {
+        self.queue
+            .retain(|_, event| !matches!(event, Event::Packet(e) if e == envelope));
+        self.nodes[usize::from(envelope.dst)]
+            .parked
+            .retain(|e| e != envelope);
+    }
+
+    // ---- randomness ----
+
+    fn roll_drop(&mut self) -> bool {
+        self.system.lossy && self.rng.per_mille(self.cfg.drop_per_mille)
+    }
+
+    fn draw_latency_us(&mut self) -> u64 {
+        let (lo, hi) = self.cfg.latency_ms;
+        self.rng
+            .between(lo.saturating_mul(1000), hi.saturating_mul(1000))
+    }
+
+    /// A delay drawn uniformly from the half-open `range`, or its start if the range is empty.
+    fn draw_delay_us(&mut self, range: &Range<Duration>) -> u64 {
+        let micros = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        let (lo, hi) = (micros(range.start), micros(range.end));
+        if hi <= lo {
+            lo
+        } else {
+            self.rng.between(lo, hi - 1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splitmix64_matches_the_reference_sequence() {
+        // First outputs of the reference C implementation seeded with 0.
+        let mut rng = SplitMix64::new(0);
+        assert_eq!(rng.next_u64(), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(rng.next_u64(), 0x6E78_9E6A_A1B9_65F4);
+    }
+
+    #[test]
+    fn between_stays_in_bounds_and_hits_both_ends() {
+        let mut rng = SplitMix64::new(42);
+        let draws: Vec<u64> = (0..1000).map(|_| rng.between(3, 7)).collect();
+        assert!(draws.iter().all(|d| (3..=7).contains(d)));
+        assert!(draws.contains(&3) && draws.contains(&7));
+        assert_eq!(rng.between(5, 5), 5);
+        assert_eq!(rng.between(9, 2), 9);
+    }
+
+    #[test]
+    fn per_mille_extremes_are_never_and_always() {
+        let mut rng = SplitMix64::new(1);
+        let before = rng.clone();
+        assert!(!rng.per_mille(0));
+        assert_eq!(rng, before, "a zero chance draws nothing");
+        assert!((0..100).all(|_| rng.per_mille(1000)));
+    }
+
+    /// Sets timer `()` twice in `on_start`, first for `first`, then for `second`; counts timeouts.
+    struct TwiceSet {
+        first: Range<Duration>,
+        second: Range<Duration>,
+    }
+
+    impl Actor for TwiceSet {
+        type Msg = ();
+        type State = u32;
+        type Timer = ();
+        type Random = ();
+        type Storage = ();
+
+        fn on_start(&self, _id: Id, _storage: &Option<()>, o: &mut Out<Self>) -> u32 {
+            o.set_timer((), self.first.clone());
+            o.set_timer((), self.second.clone());
+            0
+        }
+
+        fn on_timeout(&self, _id: Id, state: &mut Cow<u32>, _timer: &(), _o: &mut Out<Self>) {
+            *state.to_mut() += 1;
+        }
+    }
+
+    fn system() -> SystemCfg {
+        SystemCfg {
+            network: NetworkKind::Ordered,
+            lossy: false,
+            crashes: 0,
+        }
+    }
+
+    #[test]
+    fn timer_set_twice_fires_once_at_the_second_deadline() {
+        let ms = Duration::from_millis;
+        for (first, second) in [
+            (ms(100)..ms(101), ms(1)..ms(2)),
+            (ms(1)..ms(2), ms(100)..ms(101)),
+        ] {
+            let actor = TwiceSet {
+                first,
+                second: second.clone(),
+            };
+            let mut sim = Sim::new(vec![actor], system(), SimCfg::default()).unwrap();
+            let outcome = sim.run();
+            assert!(outcome.quiescent);
+            assert_eq!(sim.trace().len(), 1, "one timer, one timeout");
+            assert_eq!(*sim.actor_states()[0], 1);
+            assert!(second.contains(&outcome.virtual_time));
+        }
+    }
+
+    #[test]
+    fn invalid_sim_cfg_is_refused() {
+        let bad = [
+            SimCfg {
+                latency_ms: (5, 1),
+                ..SimCfg::default()
+            },
+            SimCfg {
+                drop_per_mille: 1001,
+                ..SimCfg::default()
+            },
+            SimCfg {
+                dup_per_mille: 1001,
+                ..SimCfg::default()
+            },
+        ];
+        for cfg in bad {
+            assert!(Sim::<TwiceSet>::new(vec![], system(), cfg).is_err());
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! `checker`: list, check, simulate and explore the registered protocols and specs.
+
+use checker::engine::{CheckOptions, SimOptions, Strategy};
+use checker::params::{ParamKind, Params};
+use checker::progress::{Progress, ProgressLine};
+use checker::registry::{self, Entry};
+use checker::report::Report;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "checker",
+    version,
+    about = "Exhaustively check, simulate and explore classic fault-tolerance protocols"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every registered protocol and spec with its parameters and defaults.
+    List {
+        /// One JSON document on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a protocol exhaustively and report every property.
+    Check {
+        name: String,
+        #[command(flatten)]
+        set: SetArgs,
+        /// Worker threads (BFS only).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        #[arg(long, value_enum, default_value_t = StrategyArg::Bfs)]
+        strategy: StrategyArg,
+        /// Reduce states by the protocol's symmetry (for example interchangeable participants).
+        #[arg(long)]
+        symmetry: bool,
+        /// Stop after this many unique states (the report is then incomplete).
+        #[arg(long)]
+        max_states: Option<u64>,
+        /// Stop after this many seconds (the report is then incomplete).
+        #[arg(long)]
+        timeout: Option<f64>,
+        /// One JSON object on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve stateright's web explorer on a protocol's model.
+    Explore {
+        name: String,
+        #[command(flatten)]
+        set: SetArgs,
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        addr: String,
+        /// Open at this trace (action indices, as printed by `check`).
+        #[arg(long)]
+        path: Option<String>,
+    },
+    /// Random walks through a protocol's model.
+    Simulate {
+        name: String,
+        #[command(flatten)]
+        set: SetArgs,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value_t = 100)]
+        runs: usize,
+        /// Maximum steps per walk.
+        #[arg(long, default_value_t = 100)]
+        depth: usize,
+        /// One JSON object on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct SetArgs {
+    /// Set a parameter, e.g. `--set rms=5` (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    set: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StrategyArg {
+    Bfs,
+    Dfs,
+}
+
+/// A usage or configuration error: one line on stderr, exit code 2.
+struct UsageError(String);
+
+impl From<String> for UsageError {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(UsageError(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, UsageError> {
+    match cli.command {
+        Command::List { json } => {
+            list(json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check {
+            name,
+            set,
+            threads,
+            strategy,
+            symmetry,
+            max_states,
+            timeout,
+            json,
+        } => {
+            if threads == 0 {
+                return Err(UsageError("--threads must be at least 1".into()));
+            }
+            if matches!(strategy, StrategyArg::Dfs) && threads > 1 {
+                return Err(UsageError(
+                    "--threads applies to --strategy bfs; dfs runs on one thread".into(),
+                ));
+            }
+            let timeout = match timeout {
+                Some(t) if !(t.is_finite() && t > 0.0) => {
+                    return Err(UsageError(
+                        "--timeout must be a positive number of seconds".into(),
+                    ))
+                }
+                t => t.map(Duration::from_secs_f64),
+            };
+            let entry = registry::find(&name)?;
+            let (params, target) = entry.instantiate(&set.set)?;
+            if symmetry && !target.has_symmetry() {
+                return Err(UsageError(format!(
+                    "'{name}' declares no symmetry; run without --symmetry"
+                )));
+            }
+            let opts = CheckOptions {
+                threads,
+                strategy: match strategy {
+                    StrategyArg::Bfs => Strategy::Bfs,
+                    StrategyArg::Dfs => Strategy::Dfs,
+                },
+                symmetry,
+                max_states,
+                timeout,
+            };
+            let progress = Arc::new(Progress::default());
+            let line = std::io::stderr()
+                .is_terminal()
+                .then(|| ProgressLine::start(Arc::clone(&progress)));
+            let report = target.check(&name, &params, &opts, &progress);
+            drop(line);
+            emit(&entry, &params, &report, json);
+            Ok(exit(report.complete && report.all_pass()))
+        }
+        Command::Simulate {
+            name,
+            set,
+            seed,
+            runs,
+            depth,
+            json,
+        } => {
+            let entry = registry::find(&name)?;
+            let (params, target) = entry.instantiate(&set.set)?;
+            let report = target.simulate(&name, &params, &SimOptions { seed, runs, depth });
+            emit(&entry, &params, &report, json);
+            let violated = report
+                .properties
+                .iter()
+                .any(|p| p.status == checker::engine::Status::Violated);
+            Ok(exit(!violated))
+        }
+        Command::Explore {
+            name,
+            set,
+            addr,
+            path,
+        } => {
+            let entry = registry::find(&name)?;
+            let (_, target) = entry.instantiate(&set.set)?;
+            if let Some(p) = &path {
+                if p.is_empty() || !p.split('/').all(|i| i.parse::<usize>().is_ok()) {
+                    return Err(UsageError(format!(
+                        "--path '{p}' is not a list of action indices like 0/3/1"
+                    )));
+                }
+            }
+            let fragment = path.map_or(String::new(), |p| format!("#/steps/{p}"));
+            println!("explorer for {name} at http://{addr}/{fragment} (Ctrl-C to stop)");
+            target.explore(&addr)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn exit(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn emit(entry: &Entry, params: &Params, report: &Report, json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report).expect("reports serialize")
+        );
+    } else {
+        print!(
+            "{}",
+            report.text(&|path| explore_command(entry, params, path))
+        );
+    }
+}
+
+/// The exact command that opens a trace in the explorer: non-default parameters and the path.
+fn explore_command(entry: &Entry, params: &Params, path: &str) -> String {
+    let defaults = (entry.params)();
+    let mut cmd = format!("checker explore {}", entry.name);
+    for (name, value) in params.iter() {
+        let default = defaults.iter().find(|p| p.name == name).map(|p| &p.default);
+        if default != Some(value) {
+            cmd.push_str(&format!(" --set {name}={value}"));
+        }
+    }
+    cmd.push_str(&format!(" --path {path}"));
+    cmd
+}
+
+fn list(json: bool) {
+    let entries = registry::all();
+    if json {
+        let doc: Vec<_> = entries
+            .iter()
+            .map(|e| {
+                let params: Vec<_> = (e.params)()
+                    .iter()
+                    .map(|p| {
+                        let mut v = serde_json::json!({
+                            "name": p.name,
+                            "type": match &p.kind {
+                                ParamKind::Int { .. } => "int",
+                                ParamKind::Bool => "bool",
+                                ParamKind::Choice(_) => "choice",
+                            },
+                            "default": p.default,
+                            "doc": p.doc,
+                        });
+                        match &p.kind {
+                            ParamKind::Int { min, max } => {
+                                v["min"] = (*min).into();
+                                v["max"] = (*max).into();
+                            }
+                            ParamKind::Choice(words) => v["choices"] = (*words).into(),
+                            ParamKind::Bool => {}
+                        }
+                        v
+                    })
+                    .collect();
+                serde_json::json!({
+                    "name": e.name,
+                    "kind": e.kind,
+                    "description": e.description,
+                    "params": params,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
+        return;
+    }
+    for e in &entries {
+        println!("{} ({}): {}", e.name, e.kind, e.description);
+        for p in (e.params)() {
+            println!(
+                "    {:<10} {:<34} default {:<26} {}",
+                p.name,
+                p.type_words(),
+                p.default.to_string(),
+                p.doc
+            );
+        }
+    }
+}

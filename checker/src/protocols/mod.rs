@@ -1,0 +1,3 @@
+//! Glue between the registry and each protocol: parameters and how to build its model.
+pub mod atomic_commit;
+pub mod two_phase_commit;

@@ -1,0 +1,254 @@
+//! The report of a check or a simulation: one shape for text and JSON, for every protocol.
+
+use crate::engine::{Kind, Outcome, Status, Trace};
+use crate::params::Params;
+use serde::Serialize;
+use serde_json::Value;
+use stateright::Model;
+use std::fmt::Write as _;
+
+/// One step of a trace: the action in words and the whole state after it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    pub action: String,
+    pub state: Value,
+}
+
+/// The verdict of one property.
+#[derive(Clone, Debug, Serialize)]
+pub struct PropertyReport {
+    pub name: String,
+    pub kind: Kind,
+    pub status: Status,
+    /// For violated and found: the initial state (action `init`) then every step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Vec<Step>>,
+    /// The trace as action indices, the form `checker explore --path` and the explorer take.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explorer_path: Option<String>,
+}
+
+/// A whole report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub protocol: String,
+    pub params: Params,
+    /// `check` or `simulate`.
+    pub mode: &'static str,
+    /// False when the search stopped at `--max-states` or `--timeout` (always false for a
+    /// simulation, which samples runs).
+    pub complete: bool,
+    pub unique_states: u64,
+    pub total_states: u64,
+    pub max_depth: usize,
+    pub seconds: f64,
+    pub states_per_second: f64,
+    /// Peak resident memory of this process, when the OS tells it.
+    pub peak_memory_bytes: Option<u64>,
+    pub properties: Vec<PropertyReport>,
+}
+
+impl Report {
+    /// Builds the report from an engine outcome; `view` renders states, `describe` actions.
+    pub fn new<M: Model>(
+        protocol: &str,
+        params: &Params,
+        mode: &'static str,
+        outcome: Outcome<M>,
+        describe: &dyn Fn(&M::Action) -> String,
+        view: &dyn Fn(&M::State) -> Value,
+    ) -> Self {
+        let properties = outcome
+            .properties
+            .into_iter()
+            .map(|p| PropertyReport {
+                name: p.name.to_string(),
+                kind: p.kind,
+                status: p.status,
+                explorer_path: p.trace.as_ref().map(Trace::explorer_path),
+                trace: p.trace.map(|t| steps(&t, describe, view)),
+            })
+            .collect();
+        Self {
+            protocol: protocol.to_string(),
+            params: params.clone(),
+            mode,
+            complete: outcome.complete,
+            unique_states: outcome.unique_states,
+            total_states: outcome.total_states,
+            max_depth: outcome.max_depth,
+            seconds: outcome.seconds,
+            states_per_second: outcome.total_states as f64 / outcome.seconds.max(1e-9),
+            peak_memory_bytes: peak_memory_bytes(),
+            properties,
+        }
+    }
+
+    /// Every always/eventually property holds and every sometimes property was found.
+    pub fn all_pass(&self) -> bool {
+        self.properties
+            .iter()
+            .all(|p| matches!(p.status, Status::Holds | Status::Found))
+    }
+
+    /// The report as text: verdicts, figures, then each failing property's trace.
+    pub fn text(&self, explore_command: &dyn Fn(&str) -> String) -> String {
+        let mut out = String::new();
+        let width = self
+            .properties
+            .iter()
+            .map(|p| p.name.len())
+            .max()
+            .unwrap_or(0);
+        for p in &self.properties {
+            let kind = format!("{:?}", p.kind).to_lowercase();
+            let mut verdict = status_word(p.status).to_string();
+            if !self.complete && matches!(p.status, Status::Holds | Status::NotFound) {
+                verdict.push_str(" (search incomplete)");
+            }
+            let _ = writeln!(out, "{kind:<10} {:<width$}  {verdict}", p.name);
+        }
+        let _ = writeln!(
+            out,
+            "\n{} unique states, {} total, max depth {}, {:.2} s, {:.0} states/s{}{}",
+            self.unique_states,
+            self.total_states,
+            self.max_depth,
+            self.seconds,
+            self.states_per_second,
+            match self.peak_memory_bytes {
+                Some(b) => format!(", peak memory {:.1} MiB", b as f64 / (1024.0 * 1024.0)),
+                None => String::new(),
+            },
+            if self.complete { "" } else { " (incomplete)" }
+        );
+        for p in &self.properties {
+            if p.status != Status::Violated {
+                continue;
+            }
+            let Some(trace) = &p.trace else { continue };
+            let _ = writeln!(
+                out,
+                "\n{} \"{}\" violated; shortest trace found ({} steps):",
+                format!("{:?}", p.kind).to_lowercase(),
+                p.name,
+                trace.len() - 1
+            );
+            write_trace(&mut out, trace);
+            if let Some(path) = &p.explorer_path {
+                let _ = writeln!(out, "  open it in the explorer: {}", explore_command(path));
+            }
+        }
+        out
+    }
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Holds => "holds",
+        Status::Violated => "VIOLATED",
+        Status::Found => "found",
+        Status::NotFound => "NOT FOUND",
+    }
+}
+
+fn steps<M: Model>(
+    trace: &Trace<M>,
+    describe: &dyn Fn(&M::Action) -> String,
+    view: &dyn Fn(&M::State) -> Value,
+) -> Vec<Step> {
+    let mut out = vec![Step {
+        action: "init".into(),
+        state: view(&trace.init),
+    }];
+    for (action, _, state) in &trace.steps {
+        out.push(Step {
+            action: describe(action),
+            state: view(state),
+        });
+    }
+    out
+}
+
+/// Numbered steps, each with the state fields it changed (`path: before -> after`).
+pub fn write_trace(out: &mut String, trace: &[Step]) {
+    let mut before: Vec<(String, String)> = Vec::new();
+    for (i, step) in trace.iter().enumerate() {
+        let after = leaves(&step.state);
+        if i == 0 {
+            let _ = writeln!(out, "  0. initial state");
+            for (path, value) in &after {
+                let _ = writeln!(out, "       {path} = {value}");
+            }
+        } else {
+            let _ = writeln!(out, "  {i}. {}", step.action);
+            for line in diff(&before, &after) {
+                let _ = writeln!(out, "       {line}");
+            }
+        }
+        before = after;
+    }
+}
+
+/// Flattens a JSON value into sorted `(path, scalar)` leaves. Lists of strings (the network,
+/// timers) stay whole so a message appearing reads as one change.
+fn leaves(value: &Value) -> Vec<(String, String)> {
+    fn walk(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+        match v {
+            Value::Object(map) if !map.is_empty() => {
+                for (k, v) in map {
+                    let p = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&p, v, out);
+                }
+            }
+            Value::Array(items) if items.iter().any(|x| x.is_object() || x.is_array()) => {
+                for (i, v) in items.iter().enumerate() {
+                    walk(&format!("{prefix}[{i}]"), v, out);
+                }
+            }
+            other => out.push((prefix.to_string(), compact(other))),
+        }
+    }
+    let mut out = Vec::new();
+    walk("", value, &mut out);
+    out
+}
+
+fn compact(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn diff(before: &[(String, String)], after: &[(String, String)]) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let b: BTreeMap<_, _> = before.iter().cloned().collect();
+    let a: BTreeMap<_, _> = after.iter().cloned().collect();
+    let mut lines = Vec::new();
+    for (k, v) in &a {
+        match b.get(k) {
+            Some(old) if old == v => {}
+            Some(old) => lines.push(format!("{k}: {old} -> {v}")),
+            None => lines.push(format!("{k}: (none) -> {v}")),
+        }
+    }
+    for (k, old) in &b {
+        if !a.contains_key(k) {
+            lines.push(format!("{k}: {old} -> (none)"));
+        }
+    }
+    lines
+}
+
+/// Peak resident set size (VmHWM) on Linux; `None` elsewhere.
+pub fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}

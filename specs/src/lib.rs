@@ -1,1 +1,29 @@
-//! specs
+//! What each protocol must satisfy, kept apart from the protocols themselves (`models`).
+//!
+//! For each protocol there is a module that builds its checkable model (the actors from
+//! `models` plus named properties) and, where one exists, a module with the abstract
+//! specification it refines: a small [`stateright::Model`] whose states the protocol's states
+//! map onto. Properties are stateright's `always` / `sometimes` / `eventually` predicates on
+//! states, plus the [`StepInvariant`]s defined here, which our checker evaluates on every
+//! transition.
+
+pub mod atomic_commit;
+pub mod two_phase_commit;
+
+/// An invariant of steps: must hold for every reachable transition `before -> after` (TLA+'s [][A]_v).
+pub struct StepInvariant<M: stateright::Model> {
+    /// A short lowercase claim, used word for word in tests and reports.
+    pub name: &'static str,
+    /// Whether the step from `before` (second argument) to `after` (third) is allowed.
+    pub holds: fn(&M, &M::State, &M::State) -> bool,
+}
+
+// Written by hand because a derive would require `M: Clone`, which the fields do not need.
+impl<M: stateright::Model> Clone for StepInvariant<M> {
+    fn clone(&self) -> Self {
+        Self {
+            name: self.name,
+            holds: self.holds,
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! The abstract specification of atomic commitment: the TLA+ module `TCommit` of J. Gray and
+//! L. Lamport, "Consensus on Transaction Commit", ACM TODS 31(1), 2006, section 2.
+//!
+//! The state is only the phase of each resource manager (RM); there are no messages and no
+//! transaction manager. An RM prepares on its own; it may commit once every RM is prepared (or
+//! already committed), and it may abort while it is working or prepared, as long as no RM has
+//! committed. The safety property is `TCConsistent`: no RM commits while another aborts.
+//! Protocols such as two-phase commit refine this spec: each of their steps maps onto a
+//! `TCommit` step or onto a stutter (see [`is_step`]).
+//!
+//! The paper's `Decide(r)` is split here into its two disjuncts, [`AcAction::DecideCommit`] and
+//! [`AcAction::DecideAbort`], so that traces say which way an RM decided.
+
+use models::common::CfgError;
+use serde::{Deserialize, Serialize};
+use stateright::{Model, Property};
+
+/// The phase of one RM (the paper's `rmState[r]`).
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
+pub enum RmState {
+    Working,
+    Prepared,
+    Committed,
+    Aborted,
+}
+
+/// A step of `TCommit`; the `usize` is the RM's 0-based index into the state.
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
+pub enum AcAction {
+    /// `Prepare(r)`: a working RM becomes prepared.
+    Prepare(usize),
+    /// First disjunct of `Decide(r)`: a prepared RM commits, if every RM can commit.
+    DecideCommit(usize),
+    /// Second disjunct of `Decide(r)`: a working or prepared RM aborts, if no RM has committed.
+    DecideAbort(usize),
+}
+
+/// `TCommit` over a fixed number of RMs.
+#[derive(Clone, Copy, Debug, Eq, Hash, PartialEq, Serialize, Deserialize)]
+pub struct AtomicCommit {
+    /// Number of RMs. Must be in 1..=9.
+    pub rms: usize,
+}
+
+impl AtomicCommit {
+    /// The largest number of RMs accepted.
+    pub const RMS_MAX: usize = 9;
+
+    /// A validated specification.
+    pub fn new(rms: usize) -> Result<Self, CfgError> {
+        if (1..=Self::RMS_MAX).contains(&rms) {
+            Ok(Self { rms })
+        } else {
+            Err(CfgError(format!(
+                "rms must be in 1..={}, got {rms}",
+                Self::RMS_MAX
+            )))
+        }
+    }
+}
+
+/// `TCConsistent`: no RM has committed while another has aborted.
+pub fn consistent(state: &[RmState]) -> bool {
+    let committed = state.contains(&RmState::Committed);
+    let aborted = state.contains(&RmState::Aborted);
+    !(committed && aborted)
+}
+
+/// `TCTypeOK`: there is one phase per RM (the enum already restricts each phase's value).
+pub fn type_ok(rms: usize, state: &[RmState]) -> bool {
+    state.len() == rms
+}
+
+/// The paper's `canCommit`: every RM is prepared or committed.
+fn can_commit(state: &[RmState]) -> bool {
+    state
+        .iter()
+        .all(|rm| matches!(rm, RmState::Prepared | RmState::Committed))
+}
+
+/// The paper's `notCommitted`: no RM has committed.
+fn not_committed(state: &[RmState]) -> bool {
+    !state.contains(&RmState::Committed)
+}
+
+/// The phase RM `i` has after `action`, if `action` is enabled in `state`.
+fn apply(state: &[RmState], action: AcAction) -> Option<(usize, RmState)> {
+    match action {
+        AcAction::Prepare(i) if state.get(i) == Some(&RmState::Working) => {
+            Some((i, RmState::Prepared))
+        }
+        AcAction::DecideCommit(i)
+            if state.get(i) == Some(&RmState::Prepared) && can_commit(state) =>
+        {
+            Some((i, RmState::Committed))
+        }
+        AcAction::DecideAbort(i)
+            if matches!(state.get(i), Some(RmState::Working | RmState::Prepared))
+                && not_committed(state) =>
+        {
+            Some((i, RmState::Aborted))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `after` equals `before` (a stutter) or follows from it by exactly one `TCommit`
+/// action; both states must have one phase per RM.
+pub fn is_step(rms: usize, before: &[RmState], after: &[RmState]) -> bool {
+    if !type_ok(rms, before) || !type_ok(rms, after) {
+        return false;
+    }
+    if before == after {
+        return true;
+    }
+    let spec = AtomicCommit { rms };
+    let mut actions = Vec::new();
+    spec.actions(&before.to_vec(), &mut actions);
+    actions
+        .into_iter()
+        .any(|action| spec.next_state(&before.to_vec(), action).as_deref() == Some(after))
+}
+
+impl Model for AtomicCommit {
+    /// The phase of RM `i` (0-based) at index `i`.
+    type State = Vec<RmState>;
+    type Action = AcAction;
+
+    fn init_states(&self) -> Vec<Self::State> {
+        vec![vec![RmState::Working; self.rms]]
+    }
+
+    fn actions(&self, state: &Self::State, actions: &mut Vec<Self::Action>) {
+        let candidates = (0..self.rms).flat_map(|i| {
+            [
+                AcAction::Prepare(i),
+                AcAction::DecideCommit(i),
+                AcAction::DecideAbort(i),
+            ]
+        });
+        actions.extend(candidates.filter(|&a| apply(state, a).is_some()));
+    }
+
+    fn next_state(&self, state: &Self::State, action: Self::Action) -> Option<Self::State> {
+        let (i, phase) = apply(state, action)?;
+        let mut next = state.clone();
+        next[i] = phase;
+        Some(next)
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        type State = Vec<RmState>;
+        vec![
+            Property::always("consistency", |_, s: &State| consistent(s)),
+            Property::always("type invariant", |m: &Self, s: &State| type_ok(m.rms, s)),
+            Property::sometimes("all committed", |_, s: &State| {
+                s.iter().all(|&rm| rm == RmState::Committed)
+            }),
+            Property::sometimes("all aborted", |_, s: &State| {
+                s.iter().all(|&rm| rm == RmState::Aborted)
+            }),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stateright::Checker;
+
+    /// Counts, without the model, the states `TCommit` can reach: with no RM committed, every
+    /// mix of working, prepared and aborted is reachable (prepare some, abort some); with some
+    /// RM committed, every RM was prepared when the first one committed and none can have
+    /// aborted, so the rest are prepared or committed. That is 3^n + (2^n - 1) states, which
+    /// this brute force confirms by filtering all 4^n vectors.
+    fn reachable_count(rms: usize) -> usize {
+        use RmState::*;
+        let phases = [Working, Prepared, Committed, Aborted];
+        let all = (0..4usize.pow(rms as u32)).map(|mut code| {
+            (0..rms)
+                .map(|_| {
+                    let phase = phases[code % 4];
+                    code /= 4;
+                    phase
+                })
+                .collect::<Vec<_>>()
+        });
+        let reachable = |s: &Vec<RmState>| {
+            not_committed(s) || s.iter().all(|rm| matches!(rm, Prepared | Committed))
+        };
+        let count = all.filter(reachable).count();
+        assert_eq!(count, 3usize.pow(rms as u32) + 2usize.pow(rms as u32) - 1);
+        count
+    }
+
+    #[test]
+    fn three_rms_satisfy_tcommit() {
+        let checker = AtomicCommit::new(3).unwrap().checker().spawn_bfs().join();
+        checker.assert_properties();
+        assert_eq!(checker.unique_state_count(), 34);
+        assert_eq!(checker.unique_state_count(), reachable_count(3));
+    }
+
+    #[test]
+    fn five_rms_satisfy_tcommit() {
+        let checker = AtomicCommit::new(5).unwrap().checker().spawn_bfs().join();
+        checker.assert_properties();
+        assert_eq!(checker.unique_state_count(), 274);
+        assert_eq!(checker.unique_state_count(), reachable_count(5));
+    }
+
+    #[test]
+    fn new_rejects_out_of_range() {
+        assert!(AtomicCommit::new(0).is_err());
+        assert!(AtomicCommit::new(10).is_err());
+        assert!(AtomicCommit::new(9).is_ok());
+    }
+
+    #[test]
+    fn is_step_accepts_actions_and_stutters_only() {
+        use RmState::*;
+        assert!(is_step(2, &[Working, Working], &[Working, Working]));
+        assert!(is_step(2, &[Working, Working], &[Prepared, Working]));
+        assert!(is_step(2, &[Working, Prepared], &[Working, Aborted]));
+        assert!(is_step(2, &[Prepared, Prepared], &[Committed, Prepared]));
+        // Two RMs at once.
+        assert!(!is_step(2, &[Working, Working], &[Prepared, Prepared]));
+        // Commit before every RM prepared.
+        assert!(!is_step(2, &[Prepared, Working], &[Committed, Working]));
+        // Abort after a commit.
+        assert!(!is_step(2, &[Committed, Prepared], &[Committed, Aborted]));
+        // A decision reversed.
+        assert!(!is_step(1, &[Aborted], &[Committed]));
+        // Wrong length.
+        assert!(!is_step(2, &[Working], &[Working]));
+    }
+
+    /// `TCommit` with `canCommit` dropped: a prepared RM may commit while another is working.
+    struct CommitWithoutAllPrepared(AtomicCommit);
+
+    impl Model for CommitWithoutAllPrepared {
+        type State = Vec<RmState>;
+        type Action = AcAction;
+
+        fn init_states(&self) -> Vec<Self::State> {
+            self.0.init_states()
+        }
+
+        fn actions(&self, state: &Self::State, actions: &mut Vec<Self::Action>) {
+            self.0.actions(state, actions);
+            for (i, rm) in state.iter().enumerate() {
+                let action = AcAction::DecideCommit(i);
+                if *rm == RmState::Prepared && !actions.contains(&action) {
+                    actions.push(action);
+                }
+            }
+        }
+
+        fn next_state(&self, state: &Self::State, action: Self::Action) -> Option<Self::State> {
+            match action {
+                AcAction::DecideCommit(i) if state[i] == RmState::Prepared => {
+                    let mut next = state.clone();
+                    next[i] = RmState::Committed;
+                    Some(next)
+                }
+                _ => self.0.next_state(state, action),
+            }
+        }
+
+        fn properties(&self) -> Vec<Property<Self>> {
+            vec![Property::always("consistency", |_, s: &Vec<RmState>| {
+                consistent(s)
+            })]
+        }
+    }
+
+    #[test]
+    fn commit_without_all_prepared_violates_consistency() {
+        let model = CommitWithoutAllPrepared(AtomicCommit::new(2).unwrap());
+        let checker = model.checker().spawn_bfs().join();
+        let path = checker.discovery("consistency").expect("a counterexample");
+        let last = path.last_state();
+        assert!(last.contains(&RmState::Committed) && last.contains(&RmState::Aborted));
+        // BFS finds a shortest counterexample: prepare, commit early, abort the other.
+        assert_eq!(path.into_actions().len(), 3);
+    }
+}

@@ -72,7 +72,12 @@ impl Names {
                 entry.insert("crashed".into(), Value::Bool(true));
             }
             if let Some(Some(storage)) = state.actor_storages.get(i) {
-                entry.insert("storage".into(), to_value(storage));
+                // Shown only where it says more than the state (an RM that saves its whole
+                // state on every change would print everything twice).
+                let storage = to_value(storage);
+                if entry.get("state") != Some(&storage) {
+                    entry.insert("storage".into(), storage);
+                }
             }
             if let Some(timers) = state.timers_set.get(i) {
                 let mut t: Vec<String> = timers.iter().map(|t| format!("{t:?}")).collect();
@@ -152,4 +157,91 @@ where
             | ActorModelAction::Timeout(..)
             | ActorModelAction::SelectRandom { .. }
     )
+}
+
+/// The fingerprint of an actor-system state.
+///
+/// stateright 0.31's `Hash` for `HashableHashMap`/`HashableHashSet` writes the sorted hashes of
+/// the entries but not how many there are, so in `Vec<Timers>` or `Vec<RandomChoices>` the
+/// boundaries between actors vanish: "rm1 has a pending vote choice" and "rm2 has it" hash the
+/// same and a hash-keyed search silently merges the two states. This fingerprint writes every
+/// field (the destructuring below makes the compiler insist on all of them) and prefixes each
+/// per-actor collection with its size.
+pub fn fingerprint<A, H>(state: &ActorModelState<A, H>) -> u64
+where
+    A: Actor,
+    H: Hash,
+{
+    use std::hash::Hasher;
+    let ActorModelState {
+        actor_states,
+        network,
+        timers_set,
+        random_choices,
+        crashed,
+        history,
+        actor_storages,
+    } = state;
+    let mut h = crate::engine::hasher();
+    actor_states.hash(&mut h);
+    h.write_usize(network.len());
+    network.hash(&mut h);
+    h.write_usize(timers_set.len());
+    for timers in timers_set {
+        h.write_usize(timers.iter().count());
+        timers.hash(&mut h);
+    }
+    h.write_usize(random_choices.len());
+    for choices in random_choices {
+        // Entries in sorted order of their own fingerprints: map iteration order is arbitrary.
+        let mut entries: Vec<u64> = choices
+            .map
+            .iter()
+            .map(|entry| crate::engine::fingerprint(&entry))
+            .collect();
+        entries.sort_unstable();
+        h.write_usize(entries.len());
+        for e in entries {
+            h.write_u64(e);
+        }
+    }
+    crashed.hash(&mut h);
+    history.hash(&mut h);
+    actor_storages.hash(&mut h);
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use models::common::{NetworkKind, SystemCfg};
+    use models::two_phase_commit::{TmRule, TwoPcCfg, Vote};
+    use stateright::Model;
+
+    #[test]
+    fn fingerprint_tells_apart_who_holds_a_random_choice() {
+        let system = SystemCfg {
+            network: NetworkKind::UnorderedNonDuplicating,
+            lossy: false,
+            crashes: 0,
+        };
+        let model = TwoPcCfg::new(2, system, TmRule::AllYes)
+            .unwrap()
+            .into_model();
+        let init = model.init_states().remove(0);
+        let holding = |i: usize| {
+            let mut s = init.clone();
+            s.random_choices[i].insert("vote".into(), vec![Vote::Yes, Vote::No]);
+            s
+        };
+        let (rm1, rm2) = (holding(1), holding(2));
+        assert_ne!(rm1, rm2);
+        // stateright 0.31's own Hash merges them (the reason `fingerprint` exists) ...
+        assert_eq!(
+            crate::engine::fingerprint(&rm1),
+            crate::engine::fingerprint(&rm2)
+        );
+        // ... ours does not.
+        assert_ne!(fingerprint(&rm1), fingerprint(&rm2));
+    }
 }

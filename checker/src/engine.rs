@@ -109,6 +109,15 @@ impl Rng {
     }
 }
 
+/// The representative of a state's symmetry class.
+pub type Symmetry<S> = fn(&S) -> S;
+/// An action in words.
+pub type Describe<A> = Box<dyn Fn(&A) -> String + Send + Sync>;
+/// A state as readable JSON.
+pub type View<S> = Box<dyn Fn(&S) -> serde_json::Value + Send + Sync>;
+/// A state property as the engine evaluates it: kind, name, condition.
+type StateProp<M> = (Kind, &'static str, fn(&M, &<M as Model>::State) -> bool);
+
 /// A model together with what the engine needs beyond stateright's `Model` trait.
 pub struct Checkable<M: Model> {
     pub model: M,
@@ -117,11 +126,14 @@ pub struct Checkable<M: Model> {
     /// Whether an action is weakly fair: if it stays enabled it eventually happens.
     pub fair: fn(&M::Action) -> bool,
     /// A representative of the state's symmetry class, when the protocol declares one.
-    pub symmetry: Option<fn(&M::State) -> M::State>,
+    pub symmetry: Option<Symmetry<M::State>>,
     /// The action in words, for traces.
-    pub describe: Box<dyn Fn(&M::Action) -> String + Send + Sync>,
+    pub describe: Describe<M::Action>,
+    /// The 64-bit key of a state in the visited set: [`fingerprint`] for most models,
+    /// [`crate::actors::fingerprint`] for actor systems (see there why).
+    pub fingerprint: fn(&M::State) -> u64,
     /// A canonical, readable view of a state, for traces.
-    pub view: Box<dyn Fn(&M::State) -> serde_json::Value + Send + Sync>,
+    pub view: View<M::State>,
 }
 
 /// A concrete run of the model: an initial state and the steps taken from it.
@@ -178,10 +190,20 @@ pub struct Outcome<M: Model> {
     pub properties: Vec<PropertyOutcome<M>>,
 }
 
-pub(crate) fn fingerprint<T: Hash>(value: &T) -> u64 {
-    // Fixed seeds: fingerprints, and so state numbering, are the same on every run.
+/// The hasher behind every fingerprint. Fixed seeds: fingerprints, and so state numbering and
+/// traces, are the same on every run.
+pub fn hasher() -> ahash::AHasher {
+    use std::hash::BuildHasher;
     ahash::RandomState::with_seeds(0x5EED_0001, 0x5EED_0002, 0x5EED_0003, 0x5EED_0004)
-        .hash_one(value)
+        .build_hasher()
+}
+
+/// A state's fingerprint through its own `Hash`.
+pub fn fingerprint<T: Hash>(value: &T) -> u64 {
+    use std::hash::Hasher;
+    let mut h = hasher();
+    value.hash(&mut h);
+    h.finish()
 }
 
 /// Where a property was first decided: a state, a step out of a state that breaks step
@@ -270,7 +292,7 @@ where
         }
     }
 
-    fn state_props(&self) -> Vec<(Kind, &'static str, fn(&M, &M::State) -> bool)> {
+    fn state_props(&self) -> Vec<StateProp<M>> {
         self.model
             .properties()
             .into_iter()
@@ -288,7 +310,7 @@ where
     fn expand(
         &self,
         state: &M::State,
-        props: &[(Kind, &'static str, fn(&M, &M::State) -> bool)],
+        props: &[StateProp<M>],
         symmetry: bool,
     ) -> Expansion<M::State> {
         let holds = props.iter().map(|p| (p.2)(&self.model, state)).collect();
@@ -311,7 +333,7 @@ where
                 }
             }
             let next = self.canonical(next, symmetry);
-            let fp = fingerprint(&next);
+            let fp = (self.fingerprint)(&next);
             succ.push(Succ {
                 fp,
                 state: next,
@@ -358,7 +380,7 @@ where
                 continue;
             }
             let init = self.canonical(init, symmetry);
-            let fp = fingerprint(&init);
+            let fp = (self.fingerprint)(&init);
             if let Some(ix) = g.insert(fp, ROOT, 0) {
                 frontier.push_back((ix, init));
             }
@@ -488,7 +510,7 @@ where
     fn expand_batch(
         &self,
         batch: &[(u32, M::State)],
-        props: &[(Kind, &'static str, fn(&M, &M::State) -> bool)],
+        props: &[StateProp<M>],
         symmetry: bool,
         threads: usize,
     ) -> Vec<Expansion<M::State>> {
@@ -550,7 +572,7 @@ where
             loop {
                 let here = walk.last().clone();
                 total += 1;
-                seen.insert(fingerprint(&here));
+                seen.insert((self.fingerprint)(&here));
                 for (pi, p) in props.iter().enumerate() {
                     let holds = (p.2)(&self.model, &here);
                     met[pi] |= holds;
@@ -570,14 +592,14 @@ where
                 }
                 let mut actions = Vec::new();
                 self.model.actions(&here, &mut actions);
-                let own = fingerprint(&here);
+                let own = (self.fingerprint)(&here);
                 let succ: Vec<(M::Action, usize, M::State, bool)> = actions
                     .into_iter()
                     .enumerate()
                     .filter_map(|(ai, a)| {
                         let fair = (self.fair)(&a);
                         let next = self.model.next_state(&here, a.clone())?;
-                        let moved = fingerprint(&next) != own;
+                        let moved = (self.fingerprint)(&next) != own;
                         self.model
                             .within_boundary(&next)
                             .then_some((a, ai, next, fair && moved))
@@ -642,7 +664,7 @@ where
         let (init_index, init) = inits
             .into_iter()
             .enumerate()
-            .find(|(_, s)| fingerprint(&self.canonical(s.clone(), symmetry)) == fps[0])
+            .find(|(_, s)| (self.fingerprint)(&self.canonical(s.clone(), symmetry)) == fps[0])
             .expect("the recorded path starts at an initial state");
         let mut trace = Trace {
             init_index,
@@ -652,7 +674,7 @@ where
         for want in &fps[1..] {
             let step = self
                 .first_step(trace.last(), |_, next| {
-                    fingerprint(&self.canonical(next.clone(), symmetry)) == *want
+                    (self.fingerprint)(&self.canonical(next.clone(), symmetry)) == *want
                 })
                 .expect("every recorded edge can be replayed");
             trace.steps.push(step);
@@ -789,6 +811,7 @@ mod tests {
             }],
             fair: |a| matches!(a, Act::Inc),
             symmetry: None,
+            fingerprint,
             describe: Box::new(|a| format!("{a:?}")),
             view: Box::new(|s| serde_json::json!(s)),
         }

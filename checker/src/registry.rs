@@ -145,3 +145,16 @@ pub fn system_cfg(p: &Params) -> SystemCfg {
         crashes: p.int("crashes") as usize,
     }
 }
+
+/// Checks a registered protocol by name with `NAME=VALUE` settings: the one code path the CLI,
+/// the tests and the benches share.
+pub fn check(name: &str, settings: &[&str], opts: &CheckOptions) -> Result<Report, String> {
+    let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
+    let (params, target) = find(name)?.instantiate(&settings)?;
+    if opts.symmetry && !target.has_symmetry() {
+        return Err(format!(
+            "'{name}' declares no symmetry; run without --symmetry"
+        ));
+    }
+    Ok(target.check(name, &params, opts, &Progress::default()))
+}

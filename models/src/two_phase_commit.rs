@@ -37,7 +37,9 @@
 //!
 //! - Presumed abort on TM recovery. The paper's TM never fails. Here a TM that recovers without a
 //!   durable decision decides Abort (cause [`AbortCause::Recovery`]) and tells every RM; a TM
-//!   that recovers with a decision re-broadcasts it, so in-doubt RMs eventually learn it.
+//!   that recovers with a decision does not repeat it: it was sent in the step that logged it,
+//!   and the modelled network keeps messages in flight across crashes. On a lossy network an
+//!   in-doubt RM may therefore wait forever, which `termination` reports.
 //! - TM timeout abort. The paper's TM may abort at any time (`TMAbort`); here it aborts on its own
 //!   only when the vote timer fires before all votes are in ([`AbortCause::Timeout`]).
 //! - An RM that crashes before voting aborts unilaterally when it recovers and tells the TM
@@ -286,19 +288,18 @@ fn tm_start(rms: &[Id], storage: &Option<TwoPcStorage>, o: &mut Out<TwoPcActor>)
         Some(TwoPcStorage::Tm { decision: None, .. }) => {
             decide(rms, Decision::Abort, Some(AbortCause::Recovery), o)
         }
+        // The decision went out in the same step that logged it, and the network keeps messages
+        // in flight across crashes, so the TM need not repeat it. (Repeating it on every
+        // recovery would also make the state space infinite on a non-duplicating network.)
         Some(TwoPcStorage::Tm {
             decision: Some(decision),
             cause,
-        }) => {
-            // The RMs may never have heard the decision before the crash: tell them again.
-            o.broadcast(rms, &decision_msg(*decision));
-            TmState {
-                phase: TmPhase::Decided {
-                    decision: *decision,
-                    cause: *cause,
-                },
-            }
-        }
+        }) => TmState {
+            phase: TmPhase::Decided {
+                decision: *decision,
+                cause: *cause,
+            },
+        },
         Some(TwoPcStorage::Rm(_)) => unreachable!("the TM never saves RM storage"),
     }
 }
@@ -411,13 +412,16 @@ fn rm_on_msg(rm: &RmState, msg: TwoPcMsg, o: &mut Out<TwoPcActor>) -> Option<RmS
     }
 }
 
-/// The RM records the TM's decision.
+/// The RM records the TM's decision; a vote it had not cast yet is moot.
 fn apply_decision(rm: &RmState, phase: RmPhase, o: &mut Out<TwoPcActor>) -> RmState {
     let next = RmState {
         phase,
         vote: rm.vote,
     };
     o.save(TwoPcStorage::Rm(next));
+    if rm.vote.is_none() {
+        o.remove_random("vote");
+    }
     next
 }
 
@@ -655,21 +659,20 @@ mod tests {
     }
 
     #[test]
-    fn recovering_decided_tm_rebroadcasts() {
+    fn recovering_decided_tm_keeps_its_decision_and_stays_quiet() {
         let tm = &cfg(2).actors()[0];
         let mut o = Out::new();
         let storage = Some(TwoPcStorage::Tm {
             decision: Some(Decision::Commit),
             cause: None,
         });
-        tm.on_start(Id::from(0), &storage, &mut o);
-        assert!(matches!(
-            &o[..],
-            [
-                Command::Send(_, TwoPcMsg::Commit),
-                Command::Send(_, TwoPcMsg::Commit)
-            ]
-        ));
+        let state = tm.on_start(Id::from(0), &storage, &mut o);
+        let decided = TmPhase::Decided {
+            decision: Decision::Commit,
+            cause: None,
+        };
+        assert_eq!(state, TwoPcState::Tm(TmState { phase: decided }));
+        assert!(o.is_empty());
     }
 
     #[test]

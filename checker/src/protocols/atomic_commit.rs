@@ -23,6 +23,7 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
         // An abstract spec owes nothing: it only says what may happen.
         fair: |_| false,
         symmetry: None,
+        fingerprint: crate::engine::fingerprint,
         describe: Box::new(|a| match a {
             AcAction::Prepare(i) => format!("rm{} prepares", i + 1),
             AcAction::DecideCommit(i) => format!("rm{} commits", i + 1),

@@ -48,6 +48,7 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
         step_invariants: spec::step_invariants(),
         fair: actors::fair,
         symmetry: Some(spec::representative),
+        fingerprint: actors::fingerprint,
         describe: Box::new(move |a| names.words(a)),
         view: Box::new(move |s| view_names.view(s)),
     }))

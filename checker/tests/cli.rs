@@ -1,0 +1,224 @@
+//! The `checker` binary as a user drives it: exit codes 0 / 1 / 2, the JSON report's shape, and
+//! one clear line for every kind of bad input.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn checker(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(args)
+        .output()
+        .expect("the checker binary runs")
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).expect("stdout is one JSON document")
+}
+
+fn property<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("no property {name} in {report}"))
+}
+
+/// A usage error: exit 2, exactly one line on stderr containing `needle`, no panic.
+fn assert_usage_error(args: &[&str], needle: &str) {
+    let out = checker(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+}
+
+#[test]
+fn list_shows_every_entry_with_parameters_and_defaults() {
+    let out = checker(&["list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("atomic-commit") && text.contains("two-phase-commit"));
+    let out = checker(&["list", "--json"]);
+    let doc = json(&out);
+    let tpc = doc
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "two-phase-commit")
+        .unwrap();
+    let names: Vec<&str> = tpc["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["rms", "commit-rule", "network", "lossy", "crashes"]);
+    let rms = &tpc["params"][0];
+    assert_eq!(
+        (
+            rms["default"].as_u64(),
+            rms["min"].as_u64(),
+            rms["max"].as_u64()
+        ),
+        (Some(3), Some(1), Some(9))
+    );
+}
+
+#[test]
+fn a_passing_check_exits_0_with_the_documented_json() {
+    let out = checker(&["check", "atomic-commit", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out);
+    assert_eq!(r["protocol"], "atomic-commit");
+    assert_eq!(r["params"]["rms"], 3);
+    assert_eq!(r["complete"], true);
+    for key in ["unique_states", "total_states", "max_depth"] {
+        assert!(r[key].as_u64().unwrap() > 0, "{key}");
+    }
+    assert!(r["seconds"].as_f64().is_some());
+    let consistency = property(&r, "consistency");
+    assert_eq!(
+        (&consistency["kind"], &consistency["status"]),
+        (&Value::from("always"), &Value::from("holds"))
+    );
+    assert!(consistency.get("trace").is_none());
+    let found = property(&r, "all committed");
+    assert_eq!(found["status"], "found");
+    let trace = found["trace"].as_array().unwrap();
+    assert_eq!(trace[0]["action"], "init");
+    assert!(trace
+        .iter()
+        .all(|s| s["action"].is_string() && s["state"].is_object()));
+}
+
+#[test]
+fn the_blocking_run_of_2pc_is_a_termination_violation_with_exit_1() {
+    let out = checker(&["check", "two-phase-commit", "--set", "crashes=1", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let r = json(&out);
+    assert_eq!(r["params"]["crashes"], 1);
+    let termination = property(&r, "termination");
+    assert_eq!(
+        (&termination["kind"], &termination["status"]),
+        (&Value::from("eventually"), &Value::from("violated"))
+    );
+    let trace = termination["trace"].as_array().unwrap();
+    let last = &trace.last().unwrap()["state"]["actors"];
+    assert_eq!(last["tm"]["crashed"], true, "{last}");
+    // Safety still holds under crashes: only liveness is lost.
+    for name in [
+        "agreement",
+        "commit only if all voted yes",
+        "decision is never reversed",
+    ] {
+        assert_eq!(property(&r, name)["status"], "holds", "{name}");
+    }
+}
+
+#[test]
+fn text_output_numbers_steps_and_prints_the_explore_command() {
+    let out = checker(&["check", "two-phase-commit", "--set", "crashes=1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("eventually termination"), "{text}");
+    assert!(text.contains("  1. "), "{text}");
+    assert!(text.contains("tm crashes"), "{text}");
+    assert!(
+        text.contains("checker explore two-phase-commit --set crashes=1 --path 0/"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_incomplete_check_exits_1() {
+    let out = checker(&["check", "two-phase-commit", "--max-states", "10", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out)["complete"], false);
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    assert_usage_error(
+        &["check", "three-phase"],
+        "known: atomic-commit, two-phase-commit",
+    );
+    assert_usage_error(
+        &["check", "two-phase-commit", "--set", "nodes=3"],
+        "known parameters: rms, commit-rule",
+    );
+    assert_usage_error(
+        &["check", "two-phase-commit", "--set", "rms=ten"],
+        "takes an integer",
+    );
+    assert_usage_error(
+        &["check", "two-phase-commit", "--set", "rms=10"],
+        "must be in 1..=9",
+    );
+    assert_usage_error(
+        &["check", "two-phase-commit", "--set", "lossy=maybe"],
+        "true or false",
+    );
+    assert_usage_error(
+        &["check", "two-phase-commit", "--set", "network=mesh"],
+        "one of ordered",
+    );
+    assert_usage_error(
+        &["check", "two-phase-commit", "--set", "rms"],
+        "expected NAME=VALUE",
+    );
+    assert_usage_error(
+        &[
+            "check",
+            "two-phase-commit",
+            "--set",
+            "rms=2",
+            "--set",
+            "crashes=4",
+        ],
+        "crashes",
+    );
+    assert_usage_error(
+        &["check", "atomic-commit", "--symmetry"],
+        "declares no symmetry",
+    );
+    assert_usage_error(&["check", "atomic-commit", "--threads", "0"], "--threads");
+    assert_usage_error(&["check", "atomic-commit", "--timeout=0"], "--timeout");
+    assert_usage_error(&["explore", "atomic-commit", "--path", "0/x"], "--path");
+    assert_usage_error(&["simulate", "nope"], "unknown protocol");
+    // clap's own usage errors also exit 2.
+    let out = checker(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn simulation_reports_in_the_same_shape() {
+    let out = checker(&[
+        "simulate",
+        "two-phase-commit",
+        "--seed",
+        "3",
+        "--runs",
+        "50",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out);
+    assert_eq!(r["mode"], "simulate");
+    assert_eq!(property(&r, "agreement")["status"], "holds");
+    let out = checker(&[
+        "simulate",
+        "two-phase-commit",
+        "--set",
+        "commit-rule=first-yes",
+        "--runs",
+        "200",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        property(&json(&out), "commit only if all voted yes")["status"],
+        "violated"
+    );
+}

@@ -1,0 +1,166 @@
+//! Pinned results, through the registry (the path the CLI and the benches take). A number here
+//! changes only with a commit message that explains why.
+
+use checker::engine::{CheckOptions, Status, Strategy};
+use checker::registry;
+use checker::report::{PropertyReport, Report};
+
+fn check(name: &str, settings: &[&str], opts: CheckOptions) -> Report {
+    registry::check(name, settings, &opts).expect("a valid configuration")
+}
+
+fn bfs() -> CheckOptions {
+    CheckOptions::default()
+}
+
+fn property<'a>(r: &'a Report, name: &str) -> &'a PropertyReport {
+    r.properties.iter().find(|p| p.name == name).unwrap()
+}
+
+fn actions(p: &PropertyReport) -> Vec<&str> {
+    p.trace.as_ref().unwrap()[1..]
+        .iter()
+        .map(|s| s.action.as_str())
+        .collect()
+}
+
+#[test]
+fn atomic_commit_state_counts() {
+    // With no RM committed, every vector over {working, prepared, aborted} is reachable (3^n);
+    // once one has committed, every RM is prepared or committed (2^n - 1 more).
+    for (rms, states) in [(3, 34), (5, 274)] {
+        let r = check("atomic-commit", &[&format!("rms={rms}")], bfs());
+        assert!(r.complete && r.all_pass(), "rms={rms}");
+        assert_eq!(r.unique_states, states, "rms={rms}");
+    }
+}
+
+#[test]
+fn two_phase_commit_state_counts_per_search_and_symmetry() {
+    // (rms, strategy, symmetry, unique states). Without symmetry BFS and DFS agree, and both
+    // agree with specs' equality-keyed search (123 and 1096).
+    let cases = [
+        (2, Strategy::Bfs, false, 123),
+        (3, Strategy::Bfs, false, 1096),
+        (3, Strategy::Dfs, false, 1096),
+        (3, Strategy::Bfs, true, 244),
+        (3, Strategy::Dfs, true, 244),
+        (5, Strategy::Bfs, true, 1907),
+    ];
+    for (rms, strategy, symmetry, states) in cases {
+        let opts = CheckOptions {
+            strategy,
+            symmetry,
+            ..bfs()
+        };
+        let r = check("two-phase-commit", &[&format!("rms={rms}")], opts);
+        assert!(
+            r.complete && r.all_pass(),
+            "rms={rms} {strategy:?} {symmetry}"
+        );
+        assert_eq!(r.unique_states, states, "rms={rms} {strategy:?} {symmetry}");
+    }
+}
+
+#[test]
+fn threads_change_nothing_but_speed() {
+    let one = check("two-phase-commit", &["rms=4"], bfs());
+    let two = check(
+        "two-phase-commit",
+        &["rms=4"],
+        CheckOptions {
+            threads: 2,
+            ..bfs()
+        },
+    );
+    assert_eq!(
+        (one.unique_states, one.total_states, one.max_depth),
+        (two.unique_states, two.total_states, two.max_depth)
+    );
+    assert_eq!(one.unique_states, 10101);
+}
+
+#[test]
+fn coordinator_crash_blocks_prepared_rms() {
+    let r = check("two-phase-commit", &["crashes=1"], bfs());
+    assert_eq!(r.unique_states, 14035);
+    let termination = property(&r, "termination");
+    assert_eq!(termination.status, Status::Violated);
+    // Every RM gets its Prepare, the TM crashes, every RM votes yes and is stuck in doubt:
+    // only the TM's recovery could help, and nothing obliges it to recover.
+    assert_eq!(
+        actions(termination),
+        [
+            "tm -> rm1: Prepare",
+            "tm -> rm2: Prepare",
+            "tm -> rm3: Prepare",
+            "tm crashes",
+            "rm1 chooses vote = Yes",
+            "rm2 chooses vote = Yes",
+            "rm3 chooses vote = Yes",
+        ]
+    );
+    assert_eq!(
+        termination.explorer_path.as_deref(),
+        Some("0/0/0/0/1/1/2/3")
+    );
+    let last = &termination.trace.as_ref().unwrap().last().unwrap().state["actors"];
+    assert_eq!(last["tm"]["crashed"], true);
+    for rm in ["rm1", "rm2", "rm3"] {
+        assert_eq!(last[rm]["state"]["Rm"]["phase"], "Prepared", "{rm}");
+    }
+    // Crashes cost liveness only: every safety property still holds.
+    for p in &r.properties {
+        if p.name != "termination" {
+            assert!(
+                matches!(p.status, Status::Holds | Status::Found),
+                "{}",
+                p.name
+            );
+        }
+    }
+}
+
+#[test]
+fn a_tm_that_commits_on_the_first_yes_is_caught() {
+    let r = check(
+        "two-phase-commit",
+        &["rms=2", "commit-rule=first-yes"],
+        bfs(),
+    );
+    let ac3 = property(&r, "commit only if all voted yes");
+    assert_eq!(ac3.status, Status::Violated);
+    assert_eq!(
+        actions(ac3),
+        [
+            "tm -> rm1: Prepare",
+            "rm1 chooses vote = Yes",
+            "rm1 -> tm: Prepared"
+        ]
+    );
+    let ac1 = property(&r, "agreement");
+    assert_eq!(ac1.status, Status::Violated);
+    assert_eq!(ac1.explorer_path.as_deref(), Some("0/0/0/1/0/0/2"));
+    // rm2 voted no and aborted, then hears the commit: a decision reversed.
+    let ac2 = property(&r, "decision is never reversed");
+    assert_eq!(ac2.status, Status::Violated);
+    assert_eq!(actions(ac2).last(), Some(&"tm -> rm2: Commit"));
+    assert_eq!(
+        property(&r, "abstraction satisfies atomic-commit").status,
+        Status::Violated
+    );
+}
+
+#[test]
+fn traces_replay_under_symmetry() {
+    // With symmetry the engine stores representatives; the reported trace must still be a
+    // concrete run that the explorer can follow.
+    let opts = CheckOptions {
+        symmetry: true,
+        ..bfs()
+    };
+    let r = check("two-phase-commit", &["crashes=1"], opts);
+    let termination = property(&r, "termination");
+    assert_eq!(termination.status, Status::Violated);
+    assert_eq!(actions(termination).len(), 7);
+}

@@ -206,6 +206,11 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
                     )));
                 }
             }
+            // Fail before printing a URL that would not answer.
+            drop(
+                std::net::TcpListener::bind(&addr)
+                    .map_err(|e| format!("cannot listen on {addr}: {e}"))?,
+            );
             let fragment = path.map_or(String::new(), |p| format!("#/steps/{p}"));
             println!("explorer for {name} at http://{addr}/{fragment} (Ctrl-C to stop)");
             target.explore(&addr)?;

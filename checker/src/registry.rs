@@ -107,6 +107,8 @@ where
             std::net::TcpListener::bind(addr)
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?,
         );
+        // The explorer browses the model on demand with stateright's own state hashing; the
+        // verdicts and counts of `check` come from our engine.
         let _ = self.model.checker().serve(addr);
         Ok(())
     }

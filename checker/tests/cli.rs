@@ -222,3 +222,13 @@ fn simulation_reports_in_the_same_shape() {
         "violated"
     );
 }
+
+#[test]
+fn explore_refuses_an_address_in_use() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = held.local_addr().unwrap().to_string();
+    let out = checker(&["explore", "atomic-commit", "--addr", &addr]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen"));
+    assert!(out.stdout.is_empty());
+}

@@ -1,10 +1,13 @@
 //! What the engine and the report need to know about any stateright actor system: actions in
 //! words, which actions are fair, and a readable, canonical view of a system state.
 
+use crate::engine::{variant_name, Checkable, Fairness};
 use models::common::ActorSystem;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use stateright::actor::{Actor, ActorModelAction, ActorModelState, Envelope, Id, Network};
+use stateright::actor::{
+    Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, Network,
+};
 use std::fmt::Debug;
 use std::hash::Hash;
 
@@ -144,19 +147,82 @@ fn to_value<T: Serialize + ?Sized>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or_else(|e| Value::String(format!("<unprintable: {e}>")))
 }
 
-/// Weak fairness per action class: a message that stays deliverable is eventually delivered,
-/// a timer that stays set eventually fires, a pending random choice is eventually made. Loss,
-/// crash and recovery are never owed.
-pub fn fair<Msg, Timer, Random>(action: &ActorModelAction<Msg, Timer, Random>) -> bool
+/// The fairness class of an actor-system action. Delivering one particular message (sender,
+/// receiver, content), firing one actor's timer, and making one actor's pending random choice
+/// (whatever is chosen) are each one obligation; a loss, a crash or a recovery is never owed.
+pub fn fair_class<Msg, Timer, Random>(action: &ActorModelAction<Msg, Timer, Random>) -> Option<u64>
 where
-    Msg: Eq + Hash,
+    Msg: Hash,
+    Timer: Hash,
 {
-    matches!(
-        action,
-        ActorModelAction::Deliver { .. }
-            | ActorModelAction::Timeout(..)
-            | ActorModelAction::SelectRandom { .. }
-    )
+    use crate::engine::fingerprint;
+    match action {
+        ActorModelAction::Deliver { src, dst, msg } => Some(fingerprint(&(0u8, src, dst, msg))),
+        ActorModelAction::Timeout(id, timer) => Some(fingerprint(&(1u8, id, timer))),
+        ActorModelAction::SelectRandom { actor, key, .. } => Some(fingerprint(&(2u8, actor, key))),
+        ActorModelAction::Drop(_) | ActorModelAction::Crash(_) | ActorModelAction::Recover(_) => {
+            None
+        }
+    }
+}
+
+/// The coverage kind of an action, by role: `rm receives Prepare`, `tm timeout VoteTimeout`,
+/// `rm chooses vote`, `tm crashes`, `lost Prepared`.
+pub fn action_kind<A: Actor>(
+    roles: &[String],
+    action: &ActorModelAction<A::Msg, A::Timer, A::Random>,
+) -> String {
+    let role = |id: &Id| roles.get(usize::from(*id)).map_or("?", String::as_str);
+    let variant = |d: String| variant_name(&d).to_string();
+    match action {
+        ActorModelAction::Deliver { dst, msg, .. } => {
+            format!("{} receives {}", role(dst), variant(format!("{msg:?}")))
+        }
+        ActorModelAction::Drop(env) => format!("lost {}", variant(format!("{:?}", env.msg))),
+        ActorModelAction::Timeout(id, t) => {
+            format!("{} timeout {}", role(id), variant(format!("{t:?}")))
+        }
+        ActorModelAction::Crash(id) => format!("{} crashes", role(id)),
+        ActorModelAction::Recover(id) => format!("{} recovers", role(id)),
+        ActorModelAction::SelectRandom { actor, key, .. } => {
+            format!("{} chooses {key}", role(actor))
+        }
+    }
+}
+
+/// An actor system ready for the engine: its states fingerprinted with [`fingerprint`], its
+/// actions fair per [`fair_class`], shown in words and views keyed by actor name, covered per
+/// role. The protocol adds its own declarations (symmetry, end states, refinement, ...).
+pub fn checkable<A, C, H>(
+    model: ActorModel<A, C, H>,
+    names: Names,
+) -> Checkable<ActorModel<A, C, H>>
+where
+    A: Actor + 'static,
+    A::Msg: Ord + Serialize,
+    A::Timer: Ord + Serialize,
+    A::State: Serialize,
+    A::Storage: Serialize,
+    A::Random: Serialize,
+    H: Clone + Debug + Hash + Serialize,
+{
+    let roles: Vec<String> = model.actors.iter().map(|a| a.name()).collect();
+    let view_names = names.clone();
+    Checkable {
+        model,
+        step_invariants: Vec::new(),
+        leads_to: Vec::new(),
+        fair_class,
+        fairness: Fairness::Weak,
+        symmetry: None,
+        fingerprint,
+        describe: Box::new(move |a| names.words(a)),
+        view: Box::new(move |s| view_names.view(s)),
+        end_state: None,
+        refinement: None,
+        action_kind: Box::new(move |a| action_kind::<A>(&roles, a)),
+        action_kinds: Vec::new(),
+    }
 }
 
 /// The fingerprint of an actor-system state.

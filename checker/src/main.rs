@@ -1,6 +1,6 @@
 //! `checker`: list, check, simulate and explore the registered protocols and specs.
 
-use checker::engine::{CheckOptions, SimOptions, Strategy};
+use checker::engine::{CheckOptions, Fairness, SimOptions, Strategy};
 use checker::params::{ParamKind, Params};
 use checker::progress::{Progress, ProgressLine};
 use checker::registry::{self, Entry};
@@ -52,6 +52,18 @@ enum Command {
         /// One JSON object on stdout instead of text.
         #[arg(long)]
         json: bool,
+        /// Fairness assumed for liveness (default: the protocol's own assumption).
+        #[arg(long, value_enum)]
+        fairness: Option<FairnessArg>,
+        /// Do not report reachable states without successors as deadlocks.
+        #[arg(long)]
+        no_deadlock: bool,
+        /// Count how often each kind of action fired, and list kinds that never did.
+        #[arg(long)]
+        coverage: bool,
+        /// Check safety only: skip eventually and leads-to properties.
+        #[arg(long)]
+        safety_only: bool,
     },
     /// Serve stateright's web explorer on a protocol's model.
     Explore {
@@ -87,6 +99,13 @@ struct SetArgs {
     /// Set a parameter, e.g. `--set rms=5` (repeatable).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     set: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FairnessArg {
+    None,
+    Weak,
+    Strong,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -130,6 +149,10 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             max_states,
             timeout,
             json,
+            fairness,
+            no_deadlock,
+            coverage,
+            safety_only,
         } => {
             if threads == 0 {
                 return Err(UsageError("--threads must be at least 1".into()));
@@ -149,11 +172,6 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             };
             let entry = registry::find(&name)?;
             let (params, target) = entry.instantiate(&set.set)?;
-            if symmetry && !target.has_symmetry() {
-                return Err(UsageError(format!(
-                    "'{name}' declares no symmetry; run without --symmetry"
-                )));
-            }
             let opts = CheckOptions {
                 threads,
                 strategy: match strategy {
@@ -163,6 +181,14 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
                 symmetry,
                 max_states,
                 timeout,
+                fairness: fairness.map(|f| match f {
+                    FairnessArg::None => Fairness::None,
+                    FairnessArg::Weak => Fairness::Weak,
+                    FairnessArg::Strong => Fairness::Strong,
+                }),
+                deadlock: !no_deadlock,
+                coverage,
+                safety_only,
             };
             let progress = Arc::new(Progress::default());
             let line = std::io::stderr()
@@ -170,6 +196,7 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
                 .then(|| ProgressLine::start(Arc::clone(&progress)));
             let report = target.check(&name, &params, &opts, &progress);
             drop(line);
+            let report = report.map_err(|e| UsageError(format!("{name}: {e}")))?;
             emit(&entry, &params, &report, json);
             Ok(exit(report.complete && report.all_pass()))
         }

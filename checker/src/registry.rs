@@ -2,7 +2,7 @@
 //! benches find protocols here and run them through one generic code path ([`Target`]); adding a
 //! protocol adds its glue file under `protocols/` and one line to [`all`].
 
-use crate::engine::{CheckOptions, Checkable, SimOptions};
+use crate::engine::{CheckError, CheckOptions, Checkable, SimOptions};
 use crate::params::{Param, Params};
 use crate::progress::Progress;
 use crate::protocols;
@@ -59,11 +59,9 @@ pub trait Target: Send {
         params: &Params,
         opts: &CheckOptions,
         progress: &Progress,
-    ) -> Report;
+    ) -> Result<Report, CheckError>;
     /// Random walks.
     fn simulate(&self, name: &str, params: &Params, opts: &SimOptions) -> Report;
-    /// Whether the model declares a symmetry.
-    fn has_symmetry(&self) -> bool;
     /// Serves stateright's web explorer on `addr`; returns only on error.
     fn explore(self: Box<Self>, addr: &str) -> Result<(), String>;
 }
@@ -80,9 +78,16 @@ where
         params: &Params,
         opts: &CheckOptions,
         progress: &Progress,
-    ) -> Report {
-        let outcome = Checkable::check(self, opts, progress);
-        Report::new(name, params, "check", outcome, &*self.describe, &*self.view)
+    ) -> Result<Report, CheckError> {
+        let outcome = Checkable::check(self, opts, progress)?;
+        Ok(Report::new(
+            name,
+            params,
+            "check",
+            outcome,
+            &*self.describe,
+            &*self.view,
+        ))
     }
 
     fn simulate(&self, name: &str, params: &Params, opts: &SimOptions) -> Report {
@@ -95,10 +100,6 @@ where
             &*self.describe,
             &*self.view,
         )
-    }
-
-    fn has_symmetry(&self) -> bool {
-        self.symmetry.is_some()
     }
 
     fn explore(self: Box<Self>, addr: &str) -> Result<(), String> {
@@ -153,10 +154,7 @@ pub fn system_cfg(p: &Params) -> SystemCfg {
 pub fn check(name: &str, settings: &[&str], opts: &CheckOptions) -> Result<Report, String> {
     let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
     let (params, target) = find(name)?.instantiate(&settings)?;
-    if opts.symmetry && !target.has_symmetry() {
-        return Err(format!(
-            "'{name}' declares no symmetry; run without --symmetry"
-        ));
-    }
-    Ok(target.check(name, &params, opts, &Progress::default()))
+    target
+        .check(name, &params, opts, &Progress::default())
+        .map_err(|e| e.to_string())
 }

@@ -1,6 +1,6 @@
 //! The report of a check or a simulation: one shape for text and JSON, for every protocol.
 
-use crate::engine::{Kind, Outcome, Status, Trace};
+use crate::engine::{Coverage, Fairness, Kind, Outcome, Status, Trace};
 use crate::params::Params;
 use serde::Serialize;
 use serde_json::Value;
@@ -23,7 +23,12 @@ pub struct PropertyReport {
     /// For violated and found: the initial state (action `init`) then every step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<Step>>,
-    /// The trace as action indices, the form `checker explore --path` and the explorer take.
+    /// For a lasso: the index into `trace` of the state where the loop starts; the trace's last
+    /// step returns to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loop_start: Option<usize>,
+    /// The trace as action indices, the form `checker explore --path` and the explorer take
+    /// (for a lasso, up to the start of the loop).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explorer_path: Option<String>,
 }
@@ -45,7 +50,13 @@ pub struct Report {
     pub states_per_second: f64,
     /// Peak resident memory of this process, when the OS tells it.
     pub peak_memory_bytes: Option<u64>,
+    /// The fairness liveness was judged under, when there was liveness to judge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fairness: Option<Fairness>,
     pub properties: Vec<PropertyReport>,
+    /// With `--coverage`: how often each kind of action fired, and the kinds that never did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
 }
 
 impl Report {
@@ -66,6 +77,7 @@ impl Report {
                 kind: p.kind,
                 status: p.status,
                 explorer_path: p.trace.as_ref().map(Trace::explorer_path),
+                loop_start: p.trace.as_ref().and_then(|t| t.loop_start),
                 trace: p.trace.map(|t| steps(&t, describe, view)),
             })
             .collect();
@@ -80,7 +92,9 @@ impl Report {
             seconds: outcome.seconds,
             states_per_second: outcome.total_states as f64 / outcome.seconds.max(1e-9),
             peak_memory_bytes: peak_memory_bytes(),
+            fairness: outcome.fairness,
             properties,
+            coverage: outcome.coverage,
         }
     }
 
@@ -101,7 +115,7 @@ impl Report {
             .max()
             .unwrap_or(0);
         for p in &self.properties {
-            let kind = format!("{:?}", p.kind).to_lowercase();
+            let kind = p.kind.word();
             let mut verdict = status_word(p.status).to_string();
             if !self.complete && matches!(p.status, Status::Holds | Status::NotFound) {
                 verdict.push_str(" (search incomplete)");
@@ -122,19 +136,39 @@ impl Report {
             },
             if self.complete { "" } else { " (incomplete)" }
         );
+        if let Some(f) = self.fairness {
+            let f = format!("{f:?}").to_lowercase();
+            let _ = writeln!(out, "liveness judged under {f} fairness");
+        }
+        if let Some(cov) = &self.coverage {
+            let _ = writeln!(out, "\ncoverage (transitions explored per kind of action):");
+            for (kind, n) in &cov.fired {
+                let _ = writeln!(out, "  {n:>10}  {kind}");
+            }
+            for kind in &cov.never_fired {
+                let _ = writeln!(out, "  {:>10}  {kind}  (never fired)", 0);
+            }
+        }
         for p in &self.properties {
             if p.status != Status::Violated {
                 continue;
             }
             let Some(trace) = &p.trace else { continue };
+            let shape = if p.loop_start.is_some() {
+                "a lasso: prefix, then a loop a fair run can repeat forever"
+            } else if self.mode == "check" {
+                "shortest trace found"
+            } else {
+                "trace of the walk"
+            };
             let _ = writeln!(
                 out,
-                "\n{} \"{}\" violated; shortest trace found ({} steps):",
-                format!("{:?}", p.kind).to_lowercase(),
+                "\n{} \"{}\" violated; {shape} ({} steps):",
+                p.kind.word(),
                 p.name,
                 trace.len() - 1
             );
-            write_trace(&mut out, trace);
+            write_trace(&mut out, trace, p.loop_start);
             if let Some(path) = &p.explorer_path {
                 let _ = writeln!(out, "  open it in the explorer: {}", explore_command(path));
             }
@@ -170,10 +204,14 @@ fn steps<M: Model>(
     out
 }
 
-/// Numbered steps, each with the state fields it changed (`path: before -> after`).
-pub fn write_trace(out: &mut String, trace: &[Step]) {
+/// Numbered steps, each with the state fields it changed (`path: before -> after`); for a lasso
+/// a marker line before the loop's first step.
+pub fn write_trace(out: &mut String, trace: &[Step], loop_start: Option<usize>) {
     let mut before: Vec<(String, String)> = Vec::new();
     for (i, step) in trace.iter().enumerate() {
+        if loop_start.is_some_and(|l| l + 1 == i) {
+            let _ = writeln!(out, "  -- loop starts here --");
+        }
         let after = leaves(&step.state);
         if i == 0 {
             let _ = writeln!(out, "  0. initial state");

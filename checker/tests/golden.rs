@@ -48,9 +48,11 @@ fn two_phase_commit_state_counts_per_search_and_symmetry() {
         (5, Strategy::Bfs, true, 1907),
     ];
     for (rms, strategy, symmetry, states) in cases {
+        // Symmetry is sound for safety only (see engine docs), so those runs skip liveness.
         let opts = CheckOptions {
             strategy,
             symmetry,
+            safety_only: symmetry,
             ..bfs()
         };
         let r = check("two-phase-commit", &[&format!("rms={rms}")], opts);
@@ -154,13 +156,57 @@ fn a_tm_that_commits_on_the_first_yes_is_caught() {
 #[test]
 fn traces_replay_under_symmetry() {
     // With symmetry the engine stores representatives; the reported trace must still be a
-    // concrete run that the explorer can follow.
+    // concrete run, as short as without symmetry.
     let opts = CheckOptions {
         symmetry: true,
+        safety_only: true,
         ..bfs()
     };
-    let r = check("two-phase-commit", &["crashes=1"], opts);
-    let termination = property(&r, "termination");
-    assert_eq!(termination.status, Status::Violated);
-    assert_eq!(actions(termination).len(), 7);
+    let settings = ["rms=3", "commit-rule=first-yes"];
+    let reduced = check("two-phase-commit", &settings, opts);
+    let full = check("two-phase-commit", &settings, bfs());
+    for name in ["agreement", "commit only if all voted yes", "refinement"] {
+        let (a, b) = (property(&reduced, name), property(&full, name));
+        assert_eq!(a.status, Status::Violated, "{name}");
+        assert_eq!(actions(a).len(), actions(b).len(), "{name}");
+    }
+    assert!(reduced.unique_states < full.unique_states);
+}
+
+#[test]
+fn two_phase_commit_refines_atomic_commit_and_ends_properly() {
+    let r = check("two-phase-commit", &[], bfs());
+    assert_eq!(property(&r, "refinement").status, Status::Holds);
+    assert_eq!(property(&r, "deadlock").status, Status::Holds);
+    // The broken TM commits while an RM is still working: no TCommit step allows that.
+    let r = check(
+        "two-phase-commit",
+        &["rms=2", "commit-rule=first-yes"],
+        bfs(),
+    );
+    let refinement = property(&r, "refinement");
+    assert_eq!(refinement.status, Status::Violated);
+    assert_eq!(actions(refinement).last(), Some(&"tm -> rm1: Commit"));
+}
+
+#[test]
+fn coverage_of_two_phase_commit() {
+    let opts = CheckOptions {
+        coverage: true,
+        ..bfs()
+    };
+    let r = check("two-phase-commit", &[], opts.clone());
+    let cov = r.coverage.as_ref().unwrap();
+    assert!(cov.never_fired.is_empty(), "{:?}", cov.never_fired);
+    assert_eq!(cov.fired["tm timeout VoteTimeout"], 124);
+    assert_eq!(cov.fired["rm receives Commit"], 12);
+    // Losses and faults are declared kinds only when configured, and then they fire too.
+    let r = check(
+        "two-phase-commit",
+        &["crashes=1", "lossy=true", "rms=1"],
+        opts,
+    );
+    let cov = r.coverage.as_ref().unwrap();
+    assert!(cov.fired["lost Prepare"] > 0);
+    assert!(cov.never_fired.is_empty(), "{:?}", cov.never_fired);
 }

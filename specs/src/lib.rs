@@ -27,3 +27,22 @@ impl<M: stateright::Model> Clone for StepInvariant<M> {
         }
     }
 }
+
+/// A leads-to property `P ~> Q` (TLA+'s `[](P => <>Q)`): whenever `from` holds, `to` holds then
+/// or later, under the fairness the checker assumes.
+pub struct LeadsTo<M: stateright::Model> {
+    /// A short lowercase claim, used word for word in tests and reports.
+    pub name: &'static str,
+    pub from: fn(&M, &M::State) -> bool,
+    pub to: fn(&M, &M::State) -> bool,
+}
+
+impl<M: stateright::Model> Clone for LeadsTo<M> {
+    fn clone(&self) -> Self {
+        Self {
+            name: self.name,
+            from: self.from,
+            to: self.to,
+        }
+    }
+}

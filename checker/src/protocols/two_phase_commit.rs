@@ -2,10 +2,11 @@
 //! the atomic-commit spec.
 
 use crate::actors::{self, Names};
-use crate::engine::Checkable;
+use crate::engine::{Fairness, Refinement};
 use crate::params::{Param, Params};
 use crate::registry::{actor_params, system_cfg, Entry, Target};
 use models::two_phase_commit::{TmRule, TwoPcCfg};
+use specs::atomic_commit::AtomicCommit;
 use specs::two_phase_commit as spec;
 
 pub fn entry() -> Entry {
@@ -41,15 +42,48 @@ pub fn cfg(p: &Params) -> Result<TwoPcCfg, String> {
 
 fn build(p: &Params) -> Result<Box<dyn Target>, String> {
     let cfg = cfg(p)?;
-    let names = Names::of(&cfg);
-    let view_names = names.clone();
-    Ok(Box::new(Checkable {
-        model: spec::model(cfg),
-        step_invariants: spec::step_invariants(),
-        fair: actors::fair,
-        symmetry: Some(spec::representative),
-        fingerprint: actors::fingerprint,
-        describe: Box::new(move |a| names.words(a)),
-        view: Box::new(move |s| view_names.view(s)),
-    }))
+    let spec_model = AtomicCommit::new(cfg.rms).map_err(|e| e.to_string())?;
+    let checkable = actors::checkable(spec::model(cfg), Names::of(&cfg))
+        .with_step_invariants(spec::step_invariants())
+        .with_symmetry(spec::representative)
+        // Under weak fairness a node that crashes and recovers forever may miss its messages
+        // forever (delivery is disabled while it is down); we assume, as 2PC's analyses do, that
+        // a message deliverable again and again is delivered: strong fairness. Then the only
+        // way to never decide is to stay blocked. `--fairness weak` shows the other run.
+        .with_fairness(Fairness::Strong)
+        // Quiet after every live RM decided is the proper end of a transaction.
+        .with_end_states(spec::termination)
+        .with_refinement(Refinement::new(
+            "atomic-commit",
+            spec_model,
+            spec::abstraction,
+        ))
+        .with_action_kinds(action_kinds(&cfg));
+    Ok(Box::new(checkable))
+}
+
+/// Every kind of action this configuration could fire.
+fn action_kinds(cfg: &TwoPcCfg) -> Vec<String> {
+    let mut kinds: Vec<String> = [
+        "rm receives Prepare",
+        "rm chooses vote",
+        "tm receives Prepared",
+        "tm receives VoteNo",
+        "tm timeout VoteTimeout",
+        "rm receives Commit",
+        "rm receives Abort",
+    ]
+    .map(String::from)
+    .to_vec();
+    if cfg.system.crashes > 0 {
+        for k in ["tm crashes", "tm recovers", "rm crashes", "rm recovers"] {
+            kinds.push(k.into());
+        }
+    }
+    if cfg.system.lossy {
+        for m in ["Prepare", "Prepared", "VoteNo", "Commit", "Abort"] {
+            kinds.push(format!("lost {m}"));
+        }
+    }
+    kinds
 }

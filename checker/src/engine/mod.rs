@@ -1,0 +1,418 @@
+//! Our own exhaustive engine over any stateright [`Model`].
+//!
+//! Why not stateright's checkers: their `eventually` sees a violation only at a state with no
+//! successor at all, so a run that loops forever without reaching its goal, or that stops at a
+//! state where only *unfair* actions remain (a crashed coordinator that could recover but need
+//! not), is silently accepted; there is no fairness, no leads-to, no step invariant, no deadlock
+//! or coverage report, and symmetry reduction works in DFS only. This engine walks the model
+//! through the public `Model` API and records the reachable state graph compactly:
+//!
+//! - every unique state gets an index; we keep its 64-bit fingerprint, its parent index (so
+//!   every BFS trace is a shortest one) and, when liveness is checked, its out-edges, each with
+//!   the *fairness class* of its action;
+//! - BFS is level-ordered and parallel: a batch of the frontier is expanded by `threads` workers
+//!   (properties evaluated, successors generated and fingerprinted), then merged in frontier order
+//!   by one thread, so state numbering, counts and traces do not depend on the thread count;
+//! - with symmetry, each successor is replaced by its representative before fingerprinting, in
+//!   BFS and DFS alike. Traces are replayed concretely afterwards, so every printed step is a real
+//!   transition of the model and the explorer can open it.
+//!
+//! Liveness (`eventually P`, and `P ~> Q`) is decided on the recorded graph after the search; see
+//! [`liveness`] for the semantics of fairness and the algorithm (SCCs of the goal-avoiding
+//! subgraph, then a fairness test per SCC).
+//!
+//! Symmetry and liveness are not combined: a fairness class names actors (deliver *this* message
+//! to *that* node), and symmetry renames actors from one state to the next, so a fair-looking
+//! cycle of representatives need not be a fair run, nor the converse. The engine refuses the
+//! combination (see [`CheckError::SymmetryWithLiveness`]); safety under symmetry is sound
+//! because every property we check is invariant under the declared symmetry.
+
+mod liveness;
+mod search;
+mod simulate;
+
+use specs::{LeadsTo, StepInvariant};
+use stateright::Model;
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::hash::Hash;
+use std::time::Duration;
+
+pub use search::check;
+pub use simulate::simulate;
+
+/// The kinds of property the report knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Always,
+    Eventually,
+    Sometimes,
+    LeadsTo,
+}
+
+impl Kind {
+    /// The kind as printed: `always`, `eventually`, `sometimes`, `leads-to`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Always => "always",
+            Kind::Eventually => "eventually",
+            Kind::Sometimes => "sometimes",
+            Kind::LeadsTo => "leads-to",
+        }
+    }
+}
+
+/// The verdict of one property.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Holds,
+    Violated,
+    Found,
+    NotFound,
+}
+
+/// Search order of the exhaustive check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    Bfs,
+    Dfs,
+}
+
+/// What a run is assumed to owe to actions of a fair class (see [`Checkable::fair_class`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fairness {
+    /// Nothing: a run may neglect any action forever, though it never stops while an action
+    /// can still change the state.
+    None,
+    /// A class that stays enabled is eventually taken.
+    Weak,
+    /// A class that is enabled again and again is eventually taken.
+    Strong,
+}
+
+/// How a check is run.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    /// Worker threads for BFS (at least 1).
+    pub threads: usize,
+    pub strategy: Strategy,
+    /// Reduce states to a representative of their symmetry class (protocols that declare one).
+    pub symmetry: bool,
+    /// Stop (incomplete) once this many unique states are known.
+    pub max_states: Option<u64>,
+    /// Stop (incomplete) after this long.
+    pub timeout: Option<Duration>,
+    /// The fairness assumed for liveness; `None` takes the protocol's declared assumption.
+    pub fairness: Option<Fairness>,
+    /// Report reachable states with no successor that the protocol does not declare an end.
+    pub deadlock: bool,
+    /// Count how often each kind of action fired.
+    pub coverage: bool,
+    /// Skip liveness (eventually, leads-to) entirely.
+    pub safety_only: bool,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        Self {
+            threads: 1,
+            strategy: Strategy::Bfs,
+            symmetry: false,
+            max_states: None,
+            timeout: None,
+            fairness: None,
+            deadlock: true,
+            coverage: false,
+            safety_only: false,
+        }
+    }
+}
+
+/// A check that cannot be run as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckError {
+    /// Symmetry was asked for a model without one.
+    #[error("this model declares no symmetry; run without --symmetry")]
+    NoSymmetry,
+    /// Symmetry reduction and liveness checking together (unsound for our fairness notion).
+    #[error(
+        "--symmetry cannot be combined with liveness checking: fairness obligations name actors, \
+         which symmetry renames, so a fair cycle of representatives need not be a fair run; \
+         check liveness without --symmetry, or add --safety-only"
+    )]
+    SymmetryWithLiveness,
+    /// At least one thread is needed.
+    #[error("--threads must be at least 1")]
+    NoThreads,
+}
+
+/// How a simulation is run.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    pub seed: u64,
+    /// Number of random walks.
+    pub runs: usize,
+    /// Maximum steps per walk.
+    pub depth: usize,
+}
+
+/// The representative of a state's symmetry class.
+pub type Symmetry<S> = fn(&S) -> S;
+/// An action in words.
+pub type Describe<A> = Box<dyn Fn(&A) -> String + Send + Sync>;
+/// A state as readable JSON.
+pub type View<S> = Box<dyn Fn(&S) -> serde_json::Value + Send + Sync>;
+/// A predicate over states of `M`.
+pub type Pred<M> = fn(&M, &<M as Model>::State) -> bool;
+/// A check over one state or one step, boxed so that it may capture a spec.
+pub type StatePred<S> = Box<dyn Fn(&S) -> bool + Send + Sync>;
+/// A check over one step `before -> after`.
+pub type StepPred<S> = Box<dyn Fn(&S, &S) -> bool + Send + Sync>;
+
+/// A refinement mapping into an abstract spec: every initial state must map to an initial
+/// state of the spec, and every step to a step of the spec or a stutter.
+pub struct Refinement<S> {
+    /// The spec's registered name, for messages.
+    pub spec: &'static str,
+    pub init_ok: StatePred<S>,
+    pub step_ok: StepPred<S>,
+}
+
+impl<S: 'static> Refinement<S> {
+    /// The refinement of a model with states `S` into `spec` through `abs`.
+    pub fn new<Spec>(spec_name: &'static str, spec: Spec, abs: fn(&S) -> Spec::State) -> Self
+    where
+        Spec: Model + Send + Sync + 'static,
+        Spec::State: PartialEq,
+    {
+        let spec = std::sync::Arc::new(spec);
+        let spec2 = std::sync::Arc::clone(&spec);
+        Self {
+            spec: spec_name,
+            init_ok: Box::new(move |s| spec.init_states().contains(&abs(s))),
+            step_ok: Box::new(move |s, t| {
+                let (a, b) = (abs(s), abs(t));
+                a == b || spec2.next_states(&a).contains(&b)
+            }),
+        }
+    }
+}
+
+/// A model together with everything the engine needs beyond stateright's `Model` trait. Build
+/// one with [`Checkable::new`] (any model) or [`crate::actors::checkable`] (actor systems), then
+/// add what the protocol declares with the `with_*` methods.
+pub struct Checkable<M: Model> {
+    pub model: M,
+    /// Invariants of steps, checked on every explored transition.
+    pub step_invariants: Vec<StepInvariant<M>>,
+    /// Leads-to properties, checked with the liveness engine.
+    pub leads_to: Vec<LeadsTo<M>>,
+    /// The fairness class of an action: the actions of one class form one obligation (for
+    /// example, delivering one particular message). `None`: never owed (a crash, a loss).
+    pub fair_class: fn(&M::Action) -> Option<u64>,
+    /// The fairness the protocol assumes unless the user picks another.
+    pub fairness: Fairness,
+    /// A representative of the state's symmetry class, when the protocol declares one. It must
+    /// be canonical (every state of a class has the same representative).
+    pub symmetry: Option<Symmetry<M::State>>,
+    /// The 64-bit key of a state in the visited set: [`fingerprint`] for most models,
+    /// [`crate::actors::fingerprint`] for actor systems (see there why).
+    pub fingerprint: fn(&M::State) -> u64,
+    /// The action in words, for traces.
+    pub describe: Describe<M::Action>,
+    /// A canonical, readable view of a state, for traces.
+    pub view: View<M::State>,
+    /// States in which stopping is a proper end, not a deadlock (for example, every RM decided).
+    /// Without it, every state with no successor is a deadlock.
+    pub end_state: Option<Pred<M>>,
+    /// The abstract spec this model refines, if any.
+    pub refinement: Option<Refinement<M::State>>,
+    /// The kind of an action, for `--coverage` (`rm receives Prepare`, `tm crashes`).
+    pub action_kind: Describe<M::Action>,
+    /// Every kind this configuration could fire; those that never do are reported.
+    pub action_kinds: Vec<String>,
+}
+
+impl<M> Checkable<M>
+where
+    M: Model,
+    M::State: Hash + serde::Serialize,
+    M::Action: Hash + Debug,
+{
+    /// Any model: states keyed by their own `Hash`, shown as JSON; every action its own weakly
+    /// fair class; each action variant a coverage kind.
+    pub fn new(model: M) -> Self {
+        Self {
+            model,
+            step_invariants: Vec::new(),
+            leads_to: Vec::new(),
+            fair_class: |a| Some(fingerprint(a)),
+            fairness: Fairness::Weak,
+            symmetry: None,
+            fingerprint: fingerprint::<M::State>,
+            describe: Box::new(|a| format!("{a:?}")),
+            view: Box::new(|s| serde_json::to_value(s).unwrap_or(serde_json::Value::Null)),
+            end_state: None,
+            refinement: None,
+            action_kind: Box::new(|a| variant_name(&format!("{a:?}")).to_string()),
+            action_kinds: Vec::new(),
+        }
+    }
+}
+
+impl<M: Model> Checkable<M> {
+    pub fn with_step_invariants(mut self, invariants: Vec<StepInvariant<M>>) -> Self {
+        self.step_invariants = invariants;
+        self
+    }
+
+    pub fn with_leads_to(mut self, properties: Vec<LeadsTo<M>>) -> Self {
+        self.leads_to = properties;
+        self
+    }
+
+    pub fn with_symmetry(mut self, representative: Symmetry<M::State>) -> Self {
+        self.symmetry = Some(representative);
+        self
+    }
+
+    pub fn with_end_states(mut self, end: Pred<M>) -> Self {
+        self.end_state = Some(end);
+        self
+    }
+
+    pub fn with_refinement(mut self, refinement: Refinement<M::State>) -> Self {
+        self.refinement = Some(refinement);
+        self
+    }
+
+    pub fn with_fairness(mut self, fairness: Fairness) -> Self {
+        self.fairness = fairness;
+        self
+    }
+
+    pub fn with_describe(mut self, describe: Describe<M::Action>) -> Self {
+        self.describe = describe;
+        self
+    }
+
+    pub fn with_view(mut self, view: View<M::State>) -> Self {
+        self.view = view;
+        self
+    }
+
+    pub fn with_action_kinds(mut self, kinds: Vec<String>) -> Self {
+        self.action_kinds = kinds;
+        self
+    }
+
+    /// Whether the model has properties only the liveness engine decides.
+    pub fn has_liveness(&self) -> bool {
+        !self.leads_to.is_empty()
+            || self
+                .model
+                .properties()
+                .iter()
+                .any(|p| p.expectation == stateright::Expectation::Eventually)
+    }
+}
+
+/// The name of an enum variant from its `Debug` text: `Prepare(0)` -> `Prepare`.
+pub fn variant_name(debug: &str) -> &str {
+    let end = debug.find(['(', '{', ' ']).unwrap_or(debug.len());
+    &debug[..end]
+}
+
+/// A concrete run of the model: an initial state and the steps taken from it.
+pub struct Trace<M: Model> {
+    /// Index of the initial state in `init_states()`.
+    pub init_index: usize,
+    pub init: M::State,
+    /// Each step: the action, its index in `actions()` of the state before, the state after.
+    pub steps: Vec<(M::Action, usize, M::State)>,
+    /// For a lasso: the position (0 = the initial state, i = after step i) where the loop
+    /// starts; the last step returns to that state.
+    pub loop_start: Option<usize>,
+}
+
+impl<M: Model> Trace<M> {
+    /// A copy of the trace.
+    pub fn clone_trace(&self) -> Self
+    where
+        M::State: Clone,
+        M::Action: Clone,
+    {
+        Self {
+            init_index: self.init_index,
+            init: self.init.clone(),
+            steps: self.steps.clone(),
+            loop_start: self.loop_start,
+        }
+    }
+
+    /// The state the trace ends in.
+    pub fn last(&self) -> &M::State {
+        self.steps.last().map_or(&self.init, |s| &s.2)
+    }
+
+    /// The path in the form stateright's explorer takes after `#/steps/`. For a lasso, the
+    /// prefix up to the start of the loop (the loop can be followed from there).
+    pub fn explorer_path(&self) -> String {
+        let upto = self.loop_start.unwrap_or(self.steps.len());
+        let mut parts = vec![self.init_index.to_string()];
+        parts.extend(self.steps[..upto].iter().map(|(_, i, _)| i.to_string()));
+        parts.join("/")
+    }
+}
+
+/// The verdict of one property, with its trace when there is one.
+pub struct PropertyOutcome<M: Model> {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub status: Status,
+    pub trace: Option<Trace<M>>,
+}
+
+/// How often each kind of action fired during a check.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Coverage {
+    /// Kind -> number of explored transitions of that kind.
+    pub fired: BTreeMap<String, u64>,
+    /// Declared kinds that never fired: dead code, or a configuration too small to reach them.
+    pub never_fired: Vec<String>,
+}
+
+/// Everything a check found.
+pub struct Outcome<M: Model> {
+    pub complete: bool,
+    pub unique_states: u64,
+    pub total_states: u64,
+    pub max_depth: usize,
+    pub seconds: f64,
+    /// The fairness liveness was judged under (none when nothing was judged).
+    pub fairness: Option<Fairness>,
+    pub properties: Vec<PropertyOutcome<M>>,
+    pub coverage: Option<Coverage>,
+}
+
+/// The hasher behind every fingerprint. Fixed seeds: fingerprints, and so state numbering and
+/// traces, are the same on every run.
+pub fn hasher() -> ahash::AHasher {
+    use std::hash::BuildHasher;
+    ahash::RandomState::with_seeds(0x5EED_0001, 0x5EED_0002, 0x5EED_0003, 0x5EED_0004)
+        .build_hasher()
+}
+
+/// A value's fingerprint through its own `Hash`.
+pub fn fingerprint<T: Hash + ?Sized>(value: &T) -> u64 {
+    use std::hash::Hasher;
+    let mut h = hasher();
+    value.hash(&mut h);
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,594 @@
+//! The exhaustive search: explores the reachable states, decides safety on the way, records
+//! what liveness needs, then replays every witness as a concrete trace.
+
+use super::liveness::{self, LiveProp};
+use super::{
+    CheckError, CheckOptions, Checkable, Coverage, Kind, Outcome, PropertyOutcome, Status,
+    Strategy, Trace,
+};
+use crate::progress::Progress;
+use stateright::{Expectation, Model};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Instant;
+
+/// Fingerprints are already well-mixed hashes: the visited map uses them as they are.
+#[derive(Default)]
+pub(super) struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+pub(super) type FpMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+
+pub(super) const ROOT: u32 = u32::MAX;
+const BATCH: usize = 2048;
+
+/// A state property as the engine evaluates it: kind, name, condition.
+type StateProp<M> = (Kind, &'static str, super::Pred<M>);
+
+/// The reachable graph as far as it was explored.
+pub(super) struct Graph {
+    index: FpMap<u32>,
+    pub fps: Vec<u64>,
+    pub parent: Vec<u32>,
+    pub depth: Vec<u32>,
+    pub expanded: Vec<bool>,
+    /// Non-stuttering transitions `(from, to, fairness class)`, recorded only for liveness.
+    pub edges: Vec<(u32, u32, Option<u64>)>,
+    /// Per liveness property: whether its trigger and its goal hold in each expanded state.
+    pub from: Vec<Vec<bool>>,
+    pub to: Vec<Vec<bool>>,
+}
+
+impl Graph {
+    fn insert(&mut self, fp: u64, parent: u32, depth: u32) -> Option<u32> {
+        use std::collections::hash_map::Entry;
+        match self.index.entry(fp) {
+            Entry::Occupied(_) => None,
+            Entry::Vacant(v) => {
+                let ix = self.fps.len() as u32;
+                v.insert(ix);
+                self.fps.push(fp);
+                self.parent.push(parent);
+                self.depth.push(depth);
+                self.expanded.push(false);
+                for bits in self.from.iter_mut().chain(self.to.iter_mut()) {
+                    bits.push(false);
+                }
+                Some(ix)
+            }
+        }
+    }
+
+    /// State indices from an initial state to `ix` along parent links.
+    pub fn path_to(&self, mut ix: u32) -> Vec<u32> {
+        let mut path = vec![ix];
+        while self.parent[ix as usize] != ROOT {
+            ix = self.parent[ix as usize];
+            path.push(ix);
+        }
+        path.reverse();
+        path
+    }
+}
+
+/// A step that a check rejects: a step invariant (by index) or the refinement mapping.
+#[derive(Clone, Copy)]
+pub(super) enum StepCheck {
+    Invariant(usize),
+    Refinement,
+}
+
+/// What an edge of a recorded path must be when it is replayed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Via {
+    /// Any action that reaches the next state.
+    Any,
+    /// An action of exactly this fairness class (`None`: an unfair one).
+    Class(Option<u64>),
+}
+
+/// Where a property was decided.
+#[derive(Clone)]
+pub(super) enum Witness {
+    /// A state (reached by the shortest path known).
+    State(u32),
+    /// A step out of a state that a step check rejects.
+    Step(u32, StepCheck),
+    /// An explicit path: each state with what the edge into it must be, and where the loop
+    /// starts for a lasso.
+    Path(Vec<(u32, Via)>, Option<usize>),
+}
+
+/// What a worker learns from expanding one state.
+struct Expansion<S> {
+    /// Per state property: does its condition hold here?
+    holds: Vec<bool>,
+    /// Per leads-to property: (trigger, goal).
+    leads: Vec<(bool, bool)>,
+    /// Per step check: does some step out of here break it?
+    broken: Vec<bool>,
+    /// Whether any action leads anywhere (a state without is a deadlock or a proper end).
+    any_successor: bool,
+    is_end: bool,
+    succ: Vec<Succ<S>>,
+    /// Coverage: the kind of every transition taken from here.
+    kinds: Vec<String>,
+}
+
+struct Succ<S> {
+    fp: u64,
+    state: S,
+    class: Option<u64>,
+}
+
+/// Explores every reachable state (within the options' bounds) and decides every property.
+pub fn check<M>(
+    c: &Checkable<M>,
+    opts: &CheckOptions,
+    progress: &Progress,
+) -> Result<Outcome<M>, CheckError>
+where
+    M: Model + Sync,
+    M::State: Clone + Send + Sync,
+    M::Action: Clone + Send,
+{
+    if opts.threads == 0 {
+        return Err(CheckError::NoThreads);
+    }
+    if opts.symmetry && c.symmetry.is_none() {
+        return Err(CheckError::NoSymmetry);
+    }
+    let live_wanted = !opts.safety_only && c.has_liveness();
+    if opts.symmetry && live_wanted {
+        return Err(CheckError::SymmetryWithLiveness);
+    }
+    Ok(Search::new(c, opts, live_wanted).run(progress))
+}
+
+struct Search<'a, M: Model> {
+    c: &'a Checkable<M>,
+    opts: &'a CheckOptions,
+    symmetry: bool,
+    props: Vec<StateProp<M>>,
+    live: Vec<LiveProp<M>>,
+    /// Step checks in report order.
+    steps: Vec<(&'static str, StepCheck)>,
+}
+
+impl<'a, M> Search<'a, M>
+where
+    M: Model + Sync,
+    M::State: Clone + Send + Sync,
+    M::Action: Clone + Send,
+{
+    fn new(c: &'a Checkable<M>, opts: &'a CheckOptions, live_wanted: bool) -> Self {
+        let props: Vec<StateProp<M>> = c
+            .model
+            .properties()
+            .into_iter()
+            .filter(|p| live_wanted || p.expectation != Expectation::Eventually)
+            .map(|p| {
+                let kind = match p.expectation {
+                    Expectation::Always => Kind::Always,
+                    Expectation::Eventually => Kind::Eventually,
+                    Expectation::Sometimes => Kind::Sometimes,
+                };
+                (kind, p.name, p.condition)
+            })
+            .collect();
+        let mut live: Vec<LiveProp<M>> = Vec::new();
+        if live_wanted {
+            for (pi, p) in props.iter().enumerate() {
+                if p.0 == Kind::Eventually {
+                    live.push(LiveProp::eventually(p.1, pi));
+                }
+            }
+            for (li, l) in c.leads_to.iter().enumerate() {
+                live.push(LiveProp::leads_to(l.name, li));
+            }
+        }
+        let mut steps: Vec<(&'static str, StepCheck)> = c
+            .step_invariants
+            .iter()
+            .enumerate()
+            .map(|(i, inv)| (inv.name, StepCheck::Invariant(i)))
+            .collect();
+        if c.refinement.is_some() {
+            steps.push(("refinement", StepCheck::Refinement));
+        }
+        Self {
+            c,
+            opts,
+            symmetry: opts.symmetry,
+            props,
+            live,
+            steps,
+        }
+    }
+
+    fn canonical(&self, state: M::State) -> M::State {
+        match (self.symmetry, self.c.symmetry) {
+            (true, Some(rep)) => rep(&state),
+            _ => state,
+        }
+    }
+
+    fn step_ok(&self, check: StepCheck, before: &M::State, after: &M::State) -> bool {
+        match check {
+            StepCheck::Invariant(i) => {
+                (self.c.step_invariants[i].holds)(&self.c.model, before, after)
+            }
+            StepCheck::Refinement => self
+                .c
+                .refinement
+                .as_ref()
+                .is_none_or(|r| (r.step_ok)(before, after)),
+        }
+    }
+
+    fn expand(&self, state: &M::State) -> Expansion<M::State> {
+        let model = &self.c.model;
+        let holds = self.props.iter().map(|p| (p.2)(model, state)).collect();
+        let leads = self
+            .c
+            .leads_to
+            .iter()
+            .map(|l| (((l.from)(model, state)), (l.to)(model, state)))
+            .collect();
+        let mut broken = vec![false; self.steps.len()];
+        let mut actions = Vec::new();
+        model.actions(state, &mut actions);
+        let mut succ = Vec::with_capacity(actions.len());
+        let mut kinds = Vec::new();
+        let mut any_successor = false;
+        let record_classes = !self.live.is_empty();
+        for action in actions {
+            let class = if record_classes {
+                (self.c.fair_class)(&action)
+            } else {
+                None
+            };
+            let kind = self.opts.coverage.then(|| (self.c.action_kind)(&action));
+            let Some(next) = model.next_state(state, action) else {
+                continue;
+            };
+            any_successor = true;
+            if !model.within_boundary(&next) {
+                continue;
+            }
+            for (k, (_, check)) in self.steps.iter().enumerate() {
+                if !broken[k] && !self.step_ok(*check, state, &next) {
+                    broken[k] = true;
+                }
+            }
+            kinds.extend(kind);
+            let next = self.canonical(next);
+            let fp = (self.c.fingerprint)(&next);
+            succ.push(Succ {
+                fp,
+                state: next,
+                class,
+            });
+        }
+        let is_end = self.c.end_state.is_some_and(|end| end(model, state));
+        Expansion {
+            holds,
+            leads,
+            broken,
+            any_successor,
+            is_end,
+            succ,
+            kinds,
+        }
+    }
+
+    fn expand_batch(&self, batch: &[(u32, M::State)]) -> Vec<Expansion<M::State>> {
+        let threads = self.opts.threads.max(1);
+        if threads == 1 || batch.len() < 64 {
+            return batch.iter().map(|(_, s)| self.expand(s)).collect();
+        }
+        let chunk = batch.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .chunks(chunk)
+                .map(|part| {
+                    scope
+                        .spawn(move || part.iter().map(|(_, s)| self.expand(s)).collect::<Vec<_>>())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("expansion worker panicked"))
+                .collect()
+        })
+    }
+
+    fn run(self, progress: &Progress) -> Outcome<M> {
+        let start = Instant::now();
+        let n_live = self.live.len();
+        let mut g = Graph {
+            index: FpMap::default(),
+            fps: Vec::new(),
+            parent: Vec::new(),
+            depth: Vec::new(),
+            expanded: Vec::new(),
+            edges: Vec::new(),
+            from: vec![Vec::new(); n_live],
+            to: vec![Vec::new(); n_live],
+        };
+        let mut state_wit: Vec<Option<Witness>> = vec![None; self.props.len()];
+        let mut step_wit: Vec<Option<Witness>> = vec![None; self.steps.len()];
+        let mut refine_init_wit: Option<Witness> = None;
+        let mut deadlock_wit: Option<Witness> = None;
+        let mut fired: BTreeMap<String, u64> = BTreeMap::new();
+        let mut total: u64 = 0;
+        let mut complete = true;
+
+        let mut frontier: VecDeque<(u32, M::State)> = VecDeque::new();
+        for init in self.c.model.init_states() {
+            total += 1;
+            if !self.c.model.within_boundary(&init) {
+                continue;
+            }
+            let refines = self
+                .c
+                .refinement
+                .as_ref()
+                .is_none_or(|r| (r.init_ok)(&init));
+            let init = self.canonical(init);
+            let fp = (self.c.fingerprint)(&init);
+            if let Some(ix) = g.insert(fp, ROOT, 0) {
+                if !refines && refine_init_wit.is_none() {
+                    refine_init_wit = Some(Witness::State(ix));
+                }
+                frontier.push_back((ix, init));
+            }
+        }
+
+        while !frontier.is_empty() {
+            if self.opts.timeout.is_some_and(|t| start.elapsed() >= t)
+                || self
+                    .opts
+                    .max_states
+                    .is_some_and(|m| g.fps.len() as u64 >= m)
+            {
+                complete = false;
+                break;
+            }
+            let batch: Vec<(u32, M::State)> = match self.opts.strategy {
+                Strategy::Bfs => {
+                    let n = frontier.len().min(BATCH * self.opts.threads.max(1));
+                    frontier.drain(..n).collect()
+                }
+                Strategy::Dfs => vec![frontier.pop_back().expect("frontier is not empty")],
+            };
+            let expansions = self.expand_batch(&batch);
+            for ((ix, _), exp) in batch.iter().zip(expansions) {
+                let (ix, i) = (*ix, *ix as usize);
+                g.expanded[i] = true;
+                for (pi, holds) in exp.holds.iter().enumerate() {
+                    let decided = match self.props[pi].0 {
+                        Kind::Always => !holds,
+                        Kind::Sometimes => *holds,
+                        Kind::Eventually | Kind::LeadsTo => false,
+                    };
+                    if decided && state_wit[pi].is_none() {
+                        state_wit[pi] = Some(Witness::State(ix));
+                    }
+                }
+                for (k, l) in self.live.iter().enumerate() {
+                    let (from, to) = l.eval(&exp.holds, &exp.leads, g.parent[i] == ROOT);
+                    g.from[k][i] = from;
+                    g.to[k][i] = to;
+                }
+                for (k, broken) in exp.broken.iter().enumerate() {
+                    if *broken && step_wit[k].is_none() {
+                        step_wit[k] = Some(Witness::Step(ix, self.steps[k].1));
+                    }
+                }
+                if self.opts.deadlock && !exp.any_successor && !exp.is_end && deadlock_wit.is_none()
+                {
+                    deadlock_wit = Some(Witness::State(ix));
+                }
+                for kind in exp.kinds {
+                    *fired.entry(kind).or_default() += 1;
+                }
+                let depth = g.depth[i] + 1;
+                let mut fresh = Vec::new();
+                for s in exp.succ {
+                    total += 1;
+                    let child = match g.insert(s.fp, ix, depth) {
+                        Some(child) => {
+                            fresh.push((child, s.state));
+                            child
+                        }
+                        None => g.index[&s.fp],
+                    };
+                    // A step back to the same state is a stutter: it changes nothing and owes
+                    // nothing, so liveness ignores it.
+                    if n_live > 0 && child != ix {
+                        g.edges.push((ix, child, s.class));
+                    }
+                }
+                match self.opts.strategy {
+                    Strategy::Bfs => frontier.extend(fresh),
+                    // Reversed so that the first action is explored first.
+                    Strategy::Dfs => frontier.extend(fresh.into_iter().rev()),
+                }
+            }
+            progress.total.store(total, Relaxed);
+            progress.unique.store(g.fps.len() as u64, Relaxed);
+            progress.queue.store(frontier.len() as u64, Relaxed);
+            if let Some((ix, _)) = frontier.front() {
+                progress
+                    .depth
+                    .fetch_max(u64::from(g.depth[*ix as usize]), Relaxed);
+            }
+        }
+
+        let fairness = self.opts.fairness.unwrap_or(self.c.fairness);
+        let mut properties = Vec::new();
+        let analysis = (n_live > 0).then(|| liveness::Analysis::new(&g, fairness));
+        let live_wit: Vec<Option<Witness>> = (0..n_live)
+            .map(|k| analysis.as_ref().and_then(|a| a.counterexample(k)))
+            .collect();
+        let verdict = |kind: Kind, wit: Option<Witness>| match (kind, wit) {
+            (Kind::Sometimes, Some(w)) => (Status::Found, Some(w)),
+            (Kind::Sometimes, None) => (Status::NotFound, None),
+            (_, Some(w)) => (Status::Violated, Some(w)),
+            (_, None) => (Status::Holds, None),
+        };
+        let mut push = |name, kind, wit: Option<Witness>| {
+            let (status, wit) = verdict(kind, wit);
+            properties.push(PropertyOutcome {
+                name,
+                kind,
+                status,
+                trace: wit.map(|w| self.replay(&g, w)),
+            });
+        };
+        for (pi, (kind, name, _)) in self.props.iter().enumerate() {
+            let wit = match kind {
+                Kind::Eventually => {
+                    let k = self.live.iter().position(|l| l.state_prop == Some(pi));
+                    k.and_then(|k| live_wit[k].clone())
+                }
+                _ => state_wit[pi].clone(),
+            };
+            push(*name, *kind, wit);
+        }
+        for (k, l) in self.live.iter().enumerate() {
+            if l.kind == Kind::LeadsTo {
+                push(l.name, Kind::LeadsTo, live_wit[k].clone());
+            }
+        }
+        for (k, (name, check)) in self.steps.iter().enumerate() {
+            let wit = match check {
+                StepCheck::Refinement => refine_init_wit.clone().or(step_wit[k].clone()),
+                StepCheck::Invariant(_) => step_wit[k].clone(),
+            };
+            push(*name, Kind::Always, wit);
+        }
+        if self.opts.deadlock {
+            push("deadlock", Kind::Always, deadlock_wit);
+        }
+        let coverage = self.opts.coverage.then(|| Coverage {
+            never_fired: self
+                .c
+                .action_kinds
+                .iter()
+                .filter(|k| !fired.contains_key(*k))
+                .cloned()
+                .collect(),
+            fired,
+        });
+        Outcome {
+            complete,
+            unique_states: g.fps.len() as u64,
+            total_states: total,
+            max_depth: g.depth.iter().copied().max().unwrap_or(0) as usize,
+            seconds: start.elapsed().as_secs_f64(),
+            fairness: (n_live > 0).then_some(fairness),
+            properties,
+            coverage,
+        }
+    }
+
+    /// Turns a witness into a concrete run: from an initial state, at each step the first
+    /// action (of the required fairness class, if any) whose canonical successor has the next
+    /// fingerprint on the recorded path.
+    fn replay(&self, g: &Graph, wit: Witness) -> Trace<M> {
+        let (path, broken, loop_start) = match wit {
+            Witness::State(ix) => (with_any_class(g.path_to(ix)), None, None),
+            Witness::Step(ix, check) => (with_any_class(g.path_to(ix)), Some(check), None),
+            Witness::Path(path, loop_start) => (path, None, loop_start),
+        };
+        let first_fp = g.fps[path[0].0 as usize];
+        let (init_index, init) = self
+            .c
+            .model
+            .init_states()
+            .into_iter()
+            .enumerate()
+            .find(|(_, s)| (self.c.fingerprint)(&self.canonical(s.clone())) == first_fp)
+            .expect("the recorded path starts at an initial state");
+        let mut trace = Trace {
+            init_index,
+            init,
+            steps: Vec::new(),
+            loop_start,
+        };
+        for &(ix, via) in &path[1..] {
+            let want = g.fps[ix as usize];
+            let step = self
+                .first_step(trace.last(), |a, _, next| {
+                    let class_ok = match via {
+                        Via::Any => true,
+                        Via::Class(c) => (self.c.fair_class)(a) == c,
+                    };
+                    class_ok && (self.c.fingerprint)(&self.canonical(next.clone())) == want
+                })
+                .expect("every recorded edge can be replayed");
+            trace.steps.push(step);
+        }
+        if let Some(check) = broken {
+            // Under symmetry the concrete state may be a permutation of the stored one, so the
+            // offending action is found again rather than taken from the stored index.
+            let step = self
+                .first_step(trace.last(), |_, here, next| {
+                    !self.step_ok(check, here, next)
+                })
+                .expect("the broken step can be replayed");
+            trace.steps.push(step);
+        }
+        trace
+    }
+
+    /// The first action of `here` (in `actions()` order) whose step satisfies `pick`.
+    fn first_step(
+        &self,
+        here: &M::State,
+        pick: impl Fn(&M::Action, &M::State, &M::State) -> bool,
+    ) -> Option<(M::Action, usize, M::State)> {
+        let mut actions = Vec::new();
+        self.c.model.actions(here, &mut actions);
+        actions.into_iter().enumerate().find_map(|(ai, a)| {
+            let next = self.c.model.next_state(here, a.clone())?;
+            pick(&a, here, &next).then_some((a, ai, next))
+        })
+    }
+}
+
+fn with_any_class(path: Vec<u32>) -> Vec<(u32, Via)> {
+    path.into_iter().map(|ix| (ix, Via::Any)).collect()
+}
+
+impl<M> Checkable<M>
+where
+    M: Model + Sync,
+    M::State: Clone + Send + Sync,
+    M::Action: Clone + Send,
+{
+    /// See [`check`].
+    pub fn check(
+        &self,
+        opts: &CheckOptions,
+        progress: &Progress,
+    ) -> Result<Outcome<M>, CheckError> {
+        check(self, opts, progress)
+    }
+}

@@ -1,0 +1,388 @@
+//! The engine on small models whose answers are known by hand.
+
+use super::*;
+use crate::progress::Progress;
+use stateright::Property;
+
+fn status<M: Model>(o: &Outcome<M>, name: &str) -> Status {
+    o.properties
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no property {name}"))
+        .status
+}
+
+fn trace<'a, M: Model>(o: &'a Outcome<M>, name: &str) -> &'a Trace<M> {
+    let p = o.properties.iter().find(|p| p.name == name).unwrap();
+    p.trace.as_ref().unwrap()
+}
+
+fn actions<M: Model>(o: &Outcome<M>, name: &str) -> Vec<M::Action>
+where
+    M::Action: Clone,
+{
+    trace(o, name).steps.iter().map(|s| s.0.clone()).collect()
+}
+
+fn run<M>(c: &Checkable<M>, opts: CheckOptions) -> Outcome<M>
+where
+    M: Model + Sync,
+    M::State: Clone + Send + Sync,
+    M::Action: Clone + Send,
+{
+    c.check(&opts, &Progress::default()).expect("valid options")
+}
+
+fn with_fairness(f: Fairness) -> CheckOptions {
+    CheckOptions {
+        fairness: Some(f),
+        ..CheckOptions::default()
+    }
+}
+
+/// A counter that counts to `max`; it may crash (and then recover) when `crashes` is true.
+struct Counter {
+    max: u8,
+    crashes: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Act {
+    Inc,
+    Crash,
+    Recover,
+}
+
+impl Model for Counter {
+    type State = (u8, bool);
+    type Action = Act;
+    fn init_states(&self) -> Vec<(u8, bool)> {
+        vec![(0, false)]
+    }
+    fn actions(&self, s: &(u8, bool), out: &mut Vec<Act>) {
+        if !s.1 && s.0 < self.max {
+            out.push(Act::Inc);
+        }
+        if self.crashes {
+            out.push(if s.1 { Act::Recover } else { Act::Crash });
+        }
+    }
+    fn next_state(&self, s: &(u8, bool), a: Act) -> Option<(u8, bool)> {
+        Some(match a {
+            Act::Inc => (s.0 + 1, s.1),
+            Act::Crash => (s.0, true),
+            Act::Recover => (s.0, false),
+        })
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![
+            Property::always("below three", |_, s: &(u8, bool)| s.0 < 3),
+            Property::sometimes("two", |_, s: &(u8, bool)| s.0 == 2),
+            Property::sometimes("ten", |_, s: &(u8, bool)| s.0 == 10),
+            Property::eventually("reaches max", |m: &Counter, s: &(u8, bool)| s.0 == m.max),
+        ]
+    }
+}
+
+fn counter(max: u8, crashes: bool) -> Checkable<Counter> {
+    let mut c = Checkable::new(Counter { max, crashes })
+        .with_step_invariants(vec![StepInvariant {
+            name: "never decreases",
+            holds: |_, a, b| b.0 >= a.0,
+        }])
+        .with_end_states(|m, s| s.0 == m.max);
+    // Crashes and recoveries are never owed.
+    c.fair_class = |a| matches!(a, Act::Inc).then_some(1);
+    c
+}
+
+#[test]
+fn counts_states_and_finds_shortest_traces() {
+    let o = run(&counter(4, false), CheckOptions::default());
+    assert!(o.complete);
+    assert_eq!((o.unique_states, o.total_states, o.max_depth), (5, 5, 4));
+    assert_eq!(status(&o, "below three"), Status::Violated);
+    assert_eq!(actions(&o, "below three"), vec![Act::Inc; 3]);
+    assert_eq!(status(&o, "two"), Status::Found);
+    assert_eq!(status(&o, "ten"), Status::NotFound);
+    assert_eq!(status(&o, "reaches max"), Status::Holds);
+    assert_eq!(status(&o, "never decreases"), Status::Holds);
+    assert_eq!(status(&o, "deadlock"), Status::Holds);
+}
+
+#[test]
+fn stuck_where_only_unfair_actions_remain_violates_eventually() {
+    // Strong fairness: Inc, enabled again and again, must be taken, so crashing and recovering
+    // forever is unfair; but a run may stop for good in the crashed state, where only recovery
+    // (never owed) is possible.
+    let o = run(&counter(2, true), with_fairness(Fairness::Strong));
+    assert_eq!(status(&o, "reaches max"), Status::Violated);
+    assert_eq!(actions(&o, "reaches max"), vec![Act::Crash]);
+    assert_eq!(trace(&o, "reaches max").loop_start, None);
+    // Weak fairness owes Inc only if it stays enabled, and a crash disables it: crashing and
+    // recovering forever is a fair lasso right from the initial state. No fairness: the same.
+    for f in [Fairness::Weak, Fairness::None] {
+        let o = run(&counter(2, true), with_fairness(f));
+        assert_eq!(status(&o, "reaches max"), Status::Violated, "{f:?}");
+        let t = trace(&o, "reaches max");
+        assert_eq!(t.loop_start, Some(0), "{f:?}");
+        assert_eq!(
+            t.steps.iter().map(|s| s.0.clone()).collect::<Vec<_>>(),
+            [Act::Crash, Act::Recover],
+            "{f:?}"
+        );
+    }
+    // If recovery were owed too, strong fairness would leave no counterexample.
+    let mut owed = counter(2, true);
+    owed.fair_class = |a| (!matches!(a, Act::Crash)).then_some(fingerprint(a));
+    let o = run(&owed, with_fairness(Fairness::Strong));
+    assert_eq!(status(&o, "reaches max"), Status::Holds);
+}
+
+#[test]
+fn a_broken_step_is_reported_with_the_step() {
+    let c = counter(3, false).with_step_invariants(vec![StepInvariant {
+        name: "stays below two",
+        holds: |_, _, b| b.0 < 2,
+    }]);
+    let o = run(&c, CheckOptions::default());
+    assert_eq!(status(&o, "stays below two"), Status::Violated);
+    assert_eq!(actions(&o, "stays below two"), vec![Act::Inc, Act::Inc]);
+}
+
+#[test]
+fn bounds_make_the_search_incomplete_and_the_frontier_is_not_judged() {
+    let opts = CheckOptions {
+        max_states: Some(2),
+        ..CheckOptions::default()
+    };
+    let o = run(&counter(50, false), opts);
+    assert!(!o.complete);
+    assert!(o.unique_states < 50);
+    assert_eq!(status(&o, "reaches max"), Status::Holds);
+    assert_eq!(status(&o, "deadlock"), Status::Holds);
+}
+
+#[test]
+fn dfs_and_threads_agree_with_bfs_on_counts_and_verdicts() {
+    let c = counter(6, true);
+    let bfs = run(&c, CheckOptions::default());
+    for opts in [
+        CheckOptions {
+            strategy: Strategy::Dfs,
+            ..CheckOptions::default()
+        },
+        CheckOptions {
+            threads: 2,
+            ..CheckOptions::default()
+        },
+    ] {
+        let o = run(&c, opts);
+        assert_eq!(o.unique_states, bfs.unique_states);
+        assert_eq!(o.total_states, bfs.total_states);
+        for p in &bfs.properties {
+            assert_eq!(status(&o, p.name), p.status, "{}", p.name);
+        }
+    }
+}
+
+#[test]
+fn deadlock_is_a_stop_that_is_not_a_declared_end() {
+    let mut c = counter(3, false);
+    c.end_state = None;
+    let o = run(&c, CheckOptions::default());
+    assert_eq!(status(&o, "deadlock"), Status::Violated);
+    assert_eq!(actions(&o, "deadlock"), vec![Act::Inc; 3]);
+    let o = run(
+        &c,
+        CheckOptions {
+            deadlock: false,
+            ..CheckOptions::default()
+        },
+    );
+    assert!(o.properties.iter().all(|p| p.name != "deadlock"));
+}
+
+/// A wheel that turns 0 -> 1 -> 2 -> 0; at 0 it may also stop (`done`). When `always_stop`,
+/// stopping is possible at every position.
+struct Wheel {
+    always_stop: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Turn {
+    Spin,
+    Stop,
+}
+
+impl Model for Wheel {
+    type State = (u8, bool);
+    type Action = Turn;
+    fn init_states(&self) -> Vec<(u8, bool)> {
+        vec![(0, false)]
+    }
+    fn actions(&self, s: &(u8, bool), out: &mut Vec<Turn>) {
+        if !s.1 {
+            out.push(Turn::Spin);
+            if self.always_stop || s.0 == 0 {
+                out.push(Turn::Stop);
+            }
+        }
+    }
+    fn next_state(&self, s: &(u8, bool), a: Turn) -> Option<(u8, bool)> {
+        Some(match a {
+            Turn::Spin => ((s.0 + 1) % 3, false),
+            Turn::Stop => (s.0, true),
+        })
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::eventually("stops", |_, s: &(u8, bool)| s.1)]
+    }
+}
+
+fn wheel(always_stop: bool) -> Checkable<Wheel> {
+    Checkable::new(Wheel { always_stop }).with_end_states(|_, s| s.1)
+}
+
+#[test]
+fn a_cycle_that_avoids_the_goal_is_a_lasso_unless_fairness_forbids_it() {
+    // Stop is enabled only at 0: weak fairness does not force it (it is not enabled all the
+    // time), strong fairness does (it is enabled again and again).
+    let o = run(&wheel(false), with_fairness(Fairness::Weak));
+    assert_eq!(status(&o, "stops"), Status::Violated);
+    let t = trace(&o, "stops");
+    assert_eq!(t.loop_start, Some(0));
+    assert_eq!(
+        t.steps.iter().map(|s| s.0.clone()).collect::<Vec<_>>(),
+        [Turn::Spin, Turn::Spin, Turn::Spin]
+    );
+    assert_eq!(t.last(), &t.init, "the loop returns to where it started");
+    let o = run(&wheel(false), with_fairness(Fairness::Strong));
+    assert_eq!(status(&o, "stops"), Status::Holds);
+
+    // Stop enabled everywhere: even weak fairness forbids spinning forever; no fairness
+    // allows it.
+    let o = run(&wheel(true), with_fairness(Fairness::Weak));
+    assert_eq!(status(&o, "stops"), Status::Holds);
+    let o = run(&wheel(true), with_fairness(Fairness::None));
+    assert_eq!(status(&o, "stops"), Status::Violated);
+    assert_eq!(trace(&o, "stops").loop_start, Some(0));
+}
+
+#[test]
+fn stateright_misses_the_lasso_that_we_report() {
+    use stateright::Checker;
+    let checker = Wheel { always_stop: false }.checker().spawn_bfs().join();
+    assert!(checker.discovery("stops").is_none());
+    let o = run(&wheel(false), CheckOptions::default());
+    assert_eq!(status(&o, "stops"), Status::Violated);
+}
+
+#[test]
+fn leads_to_is_checked_from_every_trigger() {
+    // "at 2 leads to stopped": from position 2 the wheel may spin on forever (weak fairness).
+    let c = wheel(false).with_leads_to(vec![LeadsTo {
+        name: "two leads to stop",
+        from: |_, s| s.0 == 2,
+        to: |_, s| s.1,
+    }]);
+    let o = run(&c, CheckOptions::default());
+    assert_eq!(status(&o, "two leads to stop"), Status::Violated);
+    let t = trace(&o, "two leads to stop");
+    // Prefix to the trigger (two spins), then the loop from there.
+    assert_eq!(t.loop_start, Some(2));
+    assert_eq!(t.steps.len(), 5);
+    let o = run(&c, with_fairness(Fairness::Strong));
+    assert_eq!(status(&o, "two leads to stop"), Status::Holds);
+}
+
+#[test]
+fn symmetry_with_liveness_is_refused_and_safety_only_skips_it() {
+    let mut c = counter(3, false);
+    c.symmetry = Some(|s| *s);
+    let opts = CheckOptions {
+        symmetry: true,
+        ..CheckOptions::default()
+    };
+    assert_eq!(
+        c.check(&opts, &Progress::default()).err(),
+        Some(CheckError::SymmetryWithLiveness)
+    );
+    let o = run(
+        &c,
+        CheckOptions {
+            safety_only: true,
+            ..opts
+        },
+    );
+    assert!(o.properties.iter().all(|p| p.name != "reaches max"));
+    assert_eq!(status(&o, "below three"), Status::Violated);
+}
+
+/// A spec: a number that only grows by one.
+struct Grows;
+
+impl Model for Grows {
+    type State = u8;
+    type Action = ();
+    fn init_states(&self) -> Vec<u8> {
+        vec![0]
+    }
+    fn actions(&self, s: &u8, out: &mut Vec<()>) {
+        if *s < 10 {
+            out.push(());
+        }
+    }
+    fn next_state(&self, s: &u8, _: ()) -> Option<u8> {
+        Some(s + 1)
+    }
+}
+
+#[test]
+fn refinement_accepts_steps_and_stutters_and_rejects_jumps() {
+    // The counter maps onto Grows by its value: every Inc is a Grows step, crash and recovery
+    // are stutters.
+    let c = counter(3, true).with_refinement(Refinement::new("grows", Grows, |s: &(u8, bool)| s.0));
+    let o = run(&c, CheckOptions::default());
+    assert_eq!(status(&o, "refinement"), Status::Holds);
+    // Mapped to twice its value, every Inc jumps by two.
+    let c =
+        counter(3, true).with_refinement(Refinement::new("grows", Grows, |s: &(u8, bool)| 2 * s.0));
+    let o = run(&c, CheckOptions::default());
+    assert_eq!(status(&o, "refinement"), Status::Violated);
+    assert_eq!(actions(&o, "refinement"), vec![Act::Inc]);
+    // An initial state that maps outside the spec's initial states.
+    let c =
+        counter(3, true).with_refinement(Refinement::new("grows", Grows, |s: &(u8, bool)| s.0 + 1));
+    let o = run(&c, CheckOptions::default());
+    assert_eq!(status(&o, "refinement"), Status::Violated);
+    assert!(trace(&o, "refinement").steps.is_empty());
+}
+
+#[test]
+fn coverage_counts_kinds_and_lists_the_dead_ones() {
+    let c = counter(3, false).with_action_kinds(vec!["Inc".into(), "Crash".into()]);
+    let o = run(
+        &c,
+        CheckOptions {
+            coverage: true,
+            ..CheckOptions::default()
+        },
+    );
+    let cov = o.coverage.unwrap();
+    assert_eq!(cov.fired.get("Inc"), Some(&3));
+    assert_eq!(cov.never_fired, ["Crash"]);
+}
+
+#[test]
+fn simulation_finds_the_violation_and_the_stuck_run() {
+    let o = counter(4, true).simulate(&SimOptions {
+        seed: 7,
+        runs: 50,
+        depth: 20,
+    });
+    assert_eq!(status(&o, "below three"), Status::Violated);
+    assert_eq!(status(&o, "reaches max"), Status::Violated);
+    assert_eq!(status(&o, "two"), Status::Found);
+    assert!(!o.complete);
+}

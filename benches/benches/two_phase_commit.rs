@@ -33,7 +33,7 @@ fn two_phase_commit(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1));
     let opts = CheckOptions::default();
-    for (rms, measurement_s) in [(3, 3), (5, 15)] {
+    for (rms, measurement_s) in [(3, 3), (5, 20)] {
         group.measurement_time(Duration::from_secs(measurement_s));
         let settings = [format!("rms={rms}")];
         let settings: Vec<&str> = settings.iter().map(String::as_str).collect();

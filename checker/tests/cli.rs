@@ -54,7 +54,17 @@ fn list_shows_every_entry_with_parameters_and_defaults() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["rms", "commit-rule", "network", "lossy", "crashes"]);
+    assert_eq!(
+        names,
+        [
+            "rms",
+            "commit-rule",
+            "ask-peers",
+            "network",
+            "lossy",
+            "crashes"
+        ]
+    );
     let rms = &tpc["params"][0];
     assert_eq!(
         (
@@ -231,4 +241,73 @@ fn explore_refuses_an_address_in_use() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen"));
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn lassos_print_their_loop_and_carry_loop_start_in_json() {
+    let args = [
+        "check",
+        "two-phase-commit",
+        "--set",
+        "rms=2",
+        "--set",
+        "ask-peers=true",
+        "--fairness",
+        "none",
+    ];
+    let out = checker(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("-- loop starts here --"), "{text}");
+    assert!(
+        text.contains("liveness judged under none fairness"),
+        "{text}"
+    );
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let r = json(&checker(&json_args));
+    let t = property(&r, "termination");
+    assert_eq!(t["loop_start"], 2);
+    assert_eq!(r["fairness"], "none");
+    assert_usage_error(
+        &["check", "two-phase-commit", "--symmetry"],
+        "--safety-only",
+    );
+    let out = checker(&[
+        "check",
+        "two-phase-commit",
+        "--symmetry",
+        "--safety-only",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(json(&out)["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["name"] != "termination"));
+}
+
+#[test]
+fn coverage_and_no_deadlock_flags() {
+    let r = json(&checker(&[
+        "check",
+        "atomic-commit",
+        "--coverage",
+        "--json",
+    ]));
+    assert_eq!(r["coverage"]["never_fired"], serde_json::json!([]));
+    assert!(r["coverage"]["fired"]["DecideCommit"].as_u64().unwrap() > 0);
+    assert_eq!(property(&r, "deadlock")["status"], "holds");
+    let r = json(&checker(&[
+        "check",
+        "atomic-commit",
+        "--no-deadlock",
+        "--json",
+    ]));
+    assert!(r["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["name"] != "deadlock"));
 }

@@ -47,6 +47,9 @@
 //! - Each RM's choice of vote is an explicit random choice ([`Vote`]), so the checker explores
 //!   both outcomes.
 //! - [`TmRule::FirstYes`] is a deliberately broken TM, kept to show that the checker catches it.
+//! - Optional cooperative termination ([`TwoPcCfg::ask_peers`], after Bernstein et al. 1987,
+//!   section 7.4, simplified): an in-doubt RM asks one peer on a timer; a decided peer tells it
+//!   the outcome, an undecided one says it does not know, and the RM asks again later.
 
 use crate::common::{ActorSystem, CfgError, SystemCfg};
 use serde::{Deserialize, Serialize};
@@ -72,6 +75,10 @@ pub enum TwoPcMsg {
     Commit,
     /// TM -> RM: the transaction aborts.
     Abort,
+    /// RM -> RM (cooperative termination): have you learnt the outcome?
+    Query,
+    /// RM -> RM: the outcome, if the sender knows it.
+    Reply(Option<Decision>),
 }
 
 /// An RM's vote on the transaction.
@@ -88,10 +95,12 @@ pub enum Decision {
     Abort,
 }
 
-/// The TM's only timer: the deadline for collecting votes.
+/// Timers: the TM's deadline for collecting votes, and an in-doubt RM's reminder to ask its
+/// peer for the outcome (cooperative termination only).
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
 pub enum TwoPcTimer {
     VoteTimeout,
+    AskPeer,
 }
 
 /// Why the TM decided Abort (ghost information for the specification; no node acts on it).
@@ -174,13 +183,19 @@ pub enum TmRule {
 pub enum TwoPcActor {
     /// The transaction manager, which knows every RM and its commit rule.
     Tm { rms: Vec<Id>, rule: TmRule },
-    /// A resource manager, which knows the TM.
-    Rm { tm: Id },
+    /// A resource manager, which knows the TM and, under cooperative termination, the peer it
+    /// asks for the outcome while in doubt.
+    Rm { tm: Id, peer: Option<Id> },
 }
 
 /// How long the TM waits for votes before it aborts (the model checker ignores it).
 fn vote_timeout() -> std::ops::Range<Duration> {
     Duration::from_millis(500)..Duration::from_millis(1000)
+}
+
+/// How long an in-doubt RM waits before asking its peer (again).
+fn ask_interval() -> std::ops::Range<Duration> {
+    Duration::from_millis(200)..Duration::from_millis(400)
 }
 
 impl Actor for TwoPcActor {
@@ -200,7 +215,7 @@ impl Actor for TwoPcActor {
     fn on_start(&self, _id: Id, storage: &Option<Self::Storage>, o: &mut Out<Self>) -> TwoPcState {
         match self {
             TwoPcActor::Tm { rms, .. } => TwoPcState::Tm(tm_start(rms, storage, o)),
-            TwoPcActor::Rm { tm } => TwoPcState::Rm(rm_start(*tm, storage, o)),
+            TwoPcActor::Rm { tm, .. } => TwoPcState::Rm(rm_start(*tm, storage, o)),
         }
     }
 
@@ -218,8 +233,8 @@ impl Actor for TwoPcActor {
                     *state.to_mut() = TwoPcState::Tm(next);
                 }
             }
-            (TwoPcActor::Rm { .. }, TwoPcState::Rm(rm)) => {
-                if let Some(next) = rm_on_msg(rm, msg, o) {
+            (TwoPcActor::Rm { peer, .. }, TwoPcState::Rm(rm)) => {
+                if let Some(next) = rm_on_msg(*peer, rm, src, msg, o) {
                     *state.to_mut() = TwoPcState::Rm(next);
                 }
             }
@@ -234,17 +249,30 @@ impl Actor for TwoPcActor {
         timer: &Self::Timer,
         o: &mut Out<Self>,
     ) {
-        // Only a TM still collecting votes acts on the vote deadline.
-        if let (
-            TwoPcActor::Tm { rms, .. },
-            TwoPcState::Tm(TmState {
-                phase: TmPhase::Collecting { .. },
-            }),
-            TwoPcTimer::VoteTimeout,
-        ) = (self, &**state, timer)
-        {
-            *state.to_mut() =
-                TwoPcState::Tm(decide(rms, Decision::Abort, Some(AbortCause::Timeout), o));
+        match (self, &**state, timer) {
+            // Only a TM still collecting votes acts on the vote deadline.
+            (
+                TwoPcActor::Tm { rms, .. },
+                TwoPcState::Tm(TmState {
+                    phase: TmPhase::Collecting { .. },
+                }),
+                TwoPcTimer::VoteTimeout,
+            ) => {
+                *state.to_mut() =
+                    TwoPcState::Tm(decide(rms, Decision::Abort, Some(AbortCause::Timeout), o));
+            }
+            // An RM still in doubt asks its peer; the reply re-arms the reminder.
+            (
+                TwoPcActor::Rm {
+                    peer: Some(peer), ..
+                },
+                TwoPcState::Rm(RmState {
+                    phase: RmPhase::Prepared,
+                    ..
+                }),
+                TwoPcTimer::AskPeer,
+            ) => o.send(*peer, TwoPcMsg::Query),
+            _ => {}
         }
     }
 
@@ -257,14 +285,14 @@ impl Actor for TwoPcActor {
     ) {
         // Only a working RM votes; a choice left pending past a decision is stale.
         if let (
-            TwoPcActor::Rm { tm },
+            TwoPcActor::Rm { tm, peer },
             TwoPcState::Rm(RmState {
                 phase: RmPhase::Working,
                 ..
             }),
         ) = (self, &**state)
         {
-            *state.to_mut() = TwoPcState::Rm(cast_vote(*tm, *random, o));
+            *state.to_mut() = TwoPcState::Rm(cast_vote(*tm, *peer, *random, o));
         }
     }
 }
@@ -388,13 +416,22 @@ fn rm_start(tm: Id, storage: &Option<TwoPcStorage>, o: &mut Out<TwoPcActor>) -> 
             o.send(tm, TwoPcMsg::VoteNo);
             rm
         }
+        // An in-doubt RM does not start a new round of asking when it recovers: a query or
+        // reply of the old round may still be in flight, and one round per RM at a time keeps
+        // the messages in flight (and the state space) bounded under repeated crashes.
         Some(TwoPcStorage::Rm(rm)) => *rm,
         Some(TwoPcStorage::Tm { .. }) => unreachable!("an RM never saves TM storage"),
     }
 }
 
 /// An RM's reaction to the TM; `None` leaves its state untouched.
-fn rm_on_msg(rm: &RmState, msg: TwoPcMsg, o: &mut Out<TwoPcActor>) -> Option<RmState> {
+fn rm_on_msg(
+    peer: Option<Id>,
+    rm: &RmState,
+    src: Id,
+    msg: TwoPcMsg,
+    o: &mut Out<TwoPcActor>,
+) -> Option<RmState> {
     match msg {
         TwoPcMsg::Prepare if rm.phase == RmPhase::Working && rm.vote.is_none() => {
             o.choose_random("vote", vec![Vote::Yes, Vote::No]);
@@ -408,7 +445,32 @@ fn rm_on_msg(rm: &RmState, msg: TwoPcMsg, o: &mut Out<TwoPcActor>) -> Option<RmS
         TwoPcMsg::Abort if rm.phase != RmPhase::Aborted => {
             Some(apply_decision(rm, RmPhase::Aborted, o))
         }
+        // Cooperative termination: tell a peer what we know, and learn what it knows.
+        TwoPcMsg::Query => {
+            o.send(src, TwoPcMsg::Reply(decision_of(rm)));
+            None
+        }
+        TwoPcMsg::Reply(Some(decision)) if rm.phase == RmPhase::Prepared => {
+            let phase = match decision {
+                Decision::Commit => RmPhase::Committed,
+                Decision::Abort => RmPhase::Aborted,
+            };
+            Some(apply_decision(rm, phase, o))
+        }
+        TwoPcMsg::Reply(None) if rm.phase == RmPhase::Prepared && peer.is_some() => {
+            o.set_timer(TwoPcTimer::AskPeer, ask_interval());
+            None
+        }
         _ => None,
+    }
+}
+
+/// The outcome an RM knows, if it has decided.
+fn decision_of(rm: &RmState) -> Option<Decision> {
+    match rm.phase {
+        RmPhase::Committed => Some(Decision::Commit),
+        RmPhase::Aborted => Some(Decision::Abort),
+        RmPhase::Working | RmPhase::Prepared => None,
     }
 }
 
@@ -422,11 +484,15 @@ fn apply_decision(rm: &RmState, phase: RmPhase, o: &mut Out<TwoPcActor>) -> RmSt
     if rm.vote.is_none() {
         o.remove_random("vote");
     }
+    if rm.phase == RmPhase::Prepared {
+        // No longer in doubt (the timer is set only under cooperative termination).
+        o.cancel_timer(TwoPcTimer::AskPeer);
+    }
     next
 }
 
 /// A working RM votes: it records its vote durably before telling the TM.
-fn cast_vote(tm: Id, vote: Vote, o: &mut Out<TwoPcActor>) -> RmState {
+fn cast_vote(tm: Id, peer: Option<Id>, vote: Vote, o: &mut Out<TwoPcActor>) -> RmState {
     let (phase, msg) = match vote {
         Vote::Yes => (RmPhase::Prepared, TwoPcMsg::Prepared),
         Vote::No => (RmPhase::Aborted, TwoPcMsg::VoteNo),
@@ -437,6 +503,9 @@ fn cast_vote(tm: Id, vote: Vote, o: &mut Out<TwoPcActor>) -> RmState {
     };
     o.save(TwoPcStorage::Rm(rm));
     o.send(tm, msg);
+    if phase == RmPhase::Prepared && peer.is_some() {
+        o.set_timer(TwoPcTimer::AskPeer, ask_interval());
+    }
     rm
 }
 
@@ -488,6 +557,11 @@ pub struct TwoPcCfg {
     /// When the TM commits: [`TmRule::AllYes`] is the protocol, [`TmRule::FirstYes`] the
     /// deliberately broken variant.
     pub rule: TmRule,
+    /// Cooperative termination (Bernstein, Hadzilacos & Goodman 1987, section 7.4): an
+    /// in-doubt RM periodically asks the next RM in id order for the outcome. It helps when some
+    /// RM heard the decision; when none did, the RMs keep asking each other forever, which is
+    /// the cycle stateright's own `eventually` check cannot see. Off by default; needs 2+ RMs.
+    pub ask_peers: bool,
 }
 
 impl TwoPcCfg {
@@ -509,7 +583,17 @@ impl TwoPcCfg {
                 system.crashes
             )));
         }
-        Ok(Self { rms, system, rule })
+        Ok(Self {
+            rms,
+            system,
+            rule,
+            ask_peers: false,
+        })
+    }
+
+    /// The same configuration with cooperative termination on or off.
+    pub fn with_ask_peers(self, ask_peers: bool) -> Self {
+        Self { ask_peers, ..self }
     }
 
     /// The ids of the RMs.
@@ -540,8 +624,10 @@ impl ActorSystem for TwoPcCfg {
             rms: self.rm_ids(),
             rule: self.rule,
         };
-        let rms = self.rm_ids().into_iter().map(|_| TwoPcActor::Rm {
+        let ids = self.rm_ids();
+        let rms = ids.iter().enumerate().map(|(i, _)| TwoPcActor::Rm {
             tm: Id::from(TM_ID),
+            peer: (self.ask_peers && ids.len() > 1).then(|| ids[(i + 1) % ids.len()]),
         });
         std::iter::once(tm).chain(rms).collect()
     }
@@ -607,7 +693,13 @@ mod tests {
                 rule: TmRule::AllYes
             }
         );
-        assert_eq!(actors[3], TwoPcActor::Rm { tm: Id::from(0) });
+        assert_eq!(
+            actors[3],
+            TwoPcActor::Rm {
+                tm: Id::from(0),
+                peer: None
+            }
+        );
         let names: Vec<_> = (0..4).map(|i| cfg.actor_name(Id::from(i))).collect();
         assert_eq!(names, ["tm", "rm1", "rm2", "rm3"]);
     }

@@ -24,6 +24,11 @@ pub fn entry() -> Entry {
                     "when the TM commits: on every yes vote (correct) or on the first (broken)",
                 ),
             ];
+            p.push(Param::bool(
+                "ask-peers",
+                false,
+                "cooperative termination: an in-doubt RM asks a peer for the outcome on a timer",
+            ));
             p.extend(actor_params("unordered-nonduplicating", false, 0, 10));
             p
         },
@@ -37,15 +42,16 @@ pub fn cfg(p: &Params) -> Result<TwoPcCfg, String> {
         "first-yes" => TmRule::FirstYes,
         _ => TmRule::AllYes,
     };
-    TwoPcCfg::new(p.int("rms") as usize, system_cfg(p), rule).map_err(|e| e.to_string())
+    let cfg =
+        TwoPcCfg::new(p.int("rms") as usize, system_cfg(p), rule).map_err(|e| e.to_string())?;
+    Ok(cfg.with_ask_peers(p.bool("ask-peers")))
 }
 
 fn build(p: &Params) -> Result<Box<dyn Target>, String> {
     let cfg = cfg(p)?;
     let spec_model = AtomicCommit::new(cfg.rms).map_err(|e| e.to_string())?;
-    let checkable = actors::checkable(spec::model(cfg), Names::of(&cfg))
+    let mut checkable = actors::checkable(spec::model(cfg), Names::of(&cfg))
         .with_step_invariants(spec::step_invariants())
-        .with_symmetry(spec::representative)
         // Under weak fairness a node that crashes and recovers forever may miss its messages
         // forever (delivery is disabled while it is down); we assume, as 2PC's analyses do, that
         // a message deliverable again and again is delivered: strong fairness. Then the only
@@ -59,6 +65,10 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
             spec::abstraction,
         ))
         .with_action_kinds(action_kinds(&cfg));
+    // RMs are interchangeable, unless each asks its own neighbour.
+    if !cfg.ask_peers {
+        checkable = checkable.with_symmetry(spec::representative);
+    }
     Ok(Box::new(checkable))
 }
 
@@ -75,6 +85,15 @@ fn action_kinds(cfg: &TwoPcCfg) -> Vec<String> {
     ]
     .map(String::from)
     .to_vec();
+    if cfg.ask_peers && cfg.rms > 1 {
+        for k in [
+            "rm timeout AskPeer",
+            "rm receives Query",
+            "rm receives Reply",
+        ] {
+            kinds.push(k.into());
+        }
+    }
     if cfg.system.crashes > 0 {
         for k in ["tm crashes", "tm recovers", "rm crashes", "rm recovers"] {
             kinds.push(k.into());
@@ -83,6 +102,10 @@ fn action_kinds(cfg: &TwoPcCfg) -> Vec<String> {
     if cfg.system.lossy {
         for m in ["Prepare", "Prepared", "VoteNo", "Commit", "Abort"] {
             kinds.push(format!("lost {m}"));
+        }
+        if cfg.ask_peers && cfg.rms > 1 {
+            kinds.push("lost Query".into());
+            kinds.push("lost Reply".into());
         }
     }
     kinds

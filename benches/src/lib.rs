@@ -1,6 +1,10 @@
 //! Shared helpers for the criterion benchmarks. Configurations come from the checker's registry,
 //! so a benchmark runs exactly what `checker check NAME --set ...` checks.
 
+// The same allocator as the `checker` binary, so benches measure what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use checker::params::Params;
 use checker::protocols::two_phase_commit;
 use checker::registry;

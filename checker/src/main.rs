@@ -11,6 +11,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+// States are cloned and dropped by the million: mimalloc's per-thread free lists make that
+// several times cheaper than the system allocator (measured in the commit that added it).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "checker",

@@ -80,7 +80,18 @@ pub(super) struct Analysis<'g> {
     start: Vec<usize>,
     targets: Vec<u32>,
     classes: Vec<Option<u64>>,
+    /// Tarjan's per-state scratch, reset after each use so that repeated decompositions cost
+    /// what they visit, not the size of the graph.
+    scratch: std::cell::RefCell<Scratch>,
 }
+
+struct Scratch {
+    index: Vec<u32>,
+    low: Vec<u32>,
+    on_stack: Vec<bool>,
+}
+
+const UNVISITED: u32 = u32::MAX;
 
 impl<'g> Analysis<'g> {
     pub fn new(g: &'g Graph, fairness: Fairness) -> Self {
@@ -107,6 +118,11 @@ impl<'g> Analysis<'g> {
             start,
             targets,
             classes,
+            scratch: std::cell::RefCell::new(Scratch {
+                index: vec![UNVISITED; n],
+                low: vec![0; n],
+                on_stack: vec![false; n],
+            }),
         }
     }
 
@@ -223,9 +239,14 @@ impl<'g> Analysis<'g> {
         }
         let mut fair = Vec::new();
         while let Some(comp) = work.pop() {
+            // Stutters are not edges, so a single state is never a cycle.
+            if comp.len() < 2 {
+                continue;
+            }
             for &s in &comp {
                 member[s as usize] = true;
             }
+            let enabled: Vec<Vec<u64>> = comp.iter().map(|&s| self.enabled(s)).collect();
             let internal: BTreeSet<Option<u64>> = comp
                 .iter()
                 .flat_map(|&s| self.out(s))
@@ -238,8 +259,8 @@ impl<'g> Analysis<'g> {
                 Fairness::Weak => {
                     // Classes enabled at every state of the component.
                     let mut count: HashMap<u64, usize> = HashMap::new();
-                    for &s in &comp {
-                        for c in self.enabled(s) {
+                    for e in &enabled {
+                        for &c in e {
                             *count.entry(c).or_default() += 1;
                         }
                     }
@@ -251,9 +272,10 @@ impl<'g> Analysis<'g> {
                     )
                 }
                 Fairness::Strong => {
-                    let neglected: BTreeSet<u64> = comp
+                    let neglected: BTreeSet<u64> = enabled
                         .iter()
-                        .flat_map(|&s| self.enabled(s))
+                        .flatten()
+                        .copied()
                         .filter(|c| !internal.contains(&Some(*c)))
                         .collect();
                     if neglected.is_empty() {
@@ -262,8 +284,9 @@ impl<'g> Analysis<'g> {
                         // Drop the states that enable a neglected class; decompose the rest.
                         let rest: Vec<u32> = comp
                             .iter()
-                            .copied()
-                            .filter(|&s| self.enabled(s).iter().all(|c| !neglected.contains(c)))
+                            .zip(&enabled)
+                            .filter(|(_, e)| e.iter().all(|c| !neglected.contains(c)))
+                            .map(|(&s, _)| s)
                             .collect();
                         for &s in &comp {
                             member[s as usize] = false;
@@ -288,11 +311,12 @@ impl<'g> Analysis<'g> {
 
     /// Strongly connected components of the subgraph induced by `member` (Tarjan, iterative).
     fn sccs(&self, nodes: &[u32], member: &[bool]) -> Vec<Vec<u32>> {
-        const UNVISITED: u32 = u32::MAX;
-        let n = self.g.fps.len();
-        let mut index = vec![UNVISITED; n];
-        let mut low = vec![0u32; n];
-        let mut on_stack = vec![false; n];
+        let mut scratch = self.scratch.borrow_mut();
+        let Scratch {
+            index,
+            low,
+            on_stack,
+        } = &mut *scratch;
         let mut stack: Vec<u32> = Vec::new();
         let mut out = Vec::new();
         let mut counter = 0u32;
@@ -351,6 +375,10 @@ impl<'g> Analysis<'g> {
                     out.push(comp);
                 }
             }
+        }
+        // Every state touched is in `nodes` (edges outside `member` are skipped).
+        for &v in nodes {
+            index[v as usize] = UNVISITED;
         }
         out
     }

@@ -302,6 +302,7 @@ fn list(json: bool) {
                                 ParamKind::Int { .. } => "int",
                                 ParamKind::Bool => "bool",
                                 ParamKind::Choice(_) => "choice",
+                                ParamKind::Text { .. } => "text",
                             },
                             "default": p.default,
                             "doc": p.doc,
@@ -312,6 +313,7 @@ fn list(json: bool) {
                                 v["max"] = (*max).into();
                             }
                             ParamKind::Choice(words) => v["choices"] = (*words).into(),
+                            ParamKind::Text { hint } => v["accepts"] = (*hint).into(),
                             ParamKind::Bool => {}
                         }
                         v

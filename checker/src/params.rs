@@ -14,6 +14,11 @@ pub enum ParamKind {
     Bool,
     /// One of the listed words.
     Choice(&'static [&'static str]),
+    /// Free text, validated by the protocol when it builds its model (for example a list of
+    /// ids); `hint` describes the accepted forms.
+    Text {
+        hint: &'static str,
+    },
 }
 
 /// A value of a parameter.
@@ -23,6 +28,7 @@ pub enum Value {
     Int(u64),
     Bool(bool),
     Word(&'static str),
+    Text(String),
 }
 
 impl fmt::Display for Value {
@@ -31,6 +37,7 @@ impl fmt::Display for Value {
             Value::Int(n) => write!(f, "{n}"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Word(w) => f.write_str(w),
+            Value::Text(t) => f.write_str(t),
         }
     }
 }
@@ -77,12 +84,22 @@ impl Param {
         }
     }
 
+    pub fn text(name: &'static str, hint: &'static str, default: &str, doc: &'static str) -> Self {
+        Self {
+            name,
+            kind: ParamKind::Text { hint },
+            default: Value::Text(default.to_string()),
+            doc,
+        }
+    }
+
     /// The type in words, for `list` and error messages.
     pub fn type_words(&self) -> String {
         match &self.kind {
             ParamKind::Int { min, max } => format!("integer {min}..={max}"),
             ParamKind::Bool => "true|false".into(),
             ParamKind::Choice(words) => words.join("|"),
+            ParamKind::Text { hint } => hint.to_string(),
         }
     }
 
@@ -122,6 +139,16 @@ impl Param {
                         words.join(", ")
                     )
                 }),
+            ParamKind::Text { hint } => {
+                if text.is_empty() {
+                    Err(format!(
+                        "parameter '{}' takes {hint}, not nothing",
+                        self.name
+                    ))
+                } else {
+                    Ok(Value::Text(text.to_string()))
+                }
+            }
         }
     }
 }
@@ -184,6 +211,14 @@ impl Params {
         match self.get(name) {
             Value::Word(w) => w,
             v => panic!("parameter '{name}' is not a choice: {v}"),
+        }
+    }
+
+    /// A text parameter (the protocol validates its form).
+    pub fn text(&self, name: &str) -> &str {
+        match self.get(name) {
+            Value::Text(t) => t,
+            v => panic!("parameter '{name}' is not text: {v}"),
         }
     }
 

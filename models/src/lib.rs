@@ -4,5 +4,6 @@
 //! [`stateright::actor::ActorModel`]. No sockets, no clock, no randomness: the checker and the
 //! runtime drivers in `impls/` plug those in.
 
+pub mod chang_roberts;
 pub mod common;
 pub mod two_phase_commit;

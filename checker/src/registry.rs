@@ -29,6 +29,7 @@ pub fn all() -> Vec<Entry> {
         protocols::two_phase_commit::entry(),
         protocols::leader_election::entry(),
         protocols::chang_roberts::entry(),
+        protocols::raft_election::entry(),
     ]
 }
 

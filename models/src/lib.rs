@@ -6,4 +6,5 @@
 
 pub mod chang_roberts;
 pub mod common;
+pub mod raft_election;
 pub mod two_phase_commit;

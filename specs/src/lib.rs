@@ -10,6 +10,7 @@
 pub mod atomic_commit;
 pub mod chang_roberts;
 pub mod leader_election;
+pub mod raft_election;
 pub mod two_phase_commit;
 
 /// An invariant of steps: must hold for every reachable transition `before -> after` (TLA+'s [][A]_v).

@@ -2,4 +2,5 @@
 pub mod atomic_commit;
 pub mod chang_roberts;
 pub mod leader_election;
+pub mod raft_election;
 pub mod two_phase_commit;

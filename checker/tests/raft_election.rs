@@ -1,0 +1,142 @@
+//! Raft's leader election through the registry: Election Safety with and without crashes, the
+//! split vote that defeats liveness in an asynchronous model, and the non-durable vote that
+//! elects two leaders in one term.
+
+use checker::engine::{CheckOptions, Status};
+use checker::registry;
+use checker::report::{PropertyReport, Report};
+
+fn check(settings: &[&str], opts: &CheckOptions) -> Report {
+    registry::check("raft-election", settings, opts).expect("valid")
+}
+
+fn property<'a>(r: &'a Report, name: &str) -> &'a PropertyReport {
+    r.properties.iter().find(|p| p.name == name).unwrap()
+}
+
+fn actions(p: &PropertyReport) -> Vec<&str> {
+    p.trace.as_ref().unwrap()[1..]
+        .iter()
+        .map(|s| s.action.as_str())
+        .collect()
+}
+
+const SAFETY: [&str; 4] = [
+    "at most one leader per term",
+    "votes granted at most once per term",
+    "terms never decrease",
+    "deadlock",
+];
+
+#[test]
+fn election_safety_holds_with_and_without_crashes() {
+    for (settings, states) in [
+        (&["terms=1"][..], 500),
+        (&["terms=1", "crashes=1"][..], 4740),
+        (&["terms=1", "lossy=true"][..], 30941),
+    ] {
+        let r = check(settings, &CheckOptions::default());
+        assert!(r.complete, "{settings:?}");
+        assert_eq!(r.unique_states, states, "{settings:?}");
+        for name in SAFETY {
+            assert_eq!(
+                property(&r, name).status,
+                Status::Holds,
+                "{settings:?} {name}"
+            );
+        }
+        assert_eq!(
+            property(&r, "a leader can be elected").status,
+            Status::Found
+        );
+    }
+}
+
+#[test]
+fn three_candidates_in_the_last_term_split_the_vote() {
+    let r = check(&["terms=1"], &CheckOptions::default());
+    let p = property(&r, "a leader is elected");
+    assert_eq!(p.status, Status::Violated);
+    assert_eq!(p.loop_start, None);
+    // Each votes for itself, refuses the others, and the term bound stops the next election.
+    assert_eq!(
+        actions(p),
+        [
+            "s1: timeout Election",
+            "s2: timeout Election",
+            "s3: timeout Election"
+        ]
+    );
+}
+
+#[test]
+fn split_votes_repeat_in_a_fair_lasso() {
+    // Two terms: the first is abandoned (s1 times out again before its votes come back), the
+    // second splits three ways; the loop then only redelivers duplicates, for ever.
+    let r = check(&["terms=2"], &CheckOptions::default());
+    assert!(r.complete);
+    assert_eq!(r.unique_states, 267_819);
+    for name in SAFETY {
+        assert_eq!(property(&r, name).status, Status::Holds, "{name}");
+    }
+    let p = property(&r, "a leader is elected");
+    assert_eq!(p.status, Status::Violated);
+    let loop_start = p.loop_start.expect("a lasso");
+    assert_eq!(loop_start, 8);
+    let trace = p.trace.as_ref().unwrap();
+    assert_eq!(trace[loop_start].state, trace.last().unwrap().state);
+    let actors = &trace[loop_start].state["actors"];
+    for s in ["s1", "s2", "s3"] {
+        assert_eq!(actors[s]["state"]["term"], 2, "{s}");
+        assert!(actors[s]["state"]["role"]["Candidate"].is_object(), "{s}");
+    }
+    let elections = actions(p)
+        .iter()
+        .filter(|a| a.ends_with("timeout Election"))
+        .count();
+    assert_eq!(elections, 4);
+}
+
+#[test]
+fn a_vote_forgotten_in_a_crash_elects_two_leaders_in_one_term() {
+    // The full space is large (about half a million states); the counterexample is at depth 8, well inside the first 20,000.
+    let opts = CheckOptions {
+        safety_only: true,
+        max_states: Some(20_000),
+        ..CheckOptions::default()
+    };
+    let r = check(&["terms=1", "crashes=1", "durable=false"], &opts);
+    let p = property(&r, "at most one leader per term");
+    assert_eq!(p.status, Status::Violated);
+    assert_eq!(
+        actions(p),
+        [
+            "s1: timeout Election",
+            "s1 -> s2: RequestVote { term: 1 }",
+            "s2 -> s1: Vote { term: 1, granted: true }",
+            "s3: timeout Election",
+            "s2 crashes",
+            "s2 recovers",
+            "s3 -> s2: RequestVote { term: 1 }",
+            "s2 -> s3: Vote { term: 1, granted: true }",
+        ]
+    );
+    let last = &p.trace.as_ref().unwrap().last().unwrap().state["actors"];
+    assert_eq!(last["s1"]["state"]["role"], "Leader");
+    assert_eq!(last["s3"]["state"]["role"], "Leader");
+    let forgot = property(&r, "votes granted at most once per term");
+    assert_eq!(forgot.status, Status::Violated);
+    assert_eq!(
+        actions(forgot),
+        ["s1: timeout Election", "s1 crashes", "s1 recovers"]
+    );
+}
+
+#[test]
+fn bad_raft_settings_are_refused() {
+    let err = |settings: &[&str]| {
+        registry::check("raft-election", settings, &CheckOptions::default()).expect_err("refused")
+    };
+    assert!(err(&["network=ordered"]).contains("unordered-duplicating"));
+    assert!(err(&["nodes=2", "crashes=3"]).contains("crashes must be at most"));
+}

@@ -1,0 +1,132 @@
+//! What Raft's leader election must satisfy (Ongaro & Ousterhout 2014, section 5.2 and
+//! Figure 3): Election Safety, one vote per term, terms that only grow; and, where the schedule
+//! allows, that a leader is elected and known.
+//!
+//! | property | kind | claim |
+//! |---|---|---|
+//! | `at most one leader per term` | always | Election Safety (Figure 3) |
+//! | `a leader can be elected` | sometimes | some run elects a leader |
+//! | `a leader is elected` | eventually | every run elects a leader |
+//! | `every live server knows the leader` | eventually | all servers that are up follow one leader of their term |
+//! | `votes granted at most once per term` | step | a server's vote, once cast, stays for the term |
+//! | `terms never decrease` | step | `currentTerm` is monotone on every server |
+//!
+//! States include crashed servers' last states (stateright keeps them): a leader that crashed
+//! was a leader of its term, and a second leader of that term is a violation even so.
+//!
+//! Liveness does *not* hold in the model, and is not meant to: the checker may fire any timer
+//! at any time, so candidates can split the vote in every term (the paper, section 5.2: "split
+//! votes could repeat indefinitely"). With terms bounded, that run ends when the last term is
+//! used up; the checker reports it. Raft's answer is randomised election timeouts, a timing
+//! assumption the model checker does not make and the runtime does.
+
+use crate::StepInvariant;
+use models::raft_election::{RaftActor, RaftCfg, RaftState, Role};
+use stateright::actor::{ActorModel, ActorModelState};
+use stateright::Expectation;
+
+/// The checkable model of Raft's election.
+pub type RaftModel = ActorModel<RaftActor, RaftCfg, ()>;
+
+/// A state of the whole cluster.
+pub type RaftSysState = ActorModelState<RaftActor, ()>;
+
+fn servers(s: &RaftSysState) -> impl Iterator<Item = &RaftState> {
+    s.actor_states.iter().map(|a| &**a)
+}
+
+/// Election Safety (Figure 3): at most one leader can be elected in a given term.
+pub fn at_most_one_leader_per_term(_: &RaftModel, s: &RaftSysState) -> bool {
+    let mut terms: Vec<u64> = servers(s)
+        .filter(|r| r.role == Role::Leader)
+        .map(|r| r.term)
+        .collect();
+    let n = terms.len();
+    terms.sort_unstable();
+    terms.dedup();
+    terms.len() == n
+}
+
+/// Some server is leader.
+pub fn a_leader_is_elected(_: &RaftModel, s: &RaftSysState) -> bool {
+    servers(s).any(|r| r.role == Role::Leader)
+}
+
+/// A live leader, and every live server in its term following it.
+pub fn every_live_server_knows_the_leader(_: &RaftModel, s: &RaftSysState) -> bool {
+    let live = || {
+        servers(s)
+            .zip(&s.crashed)
+            .filter(|(_, &c)| !c)
+            .map(|(r, _)| r)
+    };
+    let Some(leader) = live().find(|r| r.role == Role::Leader) else {
+        return false;
+    };
+    live().all(|r| r.term == leader.term && r.leader == leader.leader)
+}
+
+/// Every live server is in the last term: no election can follow (the model's bound, not a
+/// property of Raft).
+pub fn terms_used_up(m: &RaftModel, s: &RaftSysState) -> bool {
+    servers(s)
+        .zip(&s.crashed)
+        .all(|(r, &crashed)| crashed || r.term == m.cfg.max_term)
+}
+
+/// Section 5.2: "each server will vote for at most one candidate in a given term".
+pub fn votes_granted_at_most_once_per_term(
+    _: &RaftModel,
+    before: &RaftSysState,
+    after: &RaftSysState,
+) -> bool {
+    servers(before)
+        .zip(servers(after))
+        .all(|(b, a)| b.term != a.term || b.voted_for.is_none() || a.voted_for == b.voted_for)
+}
+
+/// Figure 2: `currentTerm` increases monotonically.
+pub fn terms_never_decrease(_: &RaftModel, before: &RaftSysState, after: &RaftSysState) -> bool {
+    servers(before)
+        .zip(servers(after))
+        .all(|(b, a)| a.term >= b.term)
+}
+
+/// The checkable model: the servers of `cfg` plus every state property above.
+pub fn model(cfg: RaftCfg) -> RaftModel {
+    cfg.into_model()
+        .property(
+            Expectation::Always,
+            "at most one leader per term",
+            at_most_one_leader_per_term,
+        )
+        .property(
+            Expectation::Sometimes,
+            "a leader can be elected",
+            a_leader_is_elected,
+        )
+        .property(
+            Expectation::Eventually,
+            "a leader is elected",
+            a_leader_is_elected,
+        )
+        .property(
+            Expectation::Eventually,
+            "every live server knows the leader",
+            every_live_server_knows_the_leader,
+        )
+}
+
+/// The properties of transitions (see [`StepInvariant`]).
+pub fn step_invariants() -> Vec<StepInvariant<RaftModel>> {
+    vec![
+        StepInvariant {
+            name: "votes granted at most once per term",
+            holds: votes_granted_at_most_once_per_term,
+        },
+        StepInvariant {
+            name: "terms never decrease",
+            holds: terms_never_decrease,
+        },
+    ]
+}

@@ -30,6 +30,7 @@ pub fn all() -> Vec<Entry> {
         protocols::leader_election::entry(),
         protocols::chang_roberts::entry(),
         protocols::raft_election::entry(),
+        protocols::bully::entry(),
     ]
 }
 

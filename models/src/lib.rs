@@ -4,6 +4,7 @@
 //! [`stateright::actor::ActorModel`]. No sockets, no clock, no randomness: the checker and the
 //! runtime drivers in `impls/` plug those in.
 
+pub mod bully;
 pub mod chang_roberts;
 pub mod common;
 pub mod raft_election;

@@ -8,6 +8,7 @@
 //! transition.
 
 pub mod atomic_commit;
+pub mod bully;
 pub mod chang_roberts;
 pub mod leader_election;
 pub mod raft_election;

@@ -1,5 +1,6 @@
 //! Glue between the registry and each protocol: parameters and how to build its model.
 pub mod atomic_commit;
+pub mod bully;
 pub mod chang_roberts;
 pub mod leader_election;
 pub mod raft_election;

@@ -1,0 +1,99 @@
+//! `bully`: Garcia-Molina's Bully algorithm under an accurate or an unreliable failure detector,
+//! checked against "at most one coordinator among live nodes" and eventual takeover by the
+//! highest live node.
+
+use crate::actors::{self, Names};
+use crate::engine::{Checkable, Fairness};
+use crate::params::{Param, Params};
+use crate::registry::{actor_params, system_cfg, Entry, Target};
+use models::bully::{BullyCfg, Detector};
+use specs::bully::{self as spec, BullyModel};
+
+pub fn entry() -> Entry {
+    Entry {
+        name: "bully",
+        kind: "protocol",
+        description: "Bully: the highest live id takes over; safe only if timeouts never fire while a node is up",
+        params: || {
+            let mut p = vec![
+                Param::int("nodes", 1, 9, 3, "number of nodes (ids 1..=nodes)"),
+                Param::choice(
+                    "detector",
+                    &["accurate", "unreliable"],
+                    "accurate",
+                    "when waits time out: only if the awaited nodes are down (synchronous), or any time",
+                ),
+            ];
+            p.extend(actor_params("unordered-duplicating", false, 0, 9));
+            p
+        },
+        build,
+    }
+}
+
+/// The configuration the registry builds, also used by tests and benches.
+pub fn cfg(p: &Params) -> Result<BullyCfg, String> {
+    let detector = match p.word("detector") {
+        "unreliable" => Detector::Unreliable,
+        _ => Detector::Accurate,
+    };
+    BullyCfg::new(p.int("nodes") as usize, detector, system_cfg(p)).map_err(|e| e.to_string())
+}
+
+fn build(p: &Params) -> Result<Box<dyn Target>, String> {
+    let cfg = cfg(p)?;
+    // The actor-system declarations (fingerprint, fairness classes, words, view), moved onto
+    // the model with the detector.
+    let a = actors::checkable(cfg.into_model(), Names::of(&cfg));
+    let checkable: Checkable<BullyModel> = Checkable {
+        model: spec::model(cfg),
+        step_invariants: Vec::new(),
+        leads_to: Vec::new(),
+        fair_class: a.fair_class,
+        // As for 2PC: a node that crashes and recovers forever must still get what is sent to
+        // it again and again.
+        fairness: Fairness::Strong,
+        symmetry: None,
+        fingerprint: a.fingerprint,
+        describe: a.describe,
+        view: a.view,
+        end_state: Some(spec::the_highest_live_node_coordinates_and_all_follow_it),
+        refinement: None,
+        action_kind: a.action_kind,
+        action_kinds: action_kinds(&cfg),
+    };
+    Ok(Box::new(checkable))
+}
+
+/// Every kind of action this configuration could fire.
+fn action_kinds(cfg: &BullyCfg) -> Vec<String> {
+    let mut kinds: Vec<String> = [
+        "node receives Election",
+        "node receives Answer",
+        "node receives Halt",
+        "node receives HaltAck",
+        "node receives Coordinator",
+        "node timeout HaltWait",
+    ]
+    .map(String::from)
+    .to_vec();
+    if cfg.system.crashes > 0 || cfg.detector == Detector::Unreliable {
+        for k in [
+            "node timeout Check",
+            "node timeout AnswerWait",
+            "node timeout CoordWait",
+        ] {
+            kinds.push(k.into());
+        }
+    }
+    if cfg.system.crashes > 0 {
+        kinds.push("node crashes".into());
+        kinds.push("node recovers".into());
+    }
+    if cfg.system.lossy {
+        for m in ["Election", "Answer", "Halt", "HaltAck", "Coordinator"] {
+            kinds.push(format!("lost {m}"));
+        }
+    }
+    kinds
+}

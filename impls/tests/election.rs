@@ -339,3 +339,56 @@ fn bully_coordinator_crash_then_takeover_on_recovery() {
         run.assert_safe();
     }
 }
+
+#[test]
+fn raft_survives_a_crash_at_any_step() {
+    let mut leaders_changed = 0;
+    for seed in 0..200 {
+        let cfg = raft(5, 1);
+        let mut run = Checked::new(
+            specs::raft_election::model(cfg),
+            cfg.into_model(),
+            seeded(seed),
+        );
+        // Crash a seeded server after a seeded number of steps (elections take about 15).
+        run.run_until((seed % 40) as usize, |_| false);
+        let victim = Id::from(seed as usize % 5);
+        run.crash(victim);
+        assert!(
+            run.run_until(50_000, |s| raft_leader(s).is_some()),
+            "seed {seed}"
+        );
+        let during = raft_leader(&run.sim);
+        run.recover(victim);
+        assert!(
+            run.run_until(50_000, |s| raft_leader(s).is_some()),
+            "seed {seed}"
+        );
+        leaders_changed += usize::from(raft_leader(&run.sim) != during);
+        run.assert_safe();
+    }
+    // Heartbeats keep the leader in place across a follower's recovery, nearly always.
+    assert!(leaders_changed < 20, "{leaders_changed}");
+}
+
+#[test]
+fn bully_survives_a_crash_at_any_step() {
+    let mut violated = Vec::new();
+    for seed in 0..200 {
+        let cfg = bully(4, 1);
+        let mut run = Checked::new(specs::bully::model(cfg), cfg.into_model(), seeded(seed));
+        run.run_until((seed % 30) as usize, |_| false);
+        let victim = Id::from(seed as usize % 4);
+        run.crash(victim);
+        run.run_until((seed / 4 % 30) as usize, |_| false);
+        run.recover(victim);
+        assert!(
+            run.run_until(20_000, |s| bully_coordinator(s) == Some(Id::from(3))),
+            "seed {seed}: no coordinator"
+        );
+        if !run.violations.is_empty() {
+            violated.push(seed);
+        }
+    }
+    assert_eq!(violated, Vec::<u64>::new());
+}

@@ -137,7 +137,8 @@ mod tests {
     fn unique_ids_refine_leader_election() {
         let (states, refines) = explore(vec![2, 3, 1]);
         assert!(refines);
-        assert!(states > 1);
+        // The checker's fingerprint-keyed search pins the same count (`ids=2,3,1`).
+        assert_eq!(states, 14);
     }
 
     #[test]

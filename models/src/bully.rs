@@ -45,6 +45,11 @@
 //! - A node learns that its coordinator is gone through a `Check` timer standing for the paper's
 //!   "are you there?" probe; the model checker's accurate detector fires it only when the
 //!   coordinator is down.
+//! - Messages carry no round or incarnation number. The paper's synchronous model bounds message
+//!   delay, so no message outlives a crash; stateright's network keeps messages for ever, and
+//!   with crashes the checker finds a `HaltAck` sent to a node's previous life counted in its
+//!   next one, which makes two coordinators (see `checker/tests/bully.rs`). Accurate timeouts
+//!   alone are therefore not the whole synchronous assumption.
 
 use crate::common::{ActorSystem, CfgError, NetworkKind, SystemCfg};
 use serde::{Deserialize, Serialize};

@@ -17,6 +17,11 @@
 //!
 //! Crashed nodes are excluded: stateright keeps a crashed node's last state, and a coordinator
 //! that crashed is no longer one.
+//!
+//! What holds: without crashes, under the accurate detector, every property (the top node halts
+//! the others and takes over). With `crashes=1` the checker finds two coordinators even under
+//! the accurate detector, through a stale `HaltAck` (see `models::bully`), and the takeover
+//! property fails through runs that crash and recover for ever, which no fairness excludes.
 
 use models::bully::{BullyActor, BullyCfg, BullyMsg, BullyState, BullyTimer, Detector, Phase};
 use stateright::actor::{ActorModel, ActorModelAction, ActorModelState, Id};

@@ -83,7 +83,10 @@ where
         Ok(Report::new(
             name,
             params,
-            "check",
+            match opts.strategy {
+                crate::engine::Strategy::Bfs => "check-bfs",
+                crate::engine::Strategy::Dfs => "check-dfs",
+            },
             outcome,
             &*self.describe,
             &*self.view,

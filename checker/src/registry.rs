@@ -2,11 +2,12 @@
 //! benches find protocols here and run them through one generic code path ([`Target`]); adding a
 //! protocol adds its glue file under `protocols/` and one line to [`all`].
 
-use crate::engine::{CheckError, CheckOptions, Checkable, SimOptions};
+use crate::engine::{CheckError, CheckOptions, Checkable, Kind, SimOptions, Status};
 use crate::params::{Param, Params};
 use crate::progress::Progress;
 use crate::protocols;
 use crate::report::Report;
+use impls::checked::{RuntimeOptions, RuntimeReport};
 use models::common::{NetworkKind, SystemCfg};
 use stateright::Model;
 use std::fmt::Debug;
@@ -64,6 +65,9 @@ pub trait Target: Send {
     fn simulate(&self, name: &str, params: &Params, opts: &SimOptions) -> Report;
     /// Serves stateright's web explorer on `addr`; returns only on error.
     fn explore(self: Box<Self>, addr: &str) -> Result<(), String>;
+    /// Checked runs on the simulator under a seeded nemesis (see [`impls::checked`]); `None`
+    /// for models that are not actor systems.
+    fn runtime(&self, opts: &RuntimeOptions) -> Option<RuntimeReport>;
 }
 
 impl<M> Target for Checkable<M>
@@ -113,6 +117,10 @@ where
         let _ = self.model.checker().serve(addr);
         Ok(())
     }
+
+    fn runtime(&self, opts: &RuntimeOptions) -> Option<RuntimeReport> {
+        self.runtime.as_ref().map(|run| run(self, opts))
+    }
 }
 
 /// The parameters every actor protocol takes, with that protocol's defaults.
@@ -157,4 +165,52 @@ pub fn check(name: &str, settings: &[&str], opts: &CheckOptions) -> Result<Repor
     target
         .check(name, &params, opts, &Progress::default())
         .map_err(|e| e.to_string())
+}
+
+/// Most states the check behind [`goal_promised`] may visit before it gives up (and the goal is
+/// not demanded).
+pub const PROMISE_STATES_MAX: u64 = 2_000_000;
+
+/// Whether runs of this configuration must reach their goal once the nemesis stops: the model
+/// checker proves every `eventually` and leads-to property (and finds no deadlock) for the same
+/// configuration *without crashes*. The crashes are left out because the checker owes no
+/// recovery to a crashed actor (so 2PC with a crashed TM may block forever), while the runtime
+/// recovers every actor before its quiet phase; what remains of a faulty phase then are lost,
+/// duplicated and delayed messages, which the check of the crash-free configuration covers
+/// when the network is lossy or duplicating. False when the check has no liveness property or
+/// is cut short at `states_max` states (the CLI uses [`PROMISE_STATES_MAX`]).
+pub fn goal_promised(entry: &Entry, settings: &[String], states_max: u64) -> Result<bool, String> {
+    let mut settings = settings.to_vec();
+    if (entry.params)().iter().any(|p| p.name == "crashes") {
+        settings.push("crashes=0".into());
+    }
+    let (params, target) = entry.instantiate(&settings)?;
+    let opts = CheckOptions {
+        max_states: Some(states_max),
+        ..CheckOptions::default()
+    };
+    let report = target
+        .check(entry.name, &params, &opts, &Progress::default())
+        .map_err(|e| e.to_string())?;
+    let liveness = |k: Kind| matches!(k, Kind::Eventually | Kind::LeadsTo);
+    let has_liveness = report.properties.iter().any(|p| liveness(p.kind));
+    let proved = report
+        .properties
+        .iter()
+        .filter(|p| liveness(p.kind) || p.name == "deadlock")
+        .all(|p| p.status == Status::Holds);
+    Ok(report.complete && has_liveness && proved)
+}
+
+/// Runs a registered protocol on the runtime by name with `NAME=VALUE` settings (see
+/// [`Target::runtime`]); `None` when it is not an actor protocol. The one code path the CLI and
+/// the tests share.
+pub fn run(
+    name: &str,
+    settings: &[&str],
+    opts: &RuntimeOptions,
+) -> Result<Option<RuntimeReport>, String> {
+    let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
+    let (_, target) = find(name)?.instantiate(&settings)?;
+    Ok(target.runtime(opts))
 }

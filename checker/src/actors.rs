@@ -231,7 +231,7 @@ where
 /// Checked runs of an actor system on the simulator under a seeded nemesis (see
 /// [`impls::checked`]): every `always` property and step invariant after every step, every step
 /// replayed through the model, and, after healing, the `eventually` properties and the
-/// declared end state as the goal.
+/// declared end state as the goal, with every leads-to obligation discharged.
 pub fn runtime<A, C, H>(
     c: &Checkable<ActorModel<A, C, H>>,
     names: &Names,
@@ -260,9 +260,20 @@ where
             vec![("end state", pred)]
         })
         .unwrap_or_default();
+    let leads_to = c
+        .leads_to
+        .iter()
+        .map(|l| {
+            let (from, to) = (l.from, l.to);
+            let from: Box<dyn Fn(&_) -> bool> = Box::new(move |s| from(model, s));
+            let to: Box<dyn Fn(&_) -> bool> = Box::new(move |s| to(model, s));
+            (l.name, from, to)
+        })
+        .collect();
     let checks = Checks {
         step_invariants,
         goal,
+        leads_to,
         describe: Box::new(|a| (c.describe)(a)),
         names: names.0.clone(),
     };

@@ -8,7 +8,12 @@
 //! 3. once the nemesis has stopped (healed, recovered everything), the run must reach its goal
 //!    within the quiet phase: every `eventually` property of the model and the protocol's end
 //!    state predicate, if any, holding together (liveness after healing, as in TigerBeetle's
-//!    simulator).
+//!    simulator); and every leads-to obligation `P ~> Q` opened anywhere in the run (a state
+//!    where `P` holds) must be discharged (a state then or later where `Q` holds) by its end.
+//!
+//! Once the goal is reached the run goes on for at most [`AFTER_GOAL_STEPS_MAX`] steps, still
+//! checked, so that late messages are judged too but a protocol with perpetual timers
+//! (heartbeats) does not spend its whole quiet budget after converging.
 //!
 //! Properties are judged on the model's replayed state, which trace validation has just shown
 //! equal to the driver's, so they see exactly what the checker would, history included.
@@ -32,6 +37,15 @@ use std::time::Instant;
 pub type NamedPred<'a, S> = (&'static str, Box<dyn Fn(&S) -> bool + 'a>);
 /// A predicate over steps `before -> after`, named.
 pub type NamedStepPred<'a, S> = (&'static str, Box<dyn Fn(&S, &S) -> bool + 'a>);
+/// A leads-to property `from ~> to`, named.
+pub type NamedLeadsTo<'a, S> = (
+    &'static str,
+    Box<dyn Fn(&S) -> bool + 'a>,
+    Box<dyn Fn(&S) -> bool + 'a>,
+);
+
+/// Most steps a run takes after reaching its goal.
+pub const AFTER_GOAL_STEPS_MAX: usize = 200;
 
 /// What a checked run checks besides the model's own properties, and how it speaks.
 pub struct Checks<'a, A: Actor, H> {
@@ -40,6 +54,8 @@ pub struct Checks<'a, A: Actor, H> {
     /// Predicates that must hold, with every `eventually` property, for the goal to be reached
     /// (the protocol's proper end state, for example).
     pub goal: Vec<NamedPred<'a, ActorModelState<A, H>>>,
+    /// Leads-to properties: every obligation opened must be discharged by the end of the run.
+    pub leads_to: Vec<NamedLeadsTo<'a, ActorModelState<A, H>>>,
     /// A model action in words, for traces.
     #[allow(clippy::type_complexity)]
     pub describe: Box<dyn Fn(&ActorModelAction<A::Msg, A::Timer, A::Random>) -> String + 'a>,
@@ -76,7 +92,8 @@ pub struct Violation {
 pub enum Goal {
     /// Every goal predicate held after this step.
     Reached { step: usize },
-    /// The quiet phase ended first; these did not hold at its end.
+    /// The quiet phase ended first; these did not hold at its end (for a leads-to: an
+    /// obligation was still open).
     NotReached { unmet: Vec<String> },
     /// The run stopped before the quiet phase (trace validation failed).
     NotJudged,
@@ -234,6 +251,8 @@ where
     always: Vec<stateright::Property<ActorModel<A, C, H>>>,
     goal: Vec<NamedPred<'a, ActorModelState<A, H>>>,
     replay: Replay<'a, A, C, H>,
+    /// For each leads-to property, whether an obligation is open.
+    pending: Vec<bool>,
     report: RunReport,
 }
 
@@ -263,6 +282,11 @@ where
         loop {
             if run.is_quiet(&nemesis) {
                 run.judge_goal();
+            }
+            if let Goal::Reached { step } = run.report.goal {
+                if sim.trace().len() >= step + AFTER_GOAL_STEPS_MAX {
+                    break;
+                }
             }
             let before = sim.trace().len();
             let poll = nemesis.poll(&mut sim);
@@ -313,6 +337,7 @@ where
                 .collect(),
             goal,
             replay: Replay::new(model),
+            pending: vec![false; checks.leads_to.len()],
             report: RunReport {
                 seed,
                 steps: 0,
@@ -365,6 +390,13 @@ where
                 record(&mut self.report.violations, p.name, "always", step);
             }
         }
+        for ((_, from, to), pending) in self.checks.leads_to.iter().zip(&mut self.pending) {
+            if to(state) {
+                *pending = false;
+            } else if from(state) {
+                *pending = true;
+            }
+        }
     }
 
     fn judge_goal(&mut self) {
@@ -372,12 +404,17 @@ where
             return;
         }
         let state = self.replay.state();
-        let unmet: Vec<String> = self
+        let mut unmet: Vec<String> = self
             .goal
             .iter()
             .filter(|(_, holds)| !holds(state))
             .map(|(name, _)| name.to_string())
             .collect();
+        for ((name, _, _), &pending) in self.checks.leads_to.iter().zip(&self.pending) {
+            if pending {
+                unmet.push(name.to_string());
+            }
+        }
         self.report.goal = if unmet.is_empty() {
             Goal::Reached {
                 step: self.replay.steps(),

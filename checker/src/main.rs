@@ -417,9 +417,9 @@ fn runtime_text(
     let o = &report.options;
     let _ = writeln!(
         out,
-        "{}: {} runs on the simulator, seeds {}..{}, faults {}, goal {goal}",
+        "{}: {} on the simulator, seeds {}..{}, faults {}, goal {goal}",
         entry.name,
-        report.runs,
+        plural(report.runs, "run"),
         o.seed,
         o.seed.wrapping_add(report.runs as u64),
         Faults::NAMES
@@ -454,8 +454,8 @@ fn runtime_text(
     let f = &report.faults;
     let _ = writeln!(
         out,
-        "\n{} runs, {} failed, goal reached in {}; {} steps; {} crashes, {} recoveries, {} partitions; {:.2} s, {:.0} runs/s",
-        report.runs,
+        "\n{}, {} failed, goal reached in {}; {} steps; {} crashes, {} recoveries, {} partitions; {:.2} s, {:.0} runs/s",
+        plural(report.runs, "run"),
         report.failures.len(),
         report.goal_reached,
         report.steps,
@@ -466,6 +466,15 @@ fn runtime_text(
         report.runs_per_second(),
     );
     out
+}
+
+/// `1 run`, `2 runs`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// The parameters whose values differ from the entry's defaults, in order.

@@ -390,6 +390,34 @@ fn a_tampered_trace_is_reported_at_the_tampered_step() {
 }
 
 #[test]
+fn a_missed_goal_is_reported_when_demanded() {
+    // 2PC does not retransmit: on a lossy network a lost decision leaves an RM in doubt for
+    // good. The checker knows (the goal is not promised); demanding it anyway must fail runs
+    // with the goal's name, and nothing else.
+    let report = registry::run(
+        "two-phase-commit",
+        &["lossy=true"],
+        &opts(0, 300, Faults::DEFAULT, true),
+    )
+    .unwrap()
+    .unwrap();
+    assert!(!report.failures.is_empty());
+    for run in &report.failures {
+        assert!(run.violations.is_empty() && run.divergence.is_none());
+        let problems = run.problems().join("\n");
+        assert!(
+            problems.contains("goal not reached") && problems.contains("termination"),
+            "{problems}"
+        );
+        assert!(
+            run.trace.iter().any(|l| l.contains("lost ")),
+            "{:?}",
+            run.trace
+        );
+    }
+}
+
+#[test]
 fn fault_free_runs_all_terminate() {
     let report = registry::run("two-phase-commit", &[], &opts(0, 200, Faults::NONE, true))
         .unwrap()

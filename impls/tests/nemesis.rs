@@ -181,3 +181,29 @@ fn nemesis_leaves_every_actor_up_and_the_network_whole() {
         }
     }
 }
+
+#[test]
+fn borrowed_actors_run_exactly_like_owned_ones() {
+    use impls::sim::Borrowed;
+    use models::common::ActorSystem;
+    for network in NETWORKS {
+        let cfg = two_pc(network, true, 1);
+        let actors = cfg.actors();
+        for seed in 0..50 {
+            let faults = Faults::HEAVY;
+            let mut owned = Sim::from_system(&cfg, faults.sim_cfg(seed)).unwrap();
+            let borrowed_actors: Vec<Borrowed<'_, TwoPcActor>> =
+                actors.iter().map(Borrowed).collect();
+            let mut borrowed =
+                Sim::new(borrowed_actors, cfg.system(), faults.sim_cfg(seed)).unwrap();
+            let mut n1 = Nemesis::new(seed, faults, cfg.system);
+            let mut n2 = Nemesis::new(seed, faults, cfg.system);
+            while n1.poll(&mut owned) == Poll::Progress {
+                assert_eq!(n2.poll(&mut borrowed), Poll::Progress);
+            }
+            assert_eq!(n2.poll(&mut borrowed), Poll::Done);
+            assert_eq!(owned.trace(), borrowed.trace(), "{network:?} seed {seed}");
+            assert_eq!(owned.actor_states(), borrowed.actor_states());
+        }
+    }
+}

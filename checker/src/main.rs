@@ -3,7 +3,7 @@
 use checker::engine::{CheckOptions, Fairness, SimOptions, Strategy};
 use checker::params::{ParamKind, Params};
 use checker::progress::{Progress, ProgressLine};
-use checker::registry::{self, Entry};
+use checker::registry::{self, Entry, PromiseBudget};
 use checker::report::Report;
 use clap::{Parser, Subcommand, ValueEnum};
 use impls::checked::{RuntimeOptions, RuntimeReport};
@@ -346,16 +346,20 @@ fn run_runtime(args: RunArgs) -> Result<ExitCode, UsageError> {
         GoalArg::Require => (true, "required (--goal require)"),
         GoalArg::Ignore => (false, "not judged (--goal ignore)"),
         GoalArg::Auto => {
-            if registry::goal_promised(&entry, &args.settings, registry::PROMISE_STATES_MAX)? {
-                (
+            match registry::goal_promised(&entry, &args.settings, PromiseBudget::CLI)? {
+                Some(true) => (
                     true,
                     "required: the checker proves liveness without crashes",
-                )
-            } else {
-                (
+                ),
+                Some(false) => (
                     false,
                     "not required: the checker does not prove liveness without crashes",
-                )
+                ),
+                None => (
+                    false,
+                    "not required: the liveness check without crashes did not finish \
+                     (--goal require demands it anyway)",
+                ),
             }
         }
     };

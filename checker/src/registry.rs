@@ -167,9 +167,21 @@ pub fn check(name: &str, settings: &[&str], opts: &CheckOptions) -> Result<Repor
         .map_err(|e| e.to_string())
 }
 
-/// Most states the check behind [`goal_promised`] may visit before it gives up (and the goal is
-/// not demanded).
-pub const PROMISE_STATES_MAX: u64 = 2_000_000;
+/// How much the check behind [`goal_promised`] may spend before it gives up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PromiseBudget {
+    pub states_max: u64,
+    pub timeout: std::time::Duration,
+}
+
+impl PromiseBudget {
+    /// What `checker run --goal auto` spends: half a million states or five seconds (2PC with
+    /// three RMs needs at most a quarter of a million, in under five seconds).
+    pub const CLI: PromiseBudget = PromiseBudget {
+        states_max: 500_000,
+        timeout: std::time::Duration::from_secs(5),
+    };
+}
 
 /// Whether runs of this configuration must reach their goal once the nemesis stops: the model
 /// checker proves every `eventually` and leads-to property (and finds no deadlock) for the same
@@ -177,21 +189,29 @@ pub const PROMISE_STATES_MAX: u64 = 2_000_000;
 /// recovery to a crashed actor (so 2PC with a crashed TM may block forever), while the runtime
 /// recovers every actor before its quiet phase; what remains of a faulty phase then are lost,
 /// duplicated and delayed messages, which the check of the crash-free configuration covers
-/// when the network is lossy or duplicating. False when the check has no liveness property or
-/// is cut short at `states_max` states (the CLI uses [`PROMISE_STATES_MAX`]).
-pub fn goal_promised(entry: &Entry, settings: &[String], states_max: u64) -> Result<bool, String> {
+/// when the network is lossy or duplicating. `Some(false)` when the check has no liveness
+/// property or refutes one, `None` when it was cut short by `budget`.
+pub fn goal_promised(
+    entry: &Entry,
+    settings: &[String],
+    budget: PromiseBudget,
+) -> Result<Option<bool>, String> {
     let mut settings = settings.to_vec();
     if (entry.params)().iter().any(|p| p.name == "crashes") {
         settings.push("crashes=0".into());
     }
     let (params, target) = entry.instantiate(&settings)?;
     let opts = CheckOptions {
-        max_states: Some(states_max),
+        max_states: Some(budget.states_max),
+        timeout: Some(budget.timeout),
         ..CheckOptions::default()
     };
     let report = target
         .check(entry.name, &params, &opts, &Progress::default())
         .map_err(|e| e.to_string())?;
+    if !report.complete {
+        return Ok(None);
+    }
     let liveness = |k: Kind| matches!(k, Kind::Eventually | Kind::LeadsTo);
     let has_liveness = report.properties.iter().any(|p| liveness(p.kind));
     let proved = report
@@ -199,7 +219,7 @@ pub fn goal_promised(entry: &Entry, settings: &[String], states_max: u64) -> Res
         .iter()
         .filter(|p| liveness(p.kind) || p.name == "deadlock")
         .all(|p| p.status == Status::Holds);
-    Ok(report.complete && has_liveness && proved)
+    Ok(Some(has_liveness && proved))
 }
 
 /// Runs a registered protocol on the runtime by name with `NAME=VALUE` settings (see

@@ -10,7 +10,7 @@
 //! through are printed (`cargo test -- --nocapture`).
 
 use checker::params::{Param, ParamKind};
-use checker::registry::{self, Entry};
+use checker::registry::{self, Entry, PromiseBudget};
 use impls::checked::{RuntimeOptions, RuntimeReport};
 use impls::nemesis::{Faults, Nemesis, Poll};
 use impls::sim::{Sim, Step};
@@ -22,9 +22,12 @@ use std::time::{Duration, Instant};
 /// Wall-clock budget of the nemesis sweep per protocol.
 const BUDGET_PER_PROTOCOL: Duration = Duration::from_secs(3);
 
-/// States the liveness check behind `goal_promised` may visit in tests: a configuration whose
+/// What the liveness check behind `goal_promised` may spend in tests: a configuration whose
 /// check is cut short is run without demanding the goal.
-const PROMISE_STATES_MAX: u64 = 50_000;
+const PROMISE: PromiseBudget = PromiseBudget {
+    states_max: 50_000,
+    timeout: Duration::from_secs(2),
+};
 
 /// Seeds per configuration and fault level: (default faults, heavy faults).
 const SEEDS: (usize, usize) = (1000, 300);
@@ -105,8 +108,9 @@ fn sweep(entry: &Entry) -> Option<(usize, usize)> {
                 .cloned()
                 .collect();
             *cache.entry(key).or_insert_with(|| {
-                registry::goal_promised(entry, settings, PROMISE_STATES_MAX)
+                registry::goal_promised(entry, settings, PROMISE)
                     .expect("the liveness check runs")
+                    .unwrap_or(false)
             })
         })
         .collect();
@@ -174,7 +178,7 @@ fn two_phase_commit_terminates_after_the_tm_recovers() {
     let entry = registry::find("two-phase-commit").unwrap();
     // The checker proves termination only without crashes; the runtime demands it after every
     // crashed actor has recovered.
-    assert!(registry::goal_promised(&entry, &settings, PROMISE_STATES_MAX).unwrap());
+    assert!(registry::goal_promised(&entry, &settings, PROMISE) == Ok(Some(true)));
     let report = registry::run(
         "two-phase-commit",
         &["crashes=1"],
@@ -195,7 +199,7 @@ fn two_phase_commit_terminates_after_the_tm_recovers() {
     );
     // A lossy network may lose the decision for good: 2PC does not retransmit.
     let lossy = ["lossy=true".to_string()];
-    assert!(!registry::goal_promised(&entry, &lossy, PROMISE_STATES_MAX).unwrap());
+    assert!(registry::goal_promised(&entry, &lossy, PROMISE) == Ok(Some(false)));
 }
 
 #[test]

@@ -179,13 +179,27 @@ fn two_phase_commit_terminates_after_the_tm_recovers() {
     // The checker proves termination only without crashes; the runtime demands it after every
     // crashed actor has recovered.
     assert!(registry::goal_promised(&entry, &settings, PROMISE) == Ok(Some(true)));
-    let report = registry::run(
-        "two-phase-commit",
-        &["crashes=1"],
-        &opts(0, 2000, Faults::HEAVY, true),
-    )
-    .unwrap()
-    .expect("2PC runs");
+    let o = RuntimeOptions {
+        keep_traces: true,
+        ..opts(0, 2000, Faults::HEAVY, true)
+    };
+    let report = registry::run("two-phase-commit", &["crashes=1"], &o)
+        .unwrap()
+        .expect("2PC runs");
+    // Runs where the TM crashed before sending any decision: the blocking case, which the
+    // recovery (presumed abort) must unblock.
+    let blocked_then_recovered = report
+        .all
+        .iter()
+        .filter(|run| {
+            let crash = run.trace.iter().position(|l| l.contains(" tm crashes"));
+            let decided = run.trace.iter().position(|l| {
+                l.contains(" tm -> rm") && (l.contains(": Commit") || l.contains(": Abort"))
+            });
+            matches!((crash, decided), (Some(c), Some(d)) if c < d)
+        })
+        .count();
+    assert!(blocked_then_recovered > 50, "{blocked_then_recovered}");
     assert!(
         report.failures.is_empty(),
         "{}",

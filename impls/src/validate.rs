@@ -1,6 +1,6 @@
 //! Trace validation: the proof that the runtime and the model are the same transition function.
 //!
-//! A run recorded by [`crate::sim::Sim`] is a list of [`Step`]s, each the twin of a stateright
+//! A run recorded by [`crate::sim::Sim`] is a list of [`Step`](crate::sim::Step)s, each the twin of a stateright
 //! `ActorModelAction`. [`Replay`] walks such a list through the `ActorModel` from its initial
 //! state: each step must be among the actions the model enables in the current state
 //! (`Model::actions`), and `Model::next_state` gives the state after it. Where the driver's own
@@ -14,7 +14,7 @@
 //! deliveries and on a duplicating network. The model's history (`H`) has no twin in the
 //! driver, so it is not compared; it is what the model computes along the replay.
 
-use crate::sim::{Step, StepOf};
+use crate::sim::StepOf;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, ActorModel, ActorModelAction, ActorModelState};
 use stateright::Model;
@@ -219,9 +219,4 @@ where
         }
     }
     Ok(replay.state)
-}
-
-/// Whether a step is a fault injected by the environment rather than protocol work.
-pub fn is_fault<Msg, Timer, Random>(step: &Step<Msg, Timer, Random>) -> bool {
-    matches!(step, Step::Drop { .. } | Step::Crash(_) | Step::Recover(_))
 }

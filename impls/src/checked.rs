@@ -146,6 +146,8 @@ impl RunReport {
                     self.steps,
                     unmet.join(", ")
                 )),
+                // Only a divergence stops a run before its quiet phase; it is reported above.
+                Goal::NotJudged if self.divergence.is_some() => {}
                 Goal::NotJudged => lines.push("goal not judged".into()),
             }
         }

@@ -2,6 +2,7 @@
 //! words, which actions are fair, and a readable, canonical view of a system state.
 
 use crate::engine::{variant_name, Checkable, Fairness};
+use impls::checked::{Checks, RuntimeOptions, RuntimeReport};
 use models::common::ActorSystem;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -208,6 +209,7 @@ where
 {
     let roles: Vec<String> = model.actors.iter().map(|a| a.name()).collect();
     let view_names = names.clone();
+    let run_names = names.clone();
     Checkable {
         model,
         step_invariants: Vec::new(),
@@ -222,7 +224,60 @@ where
         refinement: None,
         action_kind: Box::new(move |a| action_kind::<A>(&roles, a)),
         action_kinds: Vec::new(),
+        runtime: Some(Box::new(move |c, opts| runtime(c, &run_names, opts))),
     }
+}
+
+/// Checked runs of an actor system on the simulator under a seeded nemesis (see
+/// [`impls::checked`]): every `always` property and step invariant after every step, every step
+/// replayed through the model, and, after healing, the `eventually` properties and the
+/// declared end state as the goal, with every leads-to obligation discharged.
+pub fn runtime<A, C, H>(
+    c: &Checkable<ActorModel<A, C, H>>,
+    names: &Names,
+    opts: &RuntimeOptions,
+) -> RuntimeReport
+where
+    A: Actor,
+    A::Msg: Ord,
+    A::Timer: Ord,
+    H: Clone + Debug + Hash,
+{
+    let model = &c.model;
+    let step_invariants = c
+        .step_invariants
+        .iter()
+        .map(|inv| {
+            let holds = inv.holds;
+            let pred: Box<dyn Fn(&_, &_) -> bool> = Box::new(move |a, b| holds(model, a, b));
+            (inv.name, pred)
+        })
+        .collect();
+    let goal = c
+        .end_state
+        .map(|end| {
+            let pred: Box<dyn Fn(&_) -> bool> = Box::new(move |s| end(model, s));
+            vec![("end state", pred)]
+        })
+        .unwrap_or_default();
+    let leads_to = c
+        .leads_to
+        .iter()
+        .map(|l| {
+            let (from, to) = (l.from, l.to);
+            let from: Box<dyn Fn(&_) -> bool> = Box::new(move |s| from(model, s));
+            let to: Box<dyn Fn(&_) -> bool> = Box::new(move |s| to(model, s));
+            (l.name, from, to)
+        })
+        .collect();
+    let checks = Checks {
+        step_invariants,
+        goal,
+        leads_to,
+        describe: Box::new(|a| (c.describe)(a)),
+        names: names.0.clone(),
+    };
+    impls::checked::check_runs(model, &checks, opts)
 }
 
 /// The fingerprint of an actor-system state.

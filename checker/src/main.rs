@@ -3,9 +3,12 @@
 use checker::engine::{CheckOptions, Fairness, SimOptions, Strategy};
 use checker::params::{ParamKind, Params};
 use checker::progress::{Progress, ProgressLine};
-use checker::registry::{self, Entry};
+use checker::registry::{self, Entry, PromiseBudget};
 use checker::report::Report;
 use clap::{Parser, Subcommand, ValueEnum};
+use impls::checked::{RuntimeOptions, RuntimeReport};
+use impls::nemesis::Faults;
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -81,6 +84,31 @@ enum Command {
         #[arg(long)]
         path: Option<String>,
     },
+    /// Run an actor protocol on the deterministic simulator under a seeded nemesis: safety after
+    /// every step, every step replayed through the model, the goal after healing.
+    Run {
+        name: String,
+        #[command(flatten)]
+        set: SetArgs,
+        /// Seed of the first run; run i uses seed + i.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value_t = 1000)]
+        runs: usize,
+        /// How aggressive the nemesis is.
+        #[arg(long, value_enum, default_value_t = FaultsArg::Default)]
+        faults: FaultsArg,
+        /// Whether a run must reach its goal after healing: `auto` when the model checker
+        /// proves the protocol's liveness for this configuration without crashes.
+        #[arg(long, value_enum, default_value_t = GoalArg::Auto)]
+        goal: GoalArg,
+        /// Print every run's trace, not only failing ones'.
+        #[arg(long)]
+        traces: bool,
+        /// One JSON object on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Random walks through a protocol's model.
     Simulate {
         name: String,
@@ -111,6 +139,30 @@ enum FairnessArg {
     None,
     Weak,
     Strong,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FaultsArg {
+    None,
+    Default,
+    Heavy,
+}
+
+impl FaultsArg {
+    fn word(self) -> &'static str {
+        match self {
+            FaultsArg::None => "none",
+            FaultsArg::Default => "default",
+            FaultsArg::Heavy => "heavy",
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GoalArg {
+    Auto,
+    Require,
+    Ignore,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -223,6 +275,25 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
                 .any(|p| p.status == checker::engine::Status::Violated);
             Ok(exit(!violated))
         }
+        Command::Run {
+            name,
+            set,
+            seed,
+            runs,
+            faults,
+            goal,
+            traces,
+            json,
+        } => run_runtime(RunArgs {
+            name,
+            settings: set.set,
+            seed,
+            runs,
+            faults,
+            goal,
+            traces,
+            json,
+        }),
         Command::Explore {
             name,
             set,
@@ -249,6 +320,183 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+struct RunArgs {
+    name: String,
+    settings: Vec<String>,
+    seed: u64,
+    runs: usize,
+    faults: FaultsArg,
+    goal: GoalArg,
+    traces: bool,
+    json: bool,
+}
+
+/// Failing runs printed in full; the others are listed by seed.
+const FAILURES_SHOWN: usize = 3;
+
+fn run_runtime(args: RunArgs) -> Result<ExitCode, UsageError> {
+    if args.runs == 0 {
+        return Err(UsageError("--runs must be at least 1".into()));
+    }
+    let entry = registry::find(&args.name)?;
+    let (params, target) = entry.instantiate(&args.settings)?;
+    let (require_goal, why) = match args.goal {
+        GoalArg::Require => (true, "required (--goal require)"),
+        GoalArg::Ignore => (false, "not judged (--goal ignore)"),
+        GoalArg::Auto => {
+            match registry::goal_promised(&entry, &args.settings, PromiseBudget::CLI)? {
+                Some(true) => (
+                    true,
+                    "required: the checker proves liveness without crashes",
+                ),
+                Some(false) => (
+                    false,
+                    "not required: the checker does not prove liveness without crashes",
+                ),
+                None => (
+                    false,
+                    "not required: the liveness check without crashes did not finish \
+                     (--goal require demands it anyway)",
+                ),
+            }
+        }
+    };
+    let opts = RuntimeOptions {
+        seed: args.seed,
+        runs: args.runs,
+        faults: Faults::named(args.faults.word()).expect("every level is named"),
+        require_goal,
+        keep_traces: args.traces,
+    };
+    let Some(report) = target.runtime(&opts) else {
+        return Err(UsageError(format!(
+            "{} is a {}, not an actor protocol: nothing to run",
+            entry.name, entry.kind
+        )));
+    };
+    let reproduce = |seed: u64| {
+        let mut cmd = format!("checker run {}", entry.name);
+        for (name, value) in non_default(&entry, &params) {
+            cmd.push_str(&format!(" --set {name}={value}"));
+        }
+        cmd.push_str(&format!(
+            " --seed {seed} --runs 1 --faults {}",
+            args.faults.word()
+        ));
+        match args.goal {
+            GoalArg::Auto => {}
+            GoalArg::Require => cmd.push_str(" --goal require"),
+            GoalArg::Ignore => cmd.push_str(" --goal ignore"),
+        }
+        cmd
+    };
+    if args.json {
+        let mut doc = serde_json::to_value(&report).expect("reports serialize");
+        doc["protocol"] = entry.name.into();
+        doc["params"] = serde_json::to_value(&params).expect("params serialize");
+        doc["runs_per_second"] = report.runs_per_second().into();
+        for failure in doc["failures"].as_array_mut().into_iter().flatten() {
+            let seed = failure["seed"].as_u64().unwrap_or_default();
+            failure["reproduce"] = reproduce(seed).into();
+        }
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&doc).expect("reports serialize")
+        );
+    } else {
+        print!("{}", runtime_text(&entry, &report, why, &reproduce));
+    }
+    Ok(exit(report.failures.is_empty()))
+}
+
+fn runtime_text(
+    entry: &Entry,
+    report: &RuntimeReport,
+    goal: &str,
+    reproduce: &dyn Fn(u64) -> String,
+) -> String {
+    let mut out = String::new();
+    let o = &report.options;
+    let _ = writeln!(
+        out,
+        "{}: {} on the simulator, seeds {}..{}, faults {}, goal {goal}",
+        entry.name,
+        plural(report.runs, "run"),
+        o.seed,
+        o.seed.wrapping_add(report.runs as u64),
+        Faults::NAMES
+            .iter()
+            .find(|n| Faults::named(n) == Some(o.faults))
+            .unwrap_or(&"custom"),
+    );
+    for run in &report.all {
+        let _ = writeln!(out, "\nrun with seed {} ({} steps):", run.seed, run.steps);
+        for line in &run.trace {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    for run in report.failures.iter().take(FAILURES_SHOWN) {
+        let _ = writeln!(out, "\nrun with seed {} FAILED:", run.seed);
+        for problem in run.problems() {
+            let _ = writeln!(out, "  {problem}");
+        }
+        let _ = writeln!(out, "  trace ({} steps):", run.steps);
+        for line in &run.trace {
+            let _ = writeln!(out, "  {line}");
+        }
+        let _ = writeln!(out, "  reproduce: {}", reproduce(run.seed));
+    }
+    if report.failures.len() > FAILURES_SHOWN {
+        let seeds: Vec<String> = report.failures[FAILURES_SHOWN..]
+            .iter()
+            .map(|r| r.seed.to_string())
+            .collect();
+        let _ = writeln!(out, "\nalso failed, seeds: {}", seeds.join(" "));
+    }
+    let f = &report.faults;
+    let _ = writeln!(
+        out,
+        "\n{}, {} failed, goal reached in {}; {} steps; {} crashes, {} recoveries, {} partitions; {:.2} s, {:.0} runs/s",
+        plural(report.runs, "run"),
+        report.failures.len(),
+        report.goal_reached,
+        report.steps,
+        f.crashes,
+        f.recoveries,
+        f.partitions,
+        report.seconds,
+        report.runs_per_second(),
+    );
+    out
+}
+
+/// `1 run`, `2 runs`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// The parameters whose values differ from the entry's defaults, in order.
+fn non_default<'a>(
+    entry: &Entry,
+    params: &'a Params,
+) -> Vec<(&'a str, &'a checker::params::Value)> {
+    let defaults = (entry.params)();
+    params
+        .iter()
+        .filter(|(name, value)| {
+            defaults
+                .iter()
+                .find(|p| p.name == *name)
+                .map(|p| &p.default)
+                != Some(*value)
+        })
+        .collect()
 }
 
 fn exit(ok: bool) -> ExitCode {

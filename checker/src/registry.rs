@@ -2,11 +2,12 @@
 //! benches find protocols here and run them through one generic code path ([`Target`]); adding a
 //! protocol adds its glue file under `protocols/` and one line to [`all`].
 
-use crate::engine::{CheckError, CheckOptions, Checkable, SimOptions};
+use crate::engine::{CheckError, CheckOptions, Checkable, Kind, SimOptions, Status};
 use crate::params::{Param, Params};
 use crate::progress::Progress;
 use crate::protocols;
 use crate::report::Report;
+use impls::checked::{RuntimeOptions, RuntimeReport};
 use models::common::{NetworkKind, SystemCfg};
 use stateright::Model;
 use std::fmt::Debug;
@@ -68,6 +69,9 @@ pub trait Target: Send {
     fn simulate(&self, name: &str, params: &Params, opts: &SimOptions) -> Report;
     /// Serves stateright's web explorer on `addr`; returns only on error.
     fn explore(self: Box<Self>, addr: &str) -> Result<(), String>;
+    /// Checked runs on the simulator under a seeded nemesis (see [`impls::checked`]); `None`
+    /// for models that are not actor systems.
+    fn runtime(&self, opts: &RuntimeOptions) -> Option<RuntimeReport>;
 }
 
 impl<M> Target for Checkable<M>
@@ -87,7 +91,10 @@ where
         Ok(Report::new(
             name,
             params,
-            "check",
+            match opts.strategy {
+                crate::engine::Strategy::Bfs => "check-bfs",
+                crate::engine::Strategy::Dfs => "check-dfs",
+            },
             outcome,
             &*self.describe,
             &*self.view,
@@ -116,6 +123,10 @@ where
         // verdicts and counts of `check` come from our engine.
         let _ = self.model.checker().serve(addr);
         Ok(())
+    }
+
+    fn runtime(&self, opts: &RuntimeOptions) -> Option<RuntimeReport> {
+        self.runtime.as_ref().map(|run| run(self, opts))
     }
 }
 
@@ -161,4 +172,72 @@ pub fn check(name: &str, settings: &[&str], opts: &CheckOptions) -> Result<Repor
     target
         .check(name, &params, opts, &Progress::default())
         .map_err(|e| e.to_string())
+}
+
+/// How much the check behind [`goal_promised`] may spend before it gives up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PromiseBudget {
+    pub states_max: u64,
+    pub timeout: std::time::Duration,
+}
+
+impl PromiseBudget {
+    /// What `checker run --goal auto` spends: half a million states or five seconds (2PC with
+    /// three RMs needs at most a quarter of a million, in under five seconds).
+    pub const CLI: PromiseBudget = PromiseBudget {
+        states_max: 500_000,
+        timeout: std::time::Duration::from_secs(5),
+    };
+}
+
+/// Whether runs of this configuration must reach their goal once the nemesis stops: the model
+/// checker proves every `eventually` and leads-to property (and finds no deadlock) for the same
+/// configuration *without crashes*. The crashes are left out because the checker owes no
+/// recovery to a crashed actor (so 2PC with a crashed TM may block forever), while the runtime
+/// recovers every actor before its quiet phase; what remains of a faulty phase then are lost,
+/// duplicated and delayed messages, which the check of the crash-free configuration covers
+/// when the network is lossy or duplicating. `Some(false)` when the check has no liveness
+/// property or refutes one, `None` when it was cut short by `budget`.
+pub fn goal_promised(
+    entry: &Entry,
+    settings: &[String],
+    budget: PromiseBudget,
+) -> Result<Option<bool>, String> {
+    let mut settings = settings.to_vec();
+    if (entry.params)().iter().any(|p| p.name == "crashes") {
+        settings.push("crashes=0".into());
+    }
+    let (params, target) = entry.instantiate(&settings)?;
+    let opts = CheckOptions {
+        max_states: Some(budget.states_max),
+        timeout: Some(budget.timeout),
+        ..CheckOptions::default()
+    };
+    let report = target
+        .check(entry.name, &params, &opts, &Progress::default())
+        .map_err(|e| e.to_string())?;
+    if !report.complete {
+        return Ok(None);
+    }
+    let liveness = |k: Kind| matches!(k, Kind::Eventually | Kind::LeadsTo);
+    let has_liveness = report.properties.iter().any(|p| liveness(p.kind));
+    let proved = report
+        .properties
+        .iter()
+        .filter(|p| liveness(p.kind) || p.name == "deadlock")
+        .all(|p| p.status == Status::Holds);
+    Ok(Some(has_liveness && proved))
+}
+
+/// Runs a registered protocol on the runtime by name with `NAME=VALUE` settings (see
+/// [`Target::runtime`]); `None` when it is not an actor protocol. The one code path the CLI and
+/// the tests share.
+pub fn run(
+    name: &str,
+    settings: &[&str],
+    opts: &RuntimeOptions,
+) -> Result<Option<RuntimeReport>, String> {
+    let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
+    let (_, target) = find(name)?.instantiate(&settings)?;
+    Ok(target.runtime(opts))
 }

@@ -38,7 +38,7 @@ pub struct PropertyReport {
 pub struct Report {
     pub protocol: String,
     pub params: Params,
-    /// `check` or `simulate`.
+    /// `check-bfs`, `check-dfs` or `simulate`.
     pub mode: &'static str,
     /// False when the search stopped at `--max-states` or `--timeout` (always false for a
     /// simulation, which samples runs).
@@ -156,8 +156,10 @@ impl Report {
             let Some(trace) = &p.trace else { continue };
             let shape = if p.loop_start.is_some() {
                 "a lasso: prefix, then a loop a fair run can repeat forever"
-            } else if self.mode == "check" {
+            } else if self.mode == "check-bfs" {
                 "shortest trace found"
+            } else if self.mode == "check-dfs" {
+                "trace found depth-first (not necessarily the shortest)"
             } else {
                 "trace of the walk"
             };

@@ -311,3 +311,19 @@ fn coverage_and_no_deadlock_flags() {
         .iter()
         .all(|p| p["name"] != "deadlock"));
 }
+
+#[test]
+fn dfs_traces_are_not_called_shortest() {
+    let args = [
+        "check",
+        "two-phase-commit",
+        "--set",
+        "crashes=1",
+        "--strategy",
+        "dfs",
+    ];
+    let text = String::from_utf8_lossy(&checker(&args).stdout).to_string();
+    assert!(text.contains("not necessarily the shortest"), "{text}");
+    let r = json(&checker(&[&args[..], &["--json"]].concat()));
+    assert_eq!(r["mode"], "check-dfs");
+}

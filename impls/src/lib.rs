@@ -3,6 +3,13 @@
 //! actor values the model checker explores.
 //!
 //! * [`sim`]: a deterministic in-memory simulator on virtual time, with seeded latency, loss,
-//!   duplication, crashes and recoveries, that records every step as a model action.
+//!   duplication, crashes, recoveries and partitions, that records every step as a model action.
+//! * [`nemesis`]: a seeded fault schedule driving a simulator: faults, then healing, then quiet.
+//! * [`validate`]: trace validation, replaying a recorded run through the `ActorModel`.
+//! * [`checked`]: checked runs of any actor protocol: nemesis, trace validation, safety after
+//!   every step and liveness after healing.
 
+pub mod checked;
+pub mod nemesis;
 pub mod sim;
+pub mod validate;

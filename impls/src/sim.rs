@@ -50,7 +50,17 @@
 //! arrives at a crashed actor is parked (on an ordered network, the whole channel waits behind
 //! it), and every parked message is rescheduled with a fresh latency when the actor recovers.
 //! No more than [`SystemCfg::crashes`] actors are crashed at once, as in the model. Nothing
-//! crashes on its own yet: a fault scheduler calls these methods.
+//! crashes on its own: a fault scheduler (see [`crate::nemesis`]) calls these methods.
+//!
+//! # Partitions
+//!
+//! The model has no partitions, so a partition here must be a sequence of model actions.
+//! [`Sim::partition`] splits the actors in two sides; a message that arrives across the cut is
+//! *held* (on an ordered network its whole channel waits behind it) and rescheduled with a fresh
+//! latency by [`Sim::heal`]: in the model it simply stays in flight, a delay. On a lossy network
+//! it is *dropped* instead, the model's `Drop` action, as a real partition loses packets. Either
+//! way every recorded step is a model action, so a partitioned run still replays through the
+//! model. Timers and random choices are local and ignore the partition.
 //!
 //! # Recording and the model's view
 //!
@@ -221,13 +231,56 @@ impl<Msg, Timer, Random> From<Step<Msg, Timer, Random>> for ActorModelAction<Msg
     }
 }
 
+/// An actor run through a reference: `Sim<Borrowed<A>>` runs the very actor values an
+/// `ActorModel` owns, without cloning them. It delegates every handler, so its steps, states
+/// and snapshots have the same types as `A`'s.
+pub struct Borrowed<'a, A>(pub &'a A);
+
+impl<A: Actor> Actor for Borrowed<'_, A> {
+    type Msg = A::Msg;
+    type State = A::State;
+    type Timer = A::Timer;
+    type Random = A::Random;
+    type Storage = A::Storage;
+
+    fn on_start(&self, id: Id, storage: &Option<A::Storage>, o: &mut Out<Self>) -> A::State {
+        let mut out = Out::<A>::new();
+        let state = self.0.on_start(id, storage, &mut out);
+        o.append(&mut out);
+        state
+    }
+
+    fn on_msg(&self, id: Id, state: &mut Cow<A::State>, src: Id, msg: A::Msg, o: &mut Out<Self>) {
+        let mut out = Out::<A>::new();
+        self.0.on_msg(id, state, src, msg, &mut out);
+        o.append(&mut out);
+    }
+
+    fn on_timeout(&self, id: Id, state: &mut Cow<A::State>, timer: &A::Timer, o: &mut Out<Self>) {
+        let mut out = Out::<A>::new();
+        self.0.on_timeout(id, state, timer, &mut out);
+        o.append(&mut out);
+    }
+
+    fn on_random(&self, id: Id, state: &mut Cow<A::State>, random: &A::Random, o: &mut Out<Self>) {
+        let mut out = Out::<A>::new();
+        self.0.on_random(id, state, random, &mut out);
+        o.append(&mut out);
+    }
+
+    fn name(&self) -> String {
+        self.0.name()
+    }
+}
+
 /// Where a run stands when [`Sim::run`] or [`Sim::run_until`] returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RunOutcome {
     /// Events processed so far over the simulator's lifetime (see [`SimCfg::max_steps`]).
     pub steps: usize,
-    /// Whether no live event is left: nothing happens until the caller injects a fault or a
-    /// recovery. Messages parked for a crashed actor do not count as live.
+    /// Whether no live event is left: nothing happens until the caller injects a fault, a
+    /// recovery or a heal. Messages parked for a crashed actor or held by a partition do not
+    /// count as live.
     pub quiescent: bool,
     /// Messages handed to `on_msg` so far.
     pub messages_delivered: usize,
@@ -297,6 +350,10 @@ pub struct Sim<A: Actor> {
     channels: BTreeMap<(Id, Id), Channel<A::Msg>>,
     undeliverable: Vec<Envelope<A::Msg>>,
     model_net: ModelNet<A::Msg>,
+    /// The side of every actor while partitioned (see [`Sim::partition`]).
+    sides: Option<Vec<bool>>,
+    /// Unordered messages that arrived across the partition, in arrival order.
+    held: Vec<Envelope<A::Msg>>,
     // record
     trace: Vec<StepOf<A>>,
     steps: usize,
@@ -340,6 +397,8 @@ impl<A: Actor> Sim<A> {
             channels: BTreeMap::new(),
             undeliverable: Vec::new(),
             model_net,
+            sides: None,
+            held: Vec::new(),
             trace: Vec::new(),
             steps: 0,
             messages_delivered: 0,
@@ -442,6 +501,70 @@ impl<A: Actor> Sim<A> {
         true
     }
 
+    /// Cuts the network in two: `side` on one side, every other actor on the other. Messages
+    /// that arrive across the cut are held until [`Sim::heal`], or dropped on a lossy network
+    /// (see the module documentation). Replaces any earlier partition; messages it held stay
+    /// held until the heal.
+    pub fn partition(&mut self, side: &[Id]) {
+        let mut sides = vec![false; self.actors.len()];
+        for id in side {
+            if let Some(s) = sides.get_mut(usize::from(*id)) {
+                *s = true;
+            }
+        }
+        self.sides = Some(sides);
+    }
+
+    /// Ends the partition: every held message is rescheduled with a fresh latency. Returns
+    /// false, doing nothing, if there is no partition.
+    pub fn heal(&mut self) -> bool {
+        if self.sides.take().is_none() {
+            return false;
+        }
+        let waiting: Vec<(Id, Id)> = self
+            .channels
+            .iter()
+            .filter(|(&(_, dst), channel)| {
+                !channel.head_scheduled && !self.crashed[usize::from(dst)]
+            })
+            .map(|(&key, _)| key)
+            .collect();
+        for (src, dst) in waiting {
+            let at = self.now_us.saturating_add(self.draw_latency_us());
+            self.schedule_channel_head(src, dst, at);
+        }
+        for envelope in std::mem::take(&mut self.held) {
+            let at = self.now_us.saturating_add(self.draw_latency_us());
+            self.schedule(at, Event::Packet(envelope));
+        }
+        true
+    }
+
+    /// Whether the network is partitioned.
+    pub fn is_partitioned(&self) -> bool {
+        self.sides.is_some()
+    }
+
+    /// Changes the fault rates from now on (the seed and `max_steps` stay): a fault scheduler
+    /// turns faults down this way when its faulty phase ends. Checks the constraints of
+    /// [`SimCfg`].
+    pub fn set_rates(
+        &mut self,
+        latency_ms: (u64, u64),
+        drop_per_mille: u32,
+        dup_per_mille: u32,
+    ) -> Result<(), CfgError> {
+        let cfg = SimCfg {
+            latency_ms,
+            drop_per_mille,
+            dup_per_mille,
+            ..self.cfg
+        };
+        cfg.validate()?;
+        self.cfg = cfg;
+        Ok(())
+    }
+
     /// The state of every actor, in id order (a crashed actor shows its last state).
     pub fn actor_states(&self) -> &[Arc<A::State>] {
         &self.states
@@ -492,6 +615,7 @@ impl<A: Actor> Sim<A> {
         for node in &self.nodes {
             envelopes.extend(node.parked.iter().cloned());
         }
+        envelopes.extend(self.held.iter().cloned());
         envelopes.extend(self.undeliverable.iter().cloned());
         envelopes
     }
@@ -571,15 +695,17 @@ impl<A: Actor> Sim<A> {
     // ---- events in ----
 
     fn handle_channel_head(&mut self, src: Id, dst: Id) -> bool {
-        let dropping = self.roll_drop();
+        let cut = self.is_cut(src, dst);
+        // Across a partition a lossy network loses the message; otherwise it is held.
+        let dropping = (cut && self.system.lossy) || self.roll_drop();
         let dst_crashed = self.crashed[usize::from(dst)];
         let channel = self
             .channels
             .get_mut(&(src, dst))
             .expect("a scheduled channel exists");
         channel.head_scheduled = false;
-        if dst_crashed && !dropping {
-            // The whole channel waits for the recovery, which keeps it FIFO.
+        if (dst_crashed || cut) && !dropping {
+            // The whole channel waits for the recovery or the heal, which keeps it FIFO.
             return false;
         }
         let (msg, _) = channel
@@ -602,7 +728,12 @@ impl<A: Actor> Sim<A> {
     }
 
     fn handle_packet(&mut self, envelope: Envelope<A::Msg>) -> bool {
-        if self.roll_drop() {
+        let cut = self.is_cut(envelope.src, envelope.dst);
+        if cut && !self.system.lossy {
+            self.held.push(envelope);
+            return false;
+        }
+        if cut || self.roll_drop() {
             if let ModelNet::Duplicating { sent, .. } = &mut self.model_net {
                 sent.remove(&envelope);
                 self.purge_copies(&envelope);
@@ -834,6 +965,14 @@ impl<A: Actor> Sim<A> {
         self.nodes[usize::from(envelope.dst)]
             .parked
             .retain(|e| e != envelope);
+        self.held.retain(|e| e != envelope);
+    }
+
+    /// Whether a message from `src` to `dst` crosses the partition.
+    fn is_cut(&self, src: Id, dst: Id) -> bool {
+        self.sides
+            .as_ref()
+            .is_some_and(|sides| sides.get(usize::from(src)) != sides.get(usize::from(dst)))
     }
 
     // ---- randomness ----

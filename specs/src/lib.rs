@@ -50,3 +50,33 @@ impl<M: stateright::Model> Clone for LeadsTo<M> {
         }
     }
 }
+
+/// The actor-system state `s` with its actors renamed by `plan` (actor `i` becomes actor
+/// `plan(i)`, and every id inside states, messages and storage follows): the building block of
+/// a symmetry representative, which picks the plan that sorts interchangeable actors.
+pub fn rename_actors<A, H>(
+    s: &stateright::actor::ActorModelState<A, H>,
+    plan: &stateright::RewritePlan<
+        stateright::actor::Id,
+        stateright::util::DenseNatMap<stateright::actor::Id, stateright::actor::Id>,
+    >,
+) -> stateright::actor::ActorModelState<A, H>
+where
+    A: stateright::actor::Actor,
+    A::State: stateright::Rewrite<stateright::actor::Id>,
+    A::Msg: stateright::Rewrite<stateright::actor::Id>,
+    A::Random: stateright::Rewrite<stateright::actor::Id>,
+    A::Storage: stateright::Rewrite<stateright::actor::Id>,
+    H: stateright::Rewrite<stateright::actor::Id>,
+{
+    use stateright::Rewrite;
+    stateright::actor::ActorModelState {
+        actor_states: plan.reindex(&s.actor_states),
+        network: s.network.rewrite(plan),
+        timers_set: plan.reindex(&s.timers_set),
+        random_choices: plan.reindex(&s.random_choices),
+        crashed: plan.reindex(&s.crashed),
+        actor_storages: plan.reindex(&s.actor_storages),
+        history: s.history.rewrite(plan),
+    }
+}

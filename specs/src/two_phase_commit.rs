@@ -29,7 +29,7 @@ use models::two_phase_commit::{
     TwoPcState, TwoPcStorage, TwoPcTimer, Vote, TM_ID,
 };
 use stateright::actor::{ActorModel, ActorModelState, Id, Network};
-use stateright::{Expectation, Rewrite, RewritePlan};
+use stateright::{Expectation, RewritePlan};
 
 /// The checkable model of two-phase commit.
 pub type TwoPcModel = ActorModel<TwoPcActor, TwoPcCfg, ()>;
@@ -260,16 +260,7 @@ pub fn representative(s: &TwoPcSysState) -> TwoPcSysState {
     let keys: Vec<SymmetryKey> = (0..s.actor_states.len())
         .map(|i| symmetry_key(s, i))
         .collect();
-    let plan = RewritePlan::<Id, _>::from_values_to_sort(&keys);
-    TwoPcSysState {
-        actor_states: plan.reindex(&s.actor_states),
-        network: s.network.rewrite(&plan),
-        timers_set: plan.reindex(&s.timers_set),
-        random_choices: plan.reindex(&s.random_choices),
-        crashed: plan.reindex(&s.crashed),
-        actor_storages: plan.reindex(&s.actor_storages),
-        history: s.history,
-    }
+    crate::rename_actors(s, &RewritePlan::from_values_to_sort(&keys))
 }
 
 #[cfg(test)]
@@ -392,16 +383,7 @@ mod tests {
 
     /// Applies the permutation `perm` (new index of each actor) to a state.
     fn permute(s: &TwoPcSysState, perm: &[usize]) -> TwoPcSysState {
-        let plan = RewritePlan::<Id, _>::from_values_to_sort(perm);
-        TwoPcSysState {
-            actor_states: plan.reindex(&s.actor_states),
-            network: s.network.rewrite(&plan),
-            timers_set: plan.reindex(&s.timers_set),
-            random_choices: plan.reindex(&s.random_choices),
-            crashed: plan.reindex(&s.crashed),
-            actor_storages: plan.reindex(&s.actor_storages),
-            history: s.history,
-        }
+        crate::rename_actors(s, &RewritePlan::from_values_to_sort(perm))
     }
 
     #[test]

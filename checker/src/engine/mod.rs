@@ -172,6 +172,16 @@ pub type StatePred<S> = Box<dyn Fn(&S) -> bool + Send + Sync>;
 /// A check over one step `before -> after`.
 pub type StepPred<S> = Box<dyn Fn(&S, &S) -> bool + Send + Sync>;
 
+/// Checked runs of the model on the runtime (see [`impls::checked`]): present for actor
+/// systems only, set by [`crate::actors::checkable`], the one place that knows the model is an
+/// `ActorModel`. It reads the rest of the [`Checkable`] (step invariants, end states, how to
+/// describe actions) when it runs, so declarations added later with `with_*` are honoured.
+pub type RuntimeFn<M> = Box<
+    dyn Fn(&Checkable<M>, &impls::checked::RuntimeOptions) -> impls::checked::RuntimeReport
+        + Send
+        + Sync,
+>;
+
 /// A refinement mapping into an abstract spec: every initial state must map to an initial
 /// state of the spec, and every step to a step of the spec or a stutter.
 pub struct Refinement<S> {
@@ -234,6 +244,8 @@ pub struct Checkable<M: Model> {
     pub action_kind: Describe<M::Action>,
     /// Every kind this configuration could fire; those that never do are reported.
     pub action_kinds: Vec<String>,
+    /// Checked runs on the runtime; `None` for models that are not actor systems.
+    pub runtime: Option<RuntimeFn<M>>,
 }
 
 impl<M> Checkable<M>
@@ -259,6 +271,7 @@ where
             refinement: None,
             action_kind: Box::new(|a| variant_name(&format!("{a:?}")).to_string()),
             action_kinds: Vec::new(),
+            runtime: None,
         }
     }
 }

@@ -45,6 +45,9 @@ pub(super) struct Graph {
     pub fps: Vec<u64>,
     pub parent: Vec<u32>,
     pub depth: Vec<u32>,
+    /// Whether every successor of the state is known: false on the frontier of an incomplete
+    /// search and for states with a successor outside the model's boundary. Liveness judges only
+    /// such complete states (a cut-off state is neither stuck nor on a cycle we can vouch for).
     pub expanded: Vec<bool>,
     /// Non-stuttering transitions `(from, to, fairness class)`, recorded only for liveness.
     pub edges: Vec<(u32, u32, Option<u64>)>,
@@ -123,6 +126,8 @@ struct Expansion<S> {
     broken: Vec<bool>,
     /// Whether any action leads anywhere (a state without is a deadlock or a proper end).
     any_successor: bool,
+    /// Whether some successor lies outside the model's boundary.
+    cut: bool,
     is_end: bool,
     succ: Vec<Succ<S>>,
     /// Coverage: the kind of every transition taken from here.
@@ -255,6 +260,7 @@ where
         let mut succ = Vec::with_capacity(actions.len());
         let mut kinds = Vec::new();
         let mut any_successor = false;
+        let mut cut = false;
         let record_classes = !self.live.is_empty();
         for action in actions {
             let class = if record_classes {
@@ -268,6 +274,7 @@ where
             };
             any_successor = true;
             if !model.within_boundary(&next) {
+                cut = true;
                 continue;
             }
             for (k, (_, check)) in self.steps.iter().enumerate() {
@@ -290,6 +297,7 @@ where
             leads,
             broken,
             any_successor,
+            cut,
             is_end,
             succ,
             kinds,
@@ -379,7 +387,7 @@ where
             let expansions = self.expand_batch(&batch);
             for ((ix, _), exp) in batch.iter().zip(expansions) {
                 let (ix, i) = (*ix, *ix as usize);
-                g.expanded[i] = true;
+                g.expanded[i] = !exp.cut;
                 for (pi, holds) in exp.holds.iter().enumerate() {
                     let decided = match self.props[pi].0 {
                         Kind::Always => !holds,

@@ -386,3 +386,34 @@ fn simulation_finds_the_violation_and_the_stuck_run() {
     assert_eq!(status(&o, "two"), Status::Found);
     assert!(!o.complete);
 }
+
+/// The counter bounded by the model's own boundary below its goal.
+struct Bounded;
+
+impl Model for Bounded {
+    type State = u8;
+    type Action = ();
+    fn init_states(&self) -> Vec<u8> {
+        vec![0]
+    }
+    fn actions(&self, _: &u8, out: &mut Vec<()>) {
+        out.push(());
+    }
+    fn next_state(&self, s: &u8, _: ()) -> Option<u8> {
+        Some(s + 1)
+    }
+    fn within_boundary(&self, s: &u8) -> bool {
+        *s <= 3
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::eventually("reaches ten", |_, s: &u8| *s == 10)]
+    }
+}
+
+#[test]
+fn a_state_cut_off_by_the_boundary_is_not_stuck() {
+    let o = run(&Checkable::new(Bounded), CheckOptions::default());
+    assert_eq!(o.unique_states, 4);
+    assert_eq!(status(&o, "reaches ten"), Status::Holds);
+    assert_eq!(status(&o, "deadlock"), Status::Holds);
+}

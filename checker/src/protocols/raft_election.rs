@@ -24,7 +24,12 @@ pub fn entry() -> Entry {
                     "whether votedFor is saved before replying (false: lost in a crash, broken)",
                 ),
             ];
-            p.extend(actor_params("unordered-duplicating", false, 0, 9));
+            p.extend(duplicating_only(actor_params(
+                "unordered-duplicating",
+                false,
+                0,
+                9,
+            )));
             p
         },
         build,
@@ -78,4 +83,21 @@ fn action_kinds(cfg: &RaftCfg) -> Vec<String> {
         }
     }
     kinds
+}
+
+/// The actor parameters with `network` narrowed to the one network this protocol accepts (its
+/// configuration refuses the others), so that sweeps over the declared choices stay valid.
+fn duplicating_only(params: Vec<Param>) -> Vec<Param> {
+    params
+        .into_iter()
+        .map(|p| match p.name {
+            "network" => Param::choice(
+                "network",
+                &["unordered-duplicating"],
+                "unordered-duplicating",
+                "message delivery: racing, with redelivery (the only network that keeps repeated sends finite)",
+            ),
+            _ => p,
+        })
+        .collect()
 }

@@ -27,6 +27,8 @@ pub fn all() -> Vec<Entry> {
     vec![
         protocols::atomic_commit::entry(),
         protocols::two_phase_commit::entry(),
+        protocols::consensus::entry(),
+        protocols::paxos::entry(),
     ]
 }
 

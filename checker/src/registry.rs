@@ -29,6 +29,7 @@ pub fn all() -> Vec<Entry> {
         protocols::two_phase_commit::entry(),
         protocols::consensus::entry(),
         protocols::paxos::entry(),
+        protocols::flp::entry(),
     ]
 }
 

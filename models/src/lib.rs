@@ -5,5 +5,6 @@
 //! runtime drivers in `impls/` plug those in.
 
 pub mod common;
+pub mod flp;
 pub mod paxos;
 pub mod two_phase_commit;

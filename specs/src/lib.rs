@@ -9,6 +9,7 @@
 
 pub mod atomic_commit;
 pub mod consensus;
+pub mod flp;
 pub mod paxos;
 pub mod two_phase_commit;
 

@@ -44,7 +44,8 @@
 //! # Deviations from the paper
 //!
 //! - Proposer `i` proposes value `i % values`; there are no clients.
-//! - Retries. A proposer with competitors (more than one proposer) arms a retry timer with each
+//! - Retries. A proposer with competitors (more than one proposer, [`PaxosCfg::retry`] on, the
+//!   default) arms a retry timer with each
 //!   ballot; when it fires it abandons the ballot, as the paper allows "at any time" (2.2), and
 //!   starts the next one. Rounds are bounded by [`PaxosCfg::ballots`] so that the state space is
 //!   finite: after its last ballot times out the proposer gives up. A lone proposer is the
@@ -466,6 +467,9 @@ pub struct PaxosCfg {
     pub quorum: usize,
     /// Whether an acceptor's promise survives a crash (true: the protocol).
     pub durable: bool,
+    /// Whether proposers with competitors abandon ballots on a retry timer (true) or keep
+    /// their one ballot (false; then `ballots` beyond 1 are never used).
+    pub retry: bool,
     /// Network and fault settings. `crashes` counts all actors.
     pub system: SystemCfg,
 }
@@ -498,6 +502,7 @@ impl PaxosCfg {
             ballots,
             quorum: acceptors / 2 + 1,
             durable: true,
+            retry: true,
             system,
         };
         cfg.check_crashes()?;
@@ -525,6 +530,11 @@ impl PaxosCfg {
         let cfg = Self { learners, ..self };
         cfg.check_crashes()?;
         Ok(cfg)
+    }
+
+    /// The same configuration with or without retry timers for competing proposers.
+    pub fn with_retry(self, retry: bool) -> Self {
+        Self { retry, ..self }
     }
 
     /// The same configuration with durable (true) or forgetful (false) acceptors.
@@ -590,7 +600,7 @@ impl ActorSystem for PaxosCfg {
             acceptors: self.acceptor_ids(),
             quorum: self.quorum,
             rounds: self.ballots,
-            retry: self.proposers > 1,
+            retry: self.retry && self.proposers > 1,
         });
         let acceptors = (0..self.acceptors).map(|_| PaxosActor::Acceptor {
             learners: self.learner_ids(),

@@ -78,3 +78,35 @@ pub fn step_invariants() -> Vec<StepInvariant<FlpModel>> {
         holds: stability,
     }]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use models::common::{NetworkKind, SystemCfg};
+    use models::flp::{ContenderState, Oracle};
+    use stateright::Model;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn validity_and_stability_can_fail() {
+        let system = SystemCfg {
+            network: NetworkKind::Ordered,
+            lossy: false,
+            crashes: 0,
+        };
+        let m = model(FlpCfg::new(Oracle::None, 0, system).unwrap());
+        let init = m.init_states().remove(0);
+        let mut decided = init.clone();
+        *std::sync::Arc::make_mut(&mut decided.actor_states[0]) =
+            FlpState::Contender(ContenderState {
+                phase: ContenderPhase::Decided(7),
+                granted: BTreeSet::new(),
+                busy: BTreeSet::new(),
+                pending: BTreeSet::new(),
+            });
+        // 7 is nobody's input, and undoing a decision breaks stability.
+        assert!(!validity(&m, &decided));
+        assert!(!stability(&m, &decided, &init));
+        assert!(stability(&m, &init, &decided));
+    }
+}

@@ -154,3 +154,132 @@ pub fn is_end(m: &PaxosModel, s: &PaxosSysState) -> bool {
     });
     decided || gave_up
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use models::common::{NetworkKind, SystemCfg};
+    use models::paxos::PaxosMsg;
+    use stateright::actor::{ActorModelAction, Id};
+    use stateright::Model;
+
+    fn cfg(proposers: usize, acceptors: usize) -> PaxosCfg {
+        let system = SystemCfg {
+            network: NetworkKind::UnorderedNonDuplicating,
+            lossy: false,
+            crashes: 0,
+        };
+        PaxosCfg::new(proposers, acceptors, 2, 2, system).unwrap()
+    }
+
+    /// Applies deliveries in order, each of which must be enabled.
+    fn run(m: &PaxosModel, steps: &[(usize, usize, PaxosMsg)]) -> PaxosSysState {
+        steps
+            .iter()
+            .fold(m.init_states().remove(0), |s, &(src, dst, msg)| {
+                let action = ActorModelAction::Deliver {
+                    src: Id::from(src),
+                    dst: Id::from(dst),
+                    msg,
+                };
+                m.next_state(&s, action).expect("enabled")
+            })
+    }
+
+    fn acceptor_mut(s: &mut PaxosSysState, i: usize) -> &mut AcceptorState {
+        match std::sync::Arc::make_mut(&mut s.actor_states[i]) {
+            PaxosState::Acceptor(a) => a,
+            _ => panic!("actor {i} is not an acceptor"),
+        }
+    }
+
+    #[test]
+    fn a_value_is_chosen_by_a_quorum_in_one_ballot() {
+        // One proposer (id 0), acceptors 1..=3: prepare and accept at a1 and a2.
+        let m = model(cfg(1, 3));
+        let b = (1, Id::from(0));
+        let s = run(
+            &m,
+            &[
+                (0, 1, PaxosMsg::Prepare { ballot: b }),
+                (0, 2, PaxosMsg::Prepare { ballot: b }),
+                (
+                    1,
+                    0,
+                    PaxosMsg::Promise {
+                        ballot: b,
+                        accepted: None,
+                    },
+                ),
+                (
+                    2,
+                    0,
+                    PaxosMsg::Promise {
+                        ballot: b,
+                        accepted: None,
+                    },
+                ),
+                (
+                    0,
+                    1,
+                    PaxosMsg::Accept {
+                        ballot: b,
+                        value: 0,
+                    },
+                ),
+            ],
+        );
+        // One vote is not a quorum of three.
+        assert!(chosen(&m, &s).is_empty());
+        let s2 = run(&m, &[]);
+        assert!(stability(&m, &s2, &s));
+        let s = m
+            .next_state(
+                &s,
+                ActorModelAction::Deliver {
+                    src: Id::from(0),
+                    dst: Id::from(2),
+                    msg: PaxosMsg::Accept {
+                        ballot: b,
+                        value: 0,
+                    },
+                },
+            )
+            .unwrap();
+        assert_eq!(chosen(&m, &s), Chosen::from([0]));
+        assert!(agreement(&m, &s) && validity(&m, &s));
+    }
+
+    #[test]
+    fn every_safety_property_can_fail() {
+        // Hand-made states, since the protocol never reaches them: validity, stability and
+        // learning are checked against states that violate them.
+        let m = model(cfg(1, 3));
+        let init = m.init_states().remove(0);
+        let b = (1, Id::from(0));
+        let mut bad = init.clone();
+        for i in [1, 2] {
+            acceptor_mut(&mut bad, i).votes.insert((b, 1));
+        }
+        // Value 1 is chosen, but the one proposer proposes only 0.
+        assert_eq!(chosen(&m, &bad), Chosen::from([1]));
+        assert!(!validity(&m, &bad));
+        // A chosen value that disappears.
+        assert!(!stability(&m, &bad, &init));
+        // Two values chosen.
+        let mut two = bad.clone();
+        for i in [2, 3] {
+            acceptor_mut(&mut two, i)
+                .votes
+                .insert(((2, Id::from(0)), 0));
+        }
+        assert!(!agreement(&m, &two));
+        // A learner that learnt what nobody chose.
+        let mut learnt = init.clone();
+        match std::sync::Arc::make_mut(&mut learnt.actor_states[4]) {
+            PaxosState::Learner(l) => l.learnt = Some(0),
+            _ => panic!("actor 4 is the learner"),
+        }
+        assert!(!only_a_chosen_value_is_learnt(&m, &learnt));
+    }
+}

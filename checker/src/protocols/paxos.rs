@@ -43,6 +43,11 @@ pub fn entry() -> Entry {
                     "acceptors per quorum; 0 means a majority (half or less is broken)",
                 ),
                 Param::bool(
+                    "retry",
+                    false,
+                    "whether competing proposers abandon a ballot on a timer and try the next (they may duel)",
+                ),
+                Param::bool(
                     "durable",
                     true,
                     "whether an acceptor's promise survives a crash (false is broken)",
@@ -70,7 +75,9 @@ pub fn cfg(p: &Params) -> Result<PaxosCfg, String> {
         0 => cfg,
         q => cfg.with_quorum(q as usize).map_err(|e| e.to_string())?,
     };
-    Ok(cfg.with_durable(p.bool("durable")))
+    Ok(cfg
+        .with_durable(p.bool("durable"))
+        .with_retry(p.bool("retry")))
 }
 
 fn build(p: &Params) -> Result<Box<dyn Target>, String> {
@@ -116,7 +123,7 @@ fn action_kinds(cfg: &PaxosCfg) -> Vec<String> {
     ]
     .map(String::from)
     .to_vec();
-    if cfg.proposers > 1 {
+    if cfg.proposers > 1 && cfg.retry {
         kinds.push("proposer timeout Retry".into());
     }
     if cfg.system.crashes > 0 {

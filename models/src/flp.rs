@@ -48,9 +48,14 @@
 //! - A contender that recovers from a crash undecided forgets its attempt and stays passive;
 //!   locks it held stay held (re-sending on every recovery would make the state space
 //!   infinite).
-//! - The oracle cannot see crashes: if the contender it finally names crashes, nobody decides.
-//!   A real Ω eventually names a correct process; liveness with Ω is claimed for runs without
-//!   such a crash.
+//! - Termination with Ω is claimed for runs without a contender crash. A contender that crashes
+//!   while holding locks cannot release them (it forgot its attempt), and the leader can then
+//!   never gather a majority: with `crashes=1` and strong fairness the checker prints exactly
+//!   that lasso (c1 locks every keeper, the lead moves to c2, c1 crashes before it hears so;
+//!   c2 hears Busy forever). Ballots, which let a new leader take over an old leader's locks,
+//!   are what Paxos adds. The oracle also
+//!   cannot see crashes: if the contender it finally names crashes, nobody decides, whereas a
+//!   real Ω eventually names a correct process.
 
 use crate::common::{ActorSystem, CfgError, SystemCfg};
 use serde::{Deserialize, Serialize};

@@ -24,7 +24,7 @@ pub fn entry() -> Entry {
                     1,
                     3,
                     2,
-                    "number of proposers; with 2 or more each retries on a timer and they may duel",
+                    "number of proposers; 1 is the paper's distinguished proposer",
                 ),
                 Param::int("learners", 1, 3, 1, "number of learners"),
                 Param::int("values", 1, 3, 2, "distinct values: proposer i proposes i mod values"),

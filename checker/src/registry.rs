@@ -32,6 +32,9 @@ pub fn all() -> Vec<Entry> {
         protocols::chang_roberts::entry(),
         protocols::raft_election::entry(),
         protocols::bully::entry(),
+        protocols::consensus::entry(),
+        protocols::paxos::entry(),
+        protocols::flp::entry(),
     ]
 }
 

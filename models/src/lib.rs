@@ -8,4 +8,6 @@ pub mod bully;
 pub mod chang_roberts;
 pub mod common;
 pub mod raft_election;
+pub mod flp;
+pub mod paxos;
 pub mod two_phase_commit;

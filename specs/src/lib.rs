@@ -12,6 +12,9 @@ pub mod bully;
 pub mod chang_roberts;
 pub mod leader_election;
 pub mod raft_election;
+pub mod consensus;
+pub mod flp;
+pub mod paxos;
 pub mod two_phase_commit;
 
 /// An invariant of steps: must hold for every reachable transition `before -> after` (TLA+'s [][A]_v).

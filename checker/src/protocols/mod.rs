@@ -4,4 +4,7 @@ pub mod bully;
 pub mod chang_roberts;
 pub mod leader_election;
 pub mod raft_election;
+pub mod consensus;
+pub mod flp;
+pub mod paxos;
 pub mod two_phase_commit;

@@ -1,0 +1,285 @@
+//! What single-decree Paxos must satisfy: the safety requirements of consensus from
+//! L. Lamport, "Paxos Made Simple", 2001, section 2.1, and refinement of the abstract spec
+//! [`crate::consensus`].
+//!
+//! | property | kind | claim |
+//! |---|---|---|
+//! | `agreement` | always | at most one value is chosen |
+//! | `validity` | always | only a proposed value is chosen |
+//! | `only a chosen value is learnt` | always | learners learn nothing else (2.1, third clause) |
+//! | `a value is learnt` | sometimes | a witness run that decides |
+//! | `a value is chosen` | eventually | under weak fairness, with one proposer (2.4) |
+//! | `stability` | step | a chosen value stays chosen ([`step_invariants`]) |
+//! | `a chosen value is learnt` | leads-to | every learner that is up learns it ([`leads_to`]) |
+//!
+//! "Chosen" is defined from the acceptors, as in the paper (2.2): a value is chosen when a quorum
+//! of acceptors has accepted it in the same ballot. Acceptors keep every vote as ghost state
+//! (see `models::paxos`), so a value stays chosen after the acceptors that chose it move on to
+//! higher ballots. The quorum is the configured one: with a broken quorum of half the acceptors
+//! or fewer, two values can be chosen, and `agreement` says so.
+//!
+//! The acceptor states the properties read include crashed acceptors: stateright keeps a
+//! crashed actor's last state, and an acceptor saves every vote at once.
+
+use crate::consensus::{self, Chosen};
+use crate::{LeadsTo, StepInvariant};
+use models::paxos::{AcceptorState, LearnerState, PaxosActor, PaxosCfg, PaxosState, Vote};
+use stateright::actor::{ActorModel, ActorModelState};
+use stateright::Expectation;
+use std::collections::BTreeMap;
+
+/// The checkable model of single-decree Paxos.
+pub type PaxosModel = ActorModel<PaxosActor, PaxosCfg, ()>;
+
+/// A state of the whole Paxos system.
+pub type PaxosSysState = ActorModelState<PaxosActor, ()>;
+
+fn acceptors(s: &PaxosSysState) -> impl Iterator<Item = &AcceptorState> {
+    s.actor_states.iter().filter_map(|a| match &**a {
+        PaxosState::Acceptor(acc) => Some(acc),
+        _ => None,
+    })
+}
+
+/// Each learner's state with whether it is crashed.
+fn learners(s: &PaxosSysState) -> impl Iterator<Item = (&LearnerState, bool)> {
+    s.actor_states
+        .iter()
+        .zip(&s.crashed)
+        .filter_map(|(a, &crashed)| match &**a {
+            PaxosState::Learner(l) => Some((l, crashed)),
+            _ => None,
+        })
+}
+
+/// The values accepted by at least `quorum` acceptors in one ballot (Paxos Made Simple, 2.2).
+pub fn chosen_with(quorum: usize, s: &PaxosSysState) -> Chosen {
+    let mut tally: BTreeMap<&Vote, usize> = BTreeMap::new();
+    for vote in acceptors(s).flat_map(|a| &a.votes) {
+        *tally.entry(vote).or_default() += 1;
+    }
+    tally
+        .into_iter()
+        .filter(|(_, n)| *n >= quorum)
+        .map(|((_, v), _)| *v)
+        .collect()
+}
+
+/// The chosen values under the model's configured quorum.
+pub fn chosen(m: &PaxosModel, s: &PaxosSysState) -> Chosen {
+    chosen_with(m.cfg.quorum, s)
+}
+
+/// Agreement (2.1): at most one value is chosen.
+pub fn agreement(m: &PaxosModel, s: &PaxosSysState) -> bool {
+    consensus::agreement(&chosen(m, s))
+}
+
+/// Validity (2.1): only a proposed value is chosen.
+pub fn validity(m: &PaxosModel, s: &PaxosSysState) -> bool {
+    consensus::validity(&chosen(m, s), &m.cfg.proposed())
+}
+
+/// Learning (2.1, "a process never learns that a value has been chosen unless it actually has").
+pub fn only_a_chosen_value_is_learnt(m: &PaxosModel, s: &PaxosSysState) -> bool {
+    let chosen = chosen(m, s);
+    learners(s).all(|(l, _)| l.learnt.is_none_or(|v| chosen.contains(&v)))
+}
+
+/// Non-triviality: some learner has learnt a value.
+pub fn a_value_is_learnt(_: &PaxosModel, s: &PaxosSysState) -> bool {
+    learners(s).any(|(l, _)| l.learnt.is_some())
+}
+
+/// Liveness (2.1, "some proposed value is eventually chosen").
+pub fn a_value_is_chosen(m: &PaxosModel, s: &PaxosSysState) -> bool {
+    consensus::some_chosen(&chosen(m, s))
+}
+
+/// Every learner that is up has learnt a value.
+pub fn every_live_learner_learnt(_: &PaxosModel, s: &PaxosSysState) -> bool {
+    learners(s).all(|(l, crashed)| crashed || l.learnt.is_some())
+}
+
+/// The checkable model: the actors of `cfg` plus every state property above.
+pub fn model(cfg: PaxosCfg) -> PaxosModel {
+    cfg.into_model()
+        .property(Expectation::Always, consensus::AGREEMENT, agreement)
+        .property(Expectation::Always, consensus::VALIDITY, validity)
+        .property(
+            Expectation::Always,
+            "only a chosen value is learnt",
+            only_a_chosen_value_is_learnt,
+        )
+        .property(
+            Expectation::Sometimes,
+            "a value is learnt",
+            a_value_is_learnt,
+        )
+        .property(
+            Expectation::Eventually,
+            consensus::A_VALUE_IS_CHOSEN,
+            a_value_is_chosen,
+        )
+}
+
+/// Stability (the `Consensus` spec): once chosen, a value stays chosen.
+pub fn stability(m: &PaxosModel, before: &PaxosSysState, after: &PaxosSysState) -> bool {
+    consensus::stability(&chosen(m, before), &chosen(m, after))
+}
+
+/// The properties of transitions (see [`StepInvariant`]).
+pub fn step_invariants() -> Vec<StepInvariant<PaxosModel>> {
+    vec![StepInvariant {
+        name: consensus::STABILITY,
+        holds: stability,
+    }]
+}
+
+/// Learning (2.3): once a value is chosen, every learner that is up learns it.
+pub fn leads_to() -> Vec<LeadsTo<PaxosModel>> {
+    vec![LeadsTo {
+        name: "a chosen value is learnt",
+        from: a_value_is_chosen,
+        to: every_live_learner_learnt,
+    }]
+}
+
+/// A state is a proper end when a value is chosen and every live learner knows it, or when
+/// every proposer has given up (the liveness properties judge that run).
+pub fn is_end(m: &PaxosModel, s: &PaxosSysState) -> bool {
+    let decided = a_value_is_chosen(m, s) && every_live_learner_learnt(m, s);
+    let gave_up = s.actor_states.iter().all(|a| {
+        !matches!(&**a, PaxosState::Proposer(p) if p.phase != models::paxos::ProposerPhase::Idle)
+    });
+    decided || gave_up
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use models::common::{NetworkKind, SystemCfg};
+    use models::paxos::PaxosMsg;
+    use stateright::actor::{ActorModelAction, Id};
+    use stateright::Model;
+
+    fn cfg(proposers: usize, acceptors: usize) -> PaxosCfg {
+        let system = SystemCfg {
+            network: NetworkKind::UnorderedNonDuplicating,
+            lossy: false,
+            crashes: 0,
+        };
+        PaxosCfg::new(proposers, acceptors, 2, 2, system).unwrap()
+    }
+
+    /// Applies deliveries in order, each of which must be enabled.
+    fn run(m: &PaxosModel, steps: &[(usize, usize, PaxosMsg)]) -> PaxosSysState {
+        steps
+            .iter()
+            .fold(m.init_states().remove(0), |s, &(src, dst, msg)| {
+                let action = ActorModelAction::Deliver {
+                    src: Id::from(src),
+                    dst: Id::from(dst),
+                    msg,
+                };
+                m.next_state(&s, action).expect("enabled")
+            })
+    }
+
+    fn acceptor_mut(s: &mut PaxosSysState, i: usize) -> &mut AcceptorState {
+        match std::sync::Arc::make_mut(&mut s.actor_states[i]) {
+            PaxosState::Acceptor(a) => a,
+            _ => panic!("actor {i} is not an acceptor"),
+        }
+    }
+
+    #[test]
+    fn a_value_is_chosen_by_a_quorum_in_one_ballot() {
+        // One proposer (id 0), acceptors 1..=3: prepare and accept at a1 and a2.
+        let m = model(cfg(1, 3));
+        let b = (1, Id::from(0));
+        let s = run(
+            &m,
+            &[
+                (0, 1, PaxosMsg::Prepare { ballot: b }),
+                (0, 2, PaxosMsg::Prepare { ballot: b }),
+                (
+                    1,
+                    0,
+                    PaxosMsg::Promise {
+                        ballot: b,
+                        accepted: None,
+                    },
+                ),
+                (
+                    2,
+                    0,
+                    PaxosMsg::Promise {
+                        ballot: b,
+                        accepted: None,
+                    },
+                ),
+                (
+                    0,
+                    1,
+                    PaxosMsg::Accept {
+                        ballot: b,
+                        value: 0,
+                    },
+                ),
+            ],
+        );
+        // One vote is not a quorum of three.
+        assert!(chosen(&m, &s).is_empty());
+        let s2 = run(&m, &[]);
+        assert!(stability(&m, &s2, &s));
+        let s = m
+            .next_state(
+                &s,
+                ActorModelAction::Deliver {
+                    src: Id::from(0),
+                    dst: Id::from(2),
+                    msg: PaxosMsg::Accept {
+                        ballot: b,
+                        value: 0,
+                    },
+                },
+            )
+            .unwrap();
+        assert_eq!(chosen(&m, &s), Chosen::from([0]));
+        assert!(agreement(&m, &s) && validity(&m, &s));
+    }
+
+    #[test]
+    fn every_safety_property_can_fail() {
+        // Hand-made states, since the protocol never reaches them: validity, stability and
+        // learning are checked against states that violate them.
+        let m = model(cfg(1, 3));
+        let init = m.init_states().remove(0);
+        let b = (1, Id::from(0));
+        let mut bad = init.clone();
+        for i in [1, 2] {
+            acceptor_mut(&mut bad, i).votes.insert((b, 1));
+        }
+        // Value 1 is chosen, but the one proposer proposes only 0.
+        assert_eq!(chosen(&m, &bad), Chosen::from([1]));
+        assert!(!validity(&m, &bad));
+        // A chosen value that disappears.
+        assert!(!stability(&m, &bad, &init));
+        // Two values chosen.
+        let mut two = bad.clone();
+        for i in [2, 3] {
+            acceptor_mut(&mut two, i)
+                .votes
+                .insert(((2, Id::from(0)), 0));
+        }
+        assert!(!agreement(&m, &two));
+        // A learner that learnt what nobody chose.
+        let mut learnt = init.clone();
+        match std::sync::Arc::make_mut(&mut learnt.actor_states[4]) {
+            PaxosState::Learner(l) => l.learnt = Some(0),
+            _ => panic!("actor 4 is the learner"),
+        }
+        assert!(!only_a_chosen_value_is_learnt(&m, &learnt));
+    }
+}

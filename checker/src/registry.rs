@@ -27,6 +27,7 @@ pub fn all() -> Vec<Entry> {
     vec![
         protocols::atomic_commit::entry(),
         protocols::two_phase_commit::entry(),
+        protocols::multi_paxos::entry(),
     ]
 }
 

@@ -5,4 +5,5 @@
 //! runtime drivers in `impls/` plug those in.
 
 pub mod common;
+pub mod multi_paxos;
 pub mod two_phase_commit;

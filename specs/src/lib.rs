@@ -8,6 +8,7 @@
 //! transition.
 
 pub mod atomic_commit;
+pub mod multi_paxos;
 pub mod two_phase_commit;
 
 /// An invariant of steps: must hold for every reachable transition `before -> after` (TLA+'s [][A]_v).

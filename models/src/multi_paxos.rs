@@ -135,10 +135,13 @@ pub enum MultiPaxosMsg {
     Chosen { slot: Slot, command: Command },
 }
 
-/// A replica's suspicion that the leader is gone.
+/// Timers.
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
 pub enum MultiPaxosTimer {
+    /// A replica suspects the leader is gone.
     Election,
+    /// A client has waited long enough to ask again.
+    Retry,
 }
 
 /// A replica's leadership, if it is trying to lead or leading (volatile: lost in a crash).
@@ -173,8 +176,9 @@ pub struct ReplicaState {
     pub chosen: BTreeMap<Slot, Command>,
     /// The register.
     pub value: Value,
-    /// Per client, the last request applied (duplicate detection).
-    pub sessions: BTreeMap<Id, RequestId>,
+    /// Per client, the last request applied and its answer (duplicate detection, and the
+    /// answer to a repeated request).
+    pub sessions: BTreeMap<Id, Session>,
     /// Slots this replica saw chosen, whose client it answers once it applies them.
     pub answer: BTreeSet<Slot>,
     /// Per client, its latest request heard and not yet applied.
@@ -183,10 +187,20 @@ pub struct ReplicaState {
     pub leader: Option<Leadership>,
 }
 
-/// A client's state: how many of its operations have been answered.
+/// A replica's record of a client's last applied request.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
+pub struct Session {
+    pub req: RequestId,
+    /// `PutOk` or `GetOk`, as first sent.
+    pub answer: MultiPaxosMsg,
+}
+
+/// A client's state: how many of its operations have been answered, and how often it has
+/// repeated the current one.
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
 pub struct ClientState {
     pub completed: RequestId,
+    pub retried: u8,
 }
 
 /// The state of one actor. (Not boxed: stateright already keeps each actor state behind an
@@ -236,7 +250,14 @@ pub enum MultiPaxosActor {
         index: usize,
         /// How many operations it performs.
         ops: RequestId,
+        /// How many times it may repeat one request on a timer (0: never).
+        retries: u8,
     },
+}
+
+/// How long a client waits for an answer before it asks again.
+fn retry_interval() -> std::ops::Range<Duration> {
+    Duration::from_millis(400)..Duration::from_millis(600)
 }
 
 /// How long a replica waits before it suspects the leader (the model checker ignores it).
@@ -312,13 +333,20 @@ impl Actor for MultiPaxosActor {
                     replicas,
                     index,
                     ops,
+                    retries,
                 },
                 _,
             ) => {
-                let client = ClientState { completed: 0 };
+                let client = ClientState {
+                    completed: 0,
+                    retried: 0,
+                };
                 o.save(MultiPaxosStorage::Client(client));
                 if *ops > 0 {
                     o.broadcast(replicas, &request(0, workload(*index, *ops, 0)));
+                    if *retries > 0 {
+                        o.set_timer(MultiPaxosTimer::Retry, retry_interval());
+                    }
                 }
                 MultiPaxosState::Client(client)
             }
@@ -347,6 +375,7 @@ impl Actor for MultiPaxosActor {
                     replicas,
                     index,
                     ops,
+                    retries,
                 },
                 MultiPaxosState::Client(c),
             ) => {
@@ -360,11 +389,15 @@ impl Actor for MultiPaxosActor {
                 }
                 let next = ClientState {
                     completed: c.completed + 1,
+                    retried: 0,
                 };
                 o.save(MultiPaxosStorage::Client(next));
                 if next.completed < *ops {
                     let op = workload(*index, *ops, next.completed);
                     o.broadcast(replicas, &request(next.completed, op));
+                    if *retries > 0 {
+                        o.set_timer(MultiPaxosTimer::Retry, retry_interval());
+                    }
                 }
                 *state.to_mut() = MultiPaxosState::Client(next);
             }
@@ -379,6 +412,30 @@ impl Actor for MultiPaxosActor {
         _timer: &Self::Timer,
         o: &mut Out<Self>,
     ) {
+        if let (
+            MultiPaxosActor::Client {
+                replicas,
+                index,
+                ops,
+                retries,
+            },
+            MultiPaxosState::Client(c),
+        ) = (self, &**state)
+        {
+            // Bounded: at most `retries` repeats per operation.
+            if c.completed < *ops && c.retried < *retries {
+                let op = workload(*index, *ops, c.completed);
+                o.broadcast(replicas, &request(c.completed, op));
+                o.set_timer(MultiPaxosTimer::Retry, retry_interval());
+                let next = ClientState {
+                    retried: c.retried + 1,
+                    ..*c
+                };
+                o.save(MultiPaxosStorage::Client(next));
+                *state.to_mut() = MultiPaxosState::Client(next);
+            }
+            return;
+        }
         let (MultiPaxosActor::Replica { peers, ballots, .. }, MultiPaxosState::Replica(r)) =
             (self, &**state)
         else {
@@ -461,9 +518,16 @@ impl MultiPaxosActor {
         op: Op,
         o: &mut Out<Self>,
     ) {
-        let applied = r.sessions.get(&client).is_some_and(|&last| last >= req);
-        let known = r.pending.get(&client).is_some_and(|&(p, _)| p >= req);
-        if applied || known {
+        if let Some(session) = r.sessions.get(&client) {
+            // A repeated request that was applied already gets its answer again.
+            if session.req == req {
+                o.send(client, session.answer.clone());
+            }
+            if session.req >= req {
+                return;
+            }
+        }
+        if r.pending.get(&client).is_some_and(|&(p, _)| p >= req) {
             return;
         }
         let r = r.to_mut();
@@ -677,7 +741,7 @@ fn covered(r: &ReplicaState, client: Id, req: RequestId) -> bool {
         Some(Leadership::Leading { accepts, .. }) => accepts.values().any(|(c, _)| is_it(c)),
         _ => false,
     };
-    r.sessions.get(&client).is_some_and(|&last| last >= req)
+    r.sessions.get(&client).is_some_and(|s| s.req >= req)
         || r.chosen.values().any(is_it)
         || proposing
 }
@@ -701,10 +765,9 @@ fn learn(r: &mut ReplicaState, slot: Slot, command: Command, o: &mut Out<MultiPa
         let Command::Request { client, req, op } = command else {
             continue;
         };
-        if r.sessions.get(&client).is_some_and(|&last| last >= req) {
+        if r.sessions.get(&client).is_some_and(|s| s.req >= req) {
             continue; // proposed twice; applied already
         }
-        r.sessions.insert(client, req);
         if r.pending.get(&client).is_some_and(|&(p, _)| p <= req) {
             r.pending.remove(&client);
         }
@@ -719,8 +782,9 @@ fn learn(r: &mut ReplicaState, slot: Slot, command: Command, o: &mut Out<MultiPa
             },
         };
         if answer {
-            o.send(client, reply);
+            o.send(client, reply.clone());
         }
+        r.sessions.insert(client, Session { req, answer: reply });
     }
 }
 
@@ -728,37 +792,46 @@ fn learn(r: &mut ReplicaState, slot: Slot, command: Command, o: &mut Out<MultiPa
 /// variable). Its `Hash` is derived: the tester keeps its records in `BTreeMap`s and
 /// `VecDeque`s, so equal histories hash alike.
 #[derive(Clone, Debug, Hash, PartialEq)]
-pub struct History(pub LinearizabilityTester<Id, Register<Value>>);
+pub struct History {
+    pub tester: LinearizabilityTester<Id, Register<Value>>,
+    /// Per client, the last request recorded as invoked, so that a repeated request is not
+    /// recorded twice.
+    pub invoked: BTreeMap<Id, RequestId>,
+}
 
 impl Default for History {
     fn default() -> Self {
-        Self(LinearizabilityTester::new(Register(INITIAL_VALUE)))
+        Self {
+            tester: LinearizabilityTester::new(Register(INITIAL_VALUE)),
+            invoked: BTreeMap::new(),
+        }
     }
 }
 
 impl History {
     /// Whether some order of the operations, consistent with real time, explains every answer.
     pub fn is_linearizable(&self) -> bool {
-        self.0.serialized_history().is_some()
+        self.tester.serialized_history().is_some()
     }
 
     /// Records that `client` sent request `op` (stateright's `record_msg_out` hook). A request
-    /// goes to every replica in one step; only the copy to replica 0 is recorded.
+    /// goes to every replica in one step, and may be repeated; it is recorded once.
     pub fn record_request(
         _: &MultiPaxosCfg,
         history: &Self,
         env: Envelope<&MultiPaxosMsg>,
     ) -> Option<Self> {
-        let op = match env.msg {
-            MultiPaxosMsg::Put { value, .. } => RegisterOp::Write(*value),
-            MultiPaxosMsg::Get { .. } => RegisterOp::Read,
+        let (req, op) = match env.msg {
+            MultiPaxosMsg::Put { req, value } => (*req, RegisterOp::Write(*value)),
+            MultiPaxosMsg::Get { req } => (*req, RegisterOp::Read),
             _ => return None,
         };
-        if usize::from(env.dst) != FIRST_LEADER {
+        if history.invoked.get(&env.src) == Some(&req) {
             return None;
         }
         let mut history = history.clone();
-        let _ = history.0.on_invoke(env.src, op);
+        history.invoked.insert(env.src, req);
+        let _ = history.tester.on_invoke(env.src, op);
         Some(history)
     }
 
@@ -775,7 +848,7 @@ impl History {
             _ => return None,
         };
         let mut history = history.clone();
-        let _ = history.0.on_return(env.dst, ret);
+        let _ = history.tester.on_return(env.dst, ret);
         Some(history)
     }
 }
@@ -783,7 +856,7 @@ impl History {
 /// Shown in traces as the operations in one linearization order, or `not linearizable`.
 impl Serialize for History {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0.serialized_history() {
+        match self.tester.serialized_history() {
             Some(ops) => {
                 let ops: Vec<String> = ops
                     .iter()
@@ -814,6 +887,10 @@ pub struct MultiPaxosCfg {
     /// Network and fault settings; `crashes` counts all actors.
     pub system: SystemCfg,
     pub bug: Bug,
+    /// How many times a client repeats an unanswered request on a timer, per operation: 0 in
+    /// the model checker (each retry multiplies the interleavings), a few on a lossy runtime,
+    /// where a lost answer is otherwise never recovered.
+    pub retries: u8,
 }
 
 impl MultiPaxosCfg {
@@ -860,7 +937,13 @@ impl MultiPaxosCfg {
             ballots,
             system,
             bug,
+            retries: 0,
         })
+    }
+
+    /// The same configuration with clients that repeat a request up to `retries` times.
+    pub fn with_retries(self, retries: u8) -> Self {
+        Self { retries, ..self }
     }
 
     /// The ids of the replicas.
@@ -906,6 +989,7 @@ impl ActorSystem for MultiPaxosCfg {
             replicas: replicas.clone(),
             index,
             ops: self.ops,
+            retries: self.retries,
         });
         servers.chain(clients).collect()
     }

@@ -45,6 +45,13 @@ pub fn entry() -> Entry {
                     "a deliberately broken variant: a new leader that skips phase 1",
                 ),
             ];
+            p.push(Param::int(
+                "retries",
+                0,
+                3,
+                0,
+                "times a client repeats an unanswered request on a timer, per operation",
+            ));
             p.extend(actor_params("unordered-nonduplicating", false, 0, 9));
             p
         },
@@ -67,6 +74,7 @@ pub fn cfg(p: &Params) -> Result<MultiPaxosCfg, String> {
         system_cfg(p),
         bug,
     )
+    .map(|cfg| cfg.with_retries(p.int("retries") as u8))
     .map_err(|e| e.to_string())
 }
 
@@ -97,6 +105,9 @@ fn action_kinds(cfg: &MultiPaxosCfg) -> Vec<String> {
     if cfg.clients * usize::from(cfg.ops) > 1 {
         kinds.push("replica receives Get".into());
         kinds.push("client receives GetOk".into());
+    }
+    if cfg.retries > 0 {
+        kinds.push("client timeout Retry".into());
     }
     if cfg.ballots > 1 {
         kinds.push("replica timeout Election".into());

@@ -191,6 +191,11 @@ impl CheckedRun {
         h
     }
 
+    /// Whether no safety property failed and the history is linearizable.
+    fn is_safe(&self) -> bool {
+        self.violations.is_empty() && self.history().serialized_history().is_some()
+    }
+
     fn assert_safe(&self) {
         assert!(
             self.violations.is_empty(),
@@ -377,4 +382,36 @@ fn same_seed_gives_identical_trace() {
     for seed in 0..10 {
         assert_eq!(trace(seed), trace(seed), "seed {seed}");
     }
+}
+
+#[test]
+fn a_leader_that_skips_phase_1_is_caught_on_the_runtime() {
+    let cfg = MultiPaxosCfg::new(
+        3,
+        2,
+        OPS,
+        64,
+        9,
+        SystemCfg {
+            network: NetworkKind::UnorderedNonDuplicating,
+            lossy: false,
+            crashes: 0,
+        },
+        Bug::SkipPhase1,
+    )
+    .expect("a valid configuration")
+    .with_retries(RETRIES);
+    let caught: Vec<u64> = (0..50)
+        .filter(|&seed| {
+            // Slow links, so that a replica times out while the leader's messages are on the way.
+            let sim_cfg = SimCfg {
+                latency_ms: (1, 250),
+                ..seeded(seed)
+            };
+            let mut run = CheckedRun::new(cfg, sim_cfg);
+            run.run();
+            !run.is_safe()
+        })
+        .collect();
+    assert_eq!(caught, [5, 46, 47]);
 }

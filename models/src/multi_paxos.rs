@@ -19,8 +19,9 @@
 //! a learner and a would-be leader; a ballot is a pair `(round, leader id)`.
 //!
 //! 1. Phase 1, once per leadership for all slots. A replica that times out while it holds a
-//!    client request it has not applied becomes a candidate: it picks the next round, promises
-//!    itself, and sends `Prepare` to its peers. An acceptor that has promised nothing higher
+//!    client request it has not applied becomes a candidate: it picks the next round it owns
+//!    (round `k` belongs to replica `k mod replicas`, as views do in Viewstamped Replication),
+//!    promises itself, and sends `Prepare` to its peers. An acceptor that has promised nothing higher
 //!    promises the new ballot and answers `Promise` with everything it has accepted. With a
 //!    majority of promises the candidate leads: for each slot it re-proposes the value accepted
 //!    in the highest ballot, fills holes below it with no-ops, and proposes its pending requests
@@ -30,11 +31,16 @@
 //!    is chosen: the leader tells every replica `Chosen`.
 //! 3. Execution. A replica applies chosen slots in order to its register. A command already
 //!    applied in an earlier slot (a request proposed by two leaders) is skipped. The replica
-//!    that saw a slot chosen (counted its quorum) answers the client when it applies it.
+//!    that saw a slot chosen (counted its quorum) answers the client when it applies it. Every
+//!    replica keeps each client's last answer and sends it again when that request arrives
+//!    again (a late copy, or a client's retry), so an answer owed by a crashed replica or lost
+//!    on the way can still come.
 //!
 //! Clients run a fixed workload: client `k`'s operation `i` is a `Put` of a value no other
 //! operation writes when `k + i` is even, a `Get` otherwise. A client sends each request to
-//! every replica and waits for the answer before it sends the next one.
+//! every replica and waits for the answer before it sends the next one; with
+//! [`MultiPaxosCfg::retries`] it repeats an unanswered request on a timer, a bounded number of
+//! times per operation.
 //!
 //! # Fault and network model
 //!
@@ -51,8 +57,11 @@
 //!   been accepted that phase 1 would find.
 //! - Leader changes are bounded: a replica only starts a ballot whose round is below
 //!   [`MultiPaxosCfg::ballots`], and proposes only in slots below [`MultiPaxosCfg::slots`].
-//!   There are no retransmissions: a lost message is only recovered by a later leader. Both keep
-//!   the model finite; the runtime uses larger bounds.
+//!   Replicas never retransmit: a lost protocol message is only recovered by a later leader,
+//!   and clients retry at most [`MultiPaxosCfg::retries`] times per operation (0 by default).
+//!   All of this keeps the model finite; the runtime uses larger bounds.
+//! - Rounds are owned by replicas in rotation, so two candidates never compete for one round;
+//!   Paxos allows any replica any unused ballot, and this only narrows the choice.
 //! - There are no negative acknowledgements and no heartbeats: a deposed leader learns of its
 //!   successor from its `Prepare` or `Accept`, and a replica suspects the leader only through
 //!   its election timer.
@@ -1005,5 +1014,184 @@ impl ActorSystem for MultiPaxosCfg {
 
     fn system(&self) -> SystemCfg {
         self.system
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::common::NetworkKind;
+    use stateright::actor::{is_no_op, Command as Cmd};
+
+    fn cfg(ballots: Round) -> MultiPaxosCfg {
+        let system = SystemCfg {
+            network: NetworkKind::UnorderedNonDuplicating,
+            lossy: false,
+            crashes: 0,
+        };
+        MultiPaxosCfg::new(3, 1, 2, 4, ballots, system, Bug::None).unwrap()
+    }
+
+    fn replica(s: &MultiPaxosState) -> &ReplicaState {
+        match s {
+            MultiPaxosState::Replica(r) => r,
+            MultiPaxosState::Client(_) => panic!("not a replica"),
+        }
+    }
+
+    fn put_a() -> Command {
+        Command::Request {
+            client: Id::from(3),
+            req: 0,
+            op: Op::Put('A'),
+        }
+    }
+
+    #[test]
+    fn rounds_rotate_over_replicas() {
+        let id = Id::from;
+        assert_eq!(next_round_of(id(1), 3, 0), 1);
+        assert_eq!(next_round_of(id(2), 3, 0), 2);
+        assert_eq!(next_round_of(id(0), 3, 0), 3);
+        assert_eq!(next_round_of(id(1), 3, 1), 4);
+        assert_eq!(next_round_of(id(4), 5, 7), 9);
+    }
+
+    #[test]
+    fn workload_alternates_and_writes_distinct_values() {
+        assert_eq!(workload(0, 2, 0), Op::Put('A'));
+        assert_eq!(workload(0, 2, 1), Op::Get);
+        assert_eq!(workload(1, 2, 0), Op::Get);
+        assert_eq!(workload(1, 2, 1), Op::Put('D'));
+    }
+
+    #[test]
+    fn new_validates_every_bound() {
+        let system = cfg(1).system;
+        let new = |replicas, clients, ops, slots, ballots| {
+            MultiPaxosCfg::new(replicas, clients, ops, slots, ballots, system, Bug::None)
+        };
+        assert!(new(3, 1, 2, 4, 1).is_ok());
+        assert!(new(4, 1, 2, 4, 1).is_err());
+        assert!(new(3, 0, 2, 4, 1).is_err());
+        assert!(new(3, 1, 0, 4, 1).is_err());
+        assert!(new(3, 2, 2, 3, 1).is_err());
+        assert!(new(3, 1, 2, 4, 0).is_err());
+        assert!(new(3, 1, 2, 4, 10).is_err());
+    }
+
+    #[test]
+    fn replica_0_leads_the_first_ballot_and_clients_ask_everyone() {
+        let cfg = cfg(2);
+        let actors = cfg.actors();
+        let mut o = Out::new();
+        let r0 = actors[0].on_start(Id::from(0), &None, &mut o);
+        assert!(matches!(
+            replica(&r0).leader,
+            Some(Leadership::Leading { ballot, .. }) if ballot == first_ballot()
+        ));
+        let mut o = Out::new();
+        let r1 = actors[1].on_start(Id::from(1), &None, &mut o);
+        assert_eq!(replica(&r1).leader, None);
+        assert_eq!(replica(&r1).promised, first_ballot());
+        assert!(matches!(
+            &o[..],
+            [Cmd::Save(_), Cmd::SetTimer(MultiPaxosTimer::Election, _)]
+        ));
+        let mut o = Out::new();
+        actors[3].on_start(Id::from(3), &None, &mut o);
+        let sends = o
+            .iter()
+            .filter(|c| matches!(c, Cmd::Send(_, MultiPaxosMsg::Put { req: 0, value: 'A' })))
+            .count();
+        assert_eq!(sends, 3);
+    }
+
+    #[test]
+    fn acceptor_ignores_lower_ballots_and_is_deposed_by_higher() {
+        let actors = cfg(3).actors();
+        let mut o = Out::new();
+        let r0 = actors[0].on_start(Id::from(0), &None, &mut o);
+        let mut state = Cow::Borrowed(&r0);
+        let mut o = Out::new();
+        let prepare = MultiPaxosMsg::Prepare {
+            ballot: (1, Id::from(1)),
+        };
+        actors[0].on_msg(Id::from(0), &mut state, Id::from(1), prepare, &mut o);
+        assert_eq!(replica(&state).leader, None, "deposed");
+        assert_eq!(replica(&state).promised, (1, Id::from(1)));
+        let deposed = state.into_owned();
+        let mut again = Cow::Borrowed(&deposed);
+        let mut o = Out::new();
+        let stale = MultiPaxosMsg::Accept {
+            ballot: first_ballot(),
+            slot: 0,
+            command: put_a(),
+        };
+        actors[0].on_msg(Id::from(0), &mut again, Id::from(2), stale, &mut o);
+        assert!(is_no_op(&again, &o));
+    }
+
+    #[test]
+    fn slots_apply_in_order_and_duplicates_once() {
+        let actors = cfg(1).actors();
+        let mut o = Out::new();
+        let r1 = actors[1].on_start(Id::from(1), &None, &mut o);
+        let mut state = Cow::Borrowed(&r1);
+        let chosen = |slot| MultiPaxosMsg::Chosen {
+            slot,
+            command: put_a(),
+        };
+        let mut o = Out::new();
+        actors[1].on_msg(Id::from(1), &mut state, Id::from(0), chosen(1), &mut o);
+        assert!(replica(&state).log.is_empty(), "slot 0 is still a hole");
+        actors[1].on_msg(Id::from(1), &mut state, Id::from(0), chosen(0), &mut o);
+        let r = replica(&state);
+        assert_eq!(r.log, [put_a(), put_a()]);
+        assert_eq!(r.value, 'A');
+        assert_eq!(r.sessions[&Id::from(3)].req, 0);
+        // Followers that did not count the quorum do not answer.
+        assert!(o.iter().all(|c| !matches!(c, Cmd::Send(..))));
+        // A repeated request is answered from the session.
+        let mut o = Out::new();
+        let put = MultiPaxosMsg::Put { req: 0, value: 'A' };
+        actors[1].on_msg(Id::from(1), &mut state, Id::from(3), put, &mut o);
+        assert!(
+            matches!(&o[..], [Cmd::Send(c, MultiPaxosMsg::PutOk { req: 0 })] if *c == Id::from(3))
+        );
+    }
+
+    #[test]
+    fn recovering_replica_follows_with_its_saved_state() {
+        let actors = cfg(2).actors();
+        let mut o = Out::new();
+        let r0 = actors[0].on_start(Id::from(0), &None, &mut o);
+        let saved = o
+            .iter()
+            .find_map(|c| match c {
+                Cmd::Save(saved) => Some(saved.clone()),
+                _ => None,
+            })
+            .expect("a fresh replica saves");
+        let mut o = Out::new();
+        let back = actors[0].on_start(Id::from(0), &Some(saved), &mut o);
+        assert_eq!(replica(&back).leader, None);
+        assert_eq!(replica(&back).promised, replica(&r0).promised);
+        assert!(matches!(
+            &o[..],
+            [Cmd::SetTimer(MultiPaxosTimer::Election, _)]
+        ));
+    }
+
+    #[test]
+    fn recovering_client_does_not_repeat_its_request() {
+        let actors = cfg(1).actors();
+        let mut o = Out::new();
+        let saved = MultiPaxosStorage::Client(ClientState {
+            completed: 1,
+            retried: 0,
+        });
+        actors[3].on_start(Id::from(3), &Some(saved), &mut o);
+        assert!(o.is_empty());
     }
 }

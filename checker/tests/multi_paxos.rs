@@ -184,3 +184,36 @@ fn bad_parameters_are_refused_with_a_reason() {
     );
     assert!(refused(&["ballots=0"]).contains("ballots"));
 }
+
+#[test]
+fn a_crash_can_leave_no_replica_able_to_lead() {
+    // Even assuming strong fairness (a message deliverable again and again is delivered): r0
+    // crashes and recovers as a follower (its leadership was volatile), then r1, the only
+    // replica that owns a later round (ballots=2), crashes for good. Nobody may lead again.
+    let opts = CheckOptions {
+        fairness: Some(checker::engine::Fairness::Strong),
+        ..bfs()
+    };
+    let r = check(&["ballots=2", "ops=1", "crashes=1"], opts);
+    assert!(r.complete);
+    assert_eq!(r.unique_states, 87000);
+    let progress = property(&r, "every operation completes");
+    assert_eq!(progress.status, Status::Violated);
+    assert_eq!(
+        actions(progress),
+        [
+            "c0 -> r2: Put { req: 0, value: 'A' }",
+            "r0 crashes",
+            "r0 recovers",
+            "c0 -> r0: Put { req: 0, value: 'A' }",
+            "r1 crashes",
+        ]
+    );
+    for name in [
+        "agreement",
+        "replicas apply the same prefix",
+        "linearizable",
+    ] {
+        assert_eq!(property(&r, name).status, Status::Holds, "{name}");
+    }
+}

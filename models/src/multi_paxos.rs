@@ -887,8 +887,11 @@ pub struct MultiPaxosCfg {
     pub clients: usize,
     /// Operations each client performs one after another, in 1..=4.
     pub ops: RequestId,
-    /// Slots a leader may propose in, at least `clients * ops`; a few more leave room for
-    /// requests proposed twice and for no-ops.
+    /// Slots a leader may propose in, at least `clients * ops`. With leader changes a request
+    /// may be chosen twice (skipped the second time) and holes are filled with no-ops, so a
+    /// few more are needed: with too few, the last request is never proposed and the checker
+    /// reports a deadlock (for example `clients=2 ops=2 ballots=2 slots=4`; `slots=8` is
+    /// enough there).
     pub slots: Slot,
     /// Rounds that may be started, in 1..=9, the first (pre-executed) included: 1 is a stable
     /// leader, 2 allows one leader change.

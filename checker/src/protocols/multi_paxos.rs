@@ -29,7 +29,7 @@ pub fn entry() -> Entry {
                     1,
                     64,
                     4,
-                    "log slots a leader may propose in (at least clients * ops)",
+                    "log slots a leader may propose in (at least clients * ops; leader changes need more, for no-ops and requests proposed twice, or the last request starves)",
                 ),
                 Param::int(
                     "ballots",

@@ -37,17 +37,21 @@ fn statuses(r: &Report) -> Vec<(&str, Status)> {
 
 #[test]
 fn stable_leader_put_then_get_passes_with_pinned_counts() {
-    // The default: 3 replicas, one client that puts then gets, no leader change.
-    for strategy in [Strategy::Bfs, Strategy::Dfs] {
-        let r = check(&[], CheckOptions { strategy, ..bfs() });
-        assert!(
-            r.complete && r.all_pass(),
-            "{strategy:?}: {:?}",
-            statuses(&r)
-        );
-        assert_eq!(r.unique_states, 29368, "{strategy:?}");
-    }
+    // The default: 3 replicas, one client that puts then gets, no leader change. DFS visits the
+    // same states (safety only, to keep the test short).
+    let dfs = check(
+        &[],
+        CheckOptions {
+            strategy: Strategy::Dfs,
+            safety_only: true,
+            ..bfs()
+        },
+    );
+    assert!(dfs.complete && dfs.all_pass(), "{:?}", statuses(&dfs));
+    assert_eq!(dfs.unique_states, 29368);
     let r = check(&[], bfs());
+    assert!(r.complete);
+    assert_eq!(r.unique_states, 29368);
     assert_eq!(
         statuses(&r),
         [
@@ -101,10 +105,12 @@ fn a_leader_change_passes_and_runs_phase_1() {
 }
 
 #[test]
-fn two_concurrent_clients_pass() {
-    let r = check(&["clients=2", "ops=1"], bfs());
+fn five_replicas_pass() {
+    // One put on five replicas (majorities of three). Two concurrent clients (clients=2 ops=1,
+    // 103184 states) are left to the CLI and to the runtime tests, to keep this file quick.
+    let r = check(&["replicas=5", "ops=1"], bfs());
     assert!(r.complete && r.all_pass(), "{:?}", statuses(&r));
-    assert_eq!(r.unique_states, 103184);
+    assert_eq!(r.unique_states, 39640);
 }
 
 #[test]

@@ -35,6 +35,7 @@ pub fn all() -> Vec<Entry> {
         protocols::consensus::entry(),
         protocols::paxos::entry(),
         protocols::flp::entry(),
+        protocols::multi_paxos::entry(),
     ]
 }
 

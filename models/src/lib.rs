@@ -10,4 +10,5 @@ pub mod common;
 pub mod raft_election;
 pub mod flp;
 pub mod paxos;
+pub mod multi_paxos;
 pub mod two_phase_commit;

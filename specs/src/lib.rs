@@ -15,6 +15,7 @@ pub mod raft_election;
 pub mod consensus;
 pub mod flp;
 pub mod paxos;
+pub mod multi_paxos;
 pub mod two_phase_commit;
 
 /// An invariant of steps: must hold for every reachable transition `before -> after` (TLA+'s [][A]_v).

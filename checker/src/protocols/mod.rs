@@ -7,4 +7,5 @@ pub mod raft_election;
 pub mod consensus;
 pub mod flp;
 pub mod paxos;
+pub mod multi_paxos;
 pub mod two_phase_commit;

@@ -7,8 +7,8 @@
 pub mod bully;
 pub mod chang_roberts;
 pub mod common;
-pub mod raft_election;
 pub mod flp;
-pub mod paxos;
 pub mod multi_paxos;
+pub mod paxos;
+pub mod raft_election;
 pub mod two_phase_commit;

@@ -10,12 +10,12 @@
 pub mod atomic_commit;
 pub mod bully;
 pub mod chang_roberts;
-pub mod leader_election;
-pub mod raft_election;
 pub mod consensus;
 pub mod flp;
-pub mod paxos;
+pub mod leader_election;
 pub mod multi_paxos;
+pub mod paxos;
+pub mod raft_election;
 pub mod two_phase_commit;
 
 /// An invariant of steps: must hold for every reachable transition `before -> after` (TLA+'s [][A]_v).

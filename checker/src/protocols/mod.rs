@@ -2,10 +2,10 @@
 pub mod atomic_commit;
 pub mod bully;
 pub mod chang_roberts;
-pub mod leader_election;
-pub mod raft_election;
 pub mod consensus;
 pub mod flp;
-pub mod paxos;
+pub mod leader_election;
 pub mod multi_paxos;
+pub mod paxos;
+pub mod raft_election;
 pub mod two_phase_commit;

@@ -225,6 +225,7 @@ where
         action_kind: Box::new(move |a| action_kind::<A>(&roles, a)),
         action_kinds: Vec::new(),
         runtime: Some(Box::new(move |c, opts| runtime(c, &run_names, opts))),
+        live_after_recovery: false,
     }
 }
 

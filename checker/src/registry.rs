@@ -76,6 +76,8 @@ pub trait Target: Send {
     /// Checked runs on the simulator under a seeded nemesis (see [`impls::checked`]); `None`
     /// for models that are not actor systems.
     fn runtime(&self, opts: &RuntimeOptions) -> Option<RuntimeReport>;
+    /// See [`Checkable::live_after_recovery`].
+    fn live_after_recovery(&self) -> bool;
 }
 
 impl<M> Target for Checkable<M>
@@ -127,6 +129,10 @@ where
         // verdicts and counts of `check` come from our engine.
         let _ = self.model.checker().serve(addr);
         Ok(())
+    }
+
+    fn live_after_recovery(&self) -> bool {
+        self.live_after_recovery
     }
 
     fn runtime(&self, opts: &RuntimeOptions) -> Option<RuntimeReport> {
@@ -209,6 +215,13 @@ pub fn goal_promised(
 ) -> Result<Option<bool>, String> {
     let mut settings = settings.to_vec();
     if (entry.params)().iter().any(|p| p.name == "crashes") {
+        // With crashes, the goal is demanded only of protocols that promise liveness after
+        // recovery; the crash-free check then decides it.
+        let (_, target) = entry.instantiate(&settings)?;
+        let params = Params::resolve(&(entry.params)(), &settings)?;
+        if params.int("crashes") > 0 && !target.live_after_recovery() {
+            return Ok(Some(false));
+        }
         settings.push("crashes=0".into());
     }
     let (params, target) = entry.instantiate(&settings)?;

@@ -246,6 +246,11 @@ pub struct Checkable<M: Model> {
     pub action_kinds: Vec<String>,
     /// Checked runs on the runtime; `None` for models that are not actor systems.
     pub runtime: Option<RuntimeFn<M>>,
+    /// Whether the protocol promises its liveness again once crashed actors have recovered and
+    /// faults have stopped (2PC: the TM recovers and decides). The runtime demands the goal
+    /// after healing a run with crashes only then; the checker cannot state it, since it never
+    /// owes a recovery.
+    pub live_after_recovery: bool,
 }
 
 impl<M> Checkable<M>
@@ -272,6 +277,7 @@ where
             action_kind: Box::new(|a| variant_name(&format!("{a:?}")).to_string()),
             action_kinds: Vec::new(),
             runtime: None,
+            live_after_recovery: false,
         }
     }
 }
@@ -314,6 +320,12 @@ impl<M: Model> Checkable<M> {
 
     pub fn with_view(mut self, view: View<M::State>) -> Self {
         self.view = view;
+        self
+    }
+
+    /// Declares that liveness holds again once crashed actors recover and faults stop.
+    pub fn with_live_after_recovery(mut self) -> Self {
+        self.live_after_recovery = true;
         self
     }
 

@@ -52,7 +52,11 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
             spec_model,
             spec::abstraction,
         ))
-        .with_action_kinds(kinds);
+        .with_action_kinds(kinds)
+        // A recovered node restores its ring state from storage and the messages sent to it
+        // stayed in flight, so the election completes once everyone is back (the runtime sweep
+        // demands it on every seed with crashes).
+        .with_live_after_recovery();
     Ok(Box::new(checkable))
 }
 

@@ -64,7 +64,9 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
             spec_model,
             spec::abstraction,
         ))
-        .with_action_kinds(action_kinds(&cfg));
+        .with_action_kinds(action_kinds(&cfg))
+        // Once the TM is back it decides (presumed abort if it had not), and every RM hears.
+        .with_live_after_recovery();
     // RMs are interchangeable, unless each asks its own neighbour.
     if !cfg.ask_peers {
         checkable = checkable.with_symmetry(spec::representative);

@@ -353,7 +353,8 @@ fn run_runtime(args: RunArgs) -> Result<ExitCode, UsageError> {
                 ),
                 Some(false) => (
                     false,
-                    "not required: the checker does not prove liveness without crashes",
+                    "not required: the checker does not prove liveness without crashes, or the \
+                     protocol does not promise it after recovery",
                 ),
                 None => (
                     false,

@@ -53,7 +53,7 @@
 
 use crate::common::{ActorSystem, CfgError, NetworkKind, SystemCfg};
 use serde::{Deserialize, Serialize};
-use stateright::actor::{Actor, ActorModel, Id, LossyNetwork, Out};
+use stateright::actor::{Actor, ActorModel, Id, Out};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -337,16 +337,7 @@ impl BullyCfg {
     /// The actor system as a stateright model, without properties or the detector (see
     /// `specs::bully`).
     pub fn into_model(self) -> ActorModel<BullyActor, BullyCfg, ()> {
-        let lossy = if self.system.lossy {
-            LossyNetwork::Yes
-        } else {
-            LossyNetwork::No
-        };
-        ActorModel::new(self, ())
-            .actors(self.actors())
-            .init_network(self.system.network.empty())
-            .lossy_network(lossy)
-            .max_crashes(self.system.crashes)
+        crate::common::actor_model(self, ())
     }
 }
 

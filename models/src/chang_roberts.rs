@@ -47,7 +47,7 @@
 
 use crate::common::{ActorSystem, CfgError, SystemCfg};
 use serde::{Deserialize, Serialize};
-use stateright::actor::{Actor, ActorModel, Id, LossyNetwork, Out};
+use stateright::actor::{Actor, ActorModel, Id, Out};
 use std::borrow::Cow;
 
 /// A node's identifier in the paper's sense (compared to find the maximum), not its actor id.
@@ -269,17 +269,7 @@ impl CrCfg {
 
     /// The actor system as a stateright model, without properties (see the `specs` crate).
     pub fn into_model(self) -> ActorModel<CrActor, CrCfg, ()> {
-        let lossy = if self.system.lossy {
-            LossyNetwork::Yes
-        } else {
-            LossyNetwork::No
-        };
-        let (actors, system) = (self.actors(), self.system);
-        ActorModel::new(self, ())
-            .actors(actors)
-            .init_network(system.network.empty())
-            .lossy_network(lossy)
-            .max_crashes(system.crashes)
+        crate::common::actor_model(self, ())
     }
 }
 

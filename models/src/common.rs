@@ -2,7 +2,7 @@
 //! of configuration constructors.
 
 use serde::{Deserialize, Serialize};
-use stateright::actor::{Actor, Id, Network};
+use stateright::actor::{Actor, ActorModel, Id, LossyNetwork, Network};
 use std::fmt;
 use std::hash::Hash;
 
@@ -92,4 +92,28 @@ pub trait ActorSystem {
 
     /// Network and fault settings.
     fn system(&self) -> SystemCfg;
+}
+
+/// The actor system `cfg` describes as a stateright model with initial history `history`,
+/// without properties (those live in `specs`): its actors in id order, its network semantics,
+/// loss and crash bound. Every protocol's `into_model` is this.
+pub fn actor_model<C, H>(cfg: C, history: H) -> ActorModel<C::Actor, C, H>
+where
+    C: ActorSystem,
+    <C::Actor as Actor>::Msg: Ord,
+    <C::Actor as Actor>::Timer: Ord,
+    H: Clone + fmt::Debug + Hash,
+{
+    let system = cfg.system();
+    let actors = cfg.actors();
+    let lossy = if system.lossy {
+        LossyNetwork::Yes
+    } else {
+        LossyNetwork::No
+    };
+    ActorModel::new(cfg, history)
+        .actors(actors)
+        .init_network(system.network.empty())
+        .lossy_network(lossy)
+        .max_crashes(system.crashes)
 }

@@ -59,7 +59,7 @@
 
 use crate::common::{ActorSystem, CfgError, SystemCfg};
 use serde::{Deserialize, Serialize};
-use stateright::actor::{Actor, ActorModel, Id, LossyNetwork, Out};
+use stateright::actor::{Actor, ActorModel, Id, Out};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -456,16 +456,7 @@ impl FlpCfg {
 
     /// The actor system as a stateright model, without properties (see the `specs` crate).
     pub fn into_model(self) -> ActorModel<FlpActor, FlpCfg, ()> {
-        let lossy = if self.system.lossy {
-            LossyNetwork::Yes
-        } else {
-            LossyNetwork::No
-        };
-        ActorModel::new(self, ())
-            .actors(self.actors())
-            .init_network(self.system.network.empty())
-            .lossy_network(lossy)
-            .max_crashes(self.system.crashes)
+        crate::common::actor_model(self, ())
     }
 }
 

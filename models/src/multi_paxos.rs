@@ -71,7 +71,7 @@
 
 use crate::common::{ActorSystem, CfgError, SystemCfg};
 use serde::{Deserialize, Serialize};
-use stateright::actor::{majority, Actor, ActorModel, Envelope, Id, LossyNetwork, Out};
+use stateright::actor::{majority, Actor, ActorModel, Envelope, Id, Out};
 use stateright::semantics::register::{Register, RegisterOp, RegisterRet};
 use stateright::semantics::{ConsistencyTester, LinearizabilityTester};
 use std::borrow::Cow;
@@ -971,16 +971,7 @@ impl MultiPaxosCfg {
     /// The actor system as a stateright model recording the clients' history, without
     /// properties (see the `specs` crate).
     pub fn into_model(self) -> ActorModel<MultiPaxosActor, MultiPaxosCfg, History> {
-        let lossy = if self.system.lossy {
-            LossyNetwork::Yes
-        } else {
-            LossyNetwork::No
-        };
-        ActorModel::new(self, History::default())
-            .actors(self.actors())
-            .init_network(self.system.network.empty())
-            .lossy_network(lossy)
-            .max_crashes(self.system.crashes)
+        crate::common::actor_model(self, History::default())
             .record_msg_out(History::record_request)
             .record_msg_in(History::record_answer)
     }

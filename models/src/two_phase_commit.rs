@@ -53,7 +53,7 @@
 
 use crate::common::{ActorSystem, CfgError, SystemCfg};
 use serde::{Deserialize, Serialize};
-use stateright::actor::{Actor, ActorModel, Id, LossyNetwork, Out};
+use stateright::actor::{Actor, ActorModel, Id, Out};
 use stateright::{Rewrite, RewritePlan};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -603,16 +603,7 @@ impl TwoPcCfg {
 
     /// The actor system as a stateright model, without properties (see the `specs` crate).
     pub fn into_model(self) -> ActorModel<TwoPcActor, TwoPcCfg, ()> {
-        let lossy = if self.system.lossy {
-            LossyNetwork::Yes
-        } else {
-            LossyNetwork::No
-        };
-        ActorModel::new(self, ())
-            .actors(self.actors())
-            .init_network(self.system.network.empty())
-            .lossy_network(lossy)
-            .max_crashes(self.system.crashes)
+        crate::common::actor_model(self, ())
     }
 }
 

@@ -181,6 +181,13 @@ impl From<String> for UsageError {
 }
 
 fn main() -> ExitCode {
+    // Like any Unix filter, end quietly when the reader of our output goes away
+    // (`checker list | head`) instead of panicking on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -579,11 +586,16 @@ fn list(json: bool) {
         println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
         return;
     }
+    let all: Vec<_> = entries.iter().flat_map(|e| (e.params)()).collect();
+    let width = |f: &dyn Fn(&checker::params::Param) -> usize| all.iter().map(f).max().unwrap_or(0);
+    let name_w = width(&|p| p.name.len());
+    let type_w = width(&|p| p.type_words().len());
+    let default_w = width(&|p| p.default.to_string().len());
     for e in &entries {
         println!("{} ({}): {}", e.name, e.kind, e.description);
         for p in (e.params)() {
             println!(
-                "    {:<10} {:<34} default {:<26} {}",
+                "    {:<name_w$}  {:<type_w$}  default {:<default_w$}  {}",
                 p.name,
                 p.type_words(),
                 p.default.to_string(),

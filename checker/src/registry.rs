@@ -147,13 +147,28 @@ pub fn actor_params(
     crashes: u64,
     crashes_max: u64,
 ) -> Vec<Param> {
+    actor_params_on(
+        &NetworkKind::NAMES,
+        "message delivery: per-channel FIFO, or racing with or without redelivery",
+        network,
+        lossy,
+        crashes,
+        crashes_max,
+    )
+}
+
+/// [`actor_params`] for a protocol whose configuration accepts only the `networks` listed (so
+/// that sweeps over the declared choices stay valid), with the doc line that says why.
+pub fn actor_params_on(
+    networks: &'static [&'static str],
+    network_doc: &'static str,
+    network: &'static str,
+    lossy: bool,
+    crashes: u64,
+    crashes_max: u64,
+) -> Vec<Param> {
     vec![
-        Param::choice(
-            "network",
-            &NetworkKind::NAMES,
-            network,
-            "message delivery: per-channel FIFO, or racing with or without redelivery",
-        ),
+        Param::choice("network", networks, network, network_doc),
         Param::bool("lossy", lossy, "whether the network may drop messages"),
         Param::int(
             "crashes",

@@ -5,7 +5,7 @@
 use crate::actors::{self, Names};
 use crate::engine::{Checkable, Fairness};
 use crate::params::{Param, Params};
-use crate::registry::{actor_params, system_cfg, Entry, Target};
+use crate::registry::{actor_params_on, system_cfg, Entry, Target};
 use models::bully::{BullyCfg, Detector};
 use specs::bully::{self as spec, BullyModel};
 
@@ -24,7 +24,14 @@ pub fn entry() -> Entry {
                     "when waits time out: only if the awaited nodes are down (synchronous), or any time",
                 ),
             ];
-            p.extend(duplicating_only(actor_params("unordered-duplicating", false, 0, 9)));
+            p.extend(actor_params_on(
+                &["unordered-duplicating"],
+                "message delivery: racing, with redelivery (the only network that keeps repeated sends finite)",
+                "unordered-duplicating",
+                false,
+                0,
+                9,
+            ));
             p
         },
         build,
@@ -100,21 +107,4 @@ fn action_kinds(cfg: &BullyCfg) -> Vec<String> {
         }
     }
     kinds
-}
-
-/// The actor parameters with `network` narrowed to the one network this protocol accepts (its
-/// configuration refuses the others), so that sweeps over the declared choices stay valid.
-fn duplicating_only(params: Vec<Param>) -> Vec<Param> {
-    params
-        .into_iter()
-        .map(|p| match p.name {
-            "network" => Param::choice(
-                "network",
-                &["unordered-duplicating"],
-                "unordered-duplicating",
-                "message delivery: racing, with redelivery (the only network that keeps repeated sends finite)",
-            ),
-            _ => p,
-        })
-        .collect()
 }

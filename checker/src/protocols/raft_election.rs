@@ -4,7 +4,7 @@
 use crate::actors::{self, Names};
 use crate::engine::Fairness;
 use crate::params::{Param, Params};
-use crate::registry::{actor_params, system_cfg, Entry, Target};
+use crate::registry::{actor_params_on, system_cfg, Entry, Target};
 use models::raft_election::RaftCfg;
 use specs::raft_election as spec;
 
@@ -24,12 +24,14 @@ pub fn entry() -> Entry {
                     "whether votedFor is saved before replying (false: lost in a crash, broken)",
                 ),
             ];
-            p.extend(duplicating_only(actor_params(
+            p.extend(actor_params_on(
+                &["unordered-duplicating"],
+                "message delivery: racing, with redelivery (the only network that keeps repeated sends finite)",
                 "unordered-duplicating",
                 false,
                 0,
                 9,
-            )));
+            ));
             p
         },
         build,
@@ -83,21 +85,4 @@ fn action_kinds(cfg: &RaftCfg) -> Vec<String> {
         }
     }
     kinds
-}
-
-/// The actor parameters with `network` narrowed to the one network this protocol accepts (its
-/// configuration refuses the others), so that sweeps over the declared choices stay valid.
-fn duplicating_only(params: Vec<Param>) -> Vec<Param> {
-    params
-        .into_iter()
-        .map(|p| match p.name {
-            "network" => Param::choice(
-                "network",
-                &["unordered-duplicating"],
-                "unordered-duplicating",
-                "message delivery: racing, with redelivery (the only network that keeps repeated sends finite)",
-            ),
-            _ => p,
-        })
-        .collect()
 }

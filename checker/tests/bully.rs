@@ -4,24 +4,16 @@
 
 use checker::engine::{CheckOptions, Status};
 use checker::registry;
-use checker::report::{PropertyReport, Report};
+use checker::report::Report;
+
+mod common;
+use common::{actions, property};
 
 const ONE: &str = "at most one coordinator among live nodes";
 const TAKEOVER: &str = "the highest live node coordinates and all follow it";
 
 fn check(settings: &[&str], opts: &CheckOptions) -> Report {
     registry::check("bully", settings, opts).expect("valid")
-}
-
-fn property<'a>(r: &'a Report, name: &str) -> &'a PropertyReport {
-    r.properties.iter().find(|p| p.name == name).unwrap()
-}
-
-fn actions(p: &PropertyReport) -> Vec<&str> {
-    p.trace.as_ref().unwrap()[1..]
-        .iter()
-        .map(|s| s.action.as_str())
-        .collect()
 }
 
 #[test]

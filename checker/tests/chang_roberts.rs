@@ -3,21 +3,13 @@
 
 use checker::engine::{CheckOptions, Status, Strategy};
 use checker::registry;
-use checker::report::{PropertyReport, Report};
+use checker::report::Report;
+
+mod common;
+use common::{actions, property};
 
 fn check(settings: &[&str]) -> Report {
     registry::check("chang-roberts", settings, &CheckOptions::default()).expect("valid")
-}
-
-fn property<'a>(r: &'a Report, name: &str) -> &'a PropertyReport {
-    r.properties.iter().find(|p| p.name == name).unwrap()
-}
-
-fn actions(p: &PropertyReport) -> Vec<&str> {
-    p.trace.as_ref().unwrap()[1..]
-        .iter()
-        .map(|s| s.action.as_str())
-        .collect()
 }
 
 #[test]

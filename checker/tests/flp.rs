@@ -4,24 +4,13 @@
 
 use checker::engine::{CheckOptions, Fairness, Status};
 use checker::registry;
-use checker::report::{PropertyReport, Report};
+use checker::report::Report;
+
+mod common;
+use common::{actions, property};
 
 fn check(settings: &[&str]) -> Report {
     registry::check("flp", settings, &CheckOptions::default()).expect("a valid configuration")
-}
-
-fn property<'a>(r: &'a Report, name: &str) -> &'a PropertyReport {
-    r.properties
-        .iter()
-        .find(|p| p.name == name)
-        .unwrap_or_else(|| panic!("no property {name}"))
-}
-
-fn actions(p: &PropertyReport) -> Vec<&str> {
-    p.trace.as_ref().unwrap()[1..]
-        .iter()
-        .map(|s| s.action.as_str())
-        .collect()
 }
 
 #[test]

@@ -3,7 +3,10 @@
 
 use checker::engine::{CheckOptions, Status, Strategy};
 use checker::registry;
-use checker::report::{PropertyReport, Report};
+use checker::report::Report;
+
+mod common;
+use common::{actions, property};
 
 fn check(name: &str, settings: &[&str], opts: CheckOptions) -> Report {
     registry::check(name, settings, &opts).expect("a valid configuration")
@@ -11,17 +14,6 @@ fn check(name: &str, settings: &[&str], opts: CheckOptions) -> Report {
 
 fn bfs() -> CheckOptions {
     CheckOptions::default()
-}
-
-fn property<'a>(r: &'a Report, name: &str) -> &'a PropertyReport {
-    r.properties.iter().find(|p| p.name == name).unwrap()
-}
-
-fn actions(p: &PropertyReport) -> Vec<&str> {
-    p.trace.as_ref().unwrap()[1..]
-        .iter()
-        .map(|s| s.action.as_str())
-        .collect()
 }
 
 #[test]

@@ -8,6 +8,9 @@ use models::common::{NetworkKind, SystemCfg};
 use models::two_phase_commit::{TmRule, TwoPcCfg};
 use stateright::{Checker, Model};
 
+mod common;
+use common::actions;
+
 fn check(settings: &[&str], fairness: Option<Fairness>) -> Report {
     let opts = CheckOptions {
         fairness,
@@ -21,11 +24,6 @@ fn termination(r: &Report) -> &PropertyReport {
         .iter()
         .find(|p| p.name == "termination")
         .unwrap()
-}
-
-fn actions(p: &PropertyReport) -> Vec<&str> {
-    let trace = p.trace.as_ref().unwrap();
-    trace[1..].iter().map(|s| s.action.as_str()).collect()
 }
 
 #[test]

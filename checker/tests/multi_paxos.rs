@@ -4,7 +4,10 @@
 
 use checker::engine::{CheckOptions, Status, Strategy};
 use checker::registry;
-use checker::report::{PropertyReport, Report};
+use checker::report::Report;
+
+mod common;
+use common::{actions, property};
 
 fn check(settings: &[&str], opts: CheckOptions) -> Report {
     registry::check("multi-paxos", settings, &opts).expect("a valid configuration")
@@ -12,20 +15,6 @@ fn check(settings: &[&str], opts: CheckOptions) -> Report {
 
 fn bfs() -> CheckOptions {
     CheckOptions::default()
-}
-
-fn property<'a>(r: &'a Report, name: &str) -> &'a PropertyReport {
-    r.properties
-        .iter()
-        .find(|p| p.name == name)
-        .unwrap_or_else(|| panic!("no property {name}"))
-}
-
-fn actions(p: &PropertyReport) -> Vec<&str> {
-    p.trace.as_ref().expect("a trace")[1..]
-        .iter()
-        .map(|s| s.action.as_str())
-        .collect()
 }
 
 fn statuses(r: &Report) -> Vec<(&str, Status)> {

@@ -6,22 +6,11 @@ use checker::engine::{CheckOptions, Fairness, Status};
 use checker::registry;
 use checker::report::{PropertyReport, Report};
 
+mod common;
+use common::{actions, property};
+
 fn check(name: &str, settings: &[&str]) -> Report {
     registry::check(name, settings, &CheckOptions::default()).expect("a valid configuration")
-}
-
-fn property<'a>(r: &'a Report, name: &str) -> &'a PropertyReport {
-    r.properties
-        .iter()
-        .find(|p| p.name == name)
-        .unwrap_or_else(|| panic!("no property {name}"))
-}
-
-fn actions(p: &PropertyReport) -> Vec<&str> {
-    p.trace.as_ref().unwrap()[1..]
-        .iter()
-        .map(|s| s.action.as_str())
-        .collect()
 }
 
 /// Every safety property (always, step invariant, refinement, deadlock) holds.

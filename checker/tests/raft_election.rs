@@ -4,21 +4,13 @@
 
 use checker::engine::{CheckOptions, Status};
 use checker::registry;
-use checker::report::{PropertyReport, Report};
+use checker::report::Report;
+
+mod common;
+use common::{actions, property};
 
 fn check(settings: &[&str], opts: &CheckOptions) -> Report {
     registry::check("raft-election", settings, opts).expect("valid")
-}
-
-fn property<'a>(r: &'a Report, name: &str) -> &'a PropertyReport {
-    r.properties.iter().find(|p| p.name == name).unwrap()
-}
-
-fn actions(p: &PropertyReport) -> Vec<&str> {
-    p.trace.as_ref().unwrap()[1..]
-        .iter()
-        .map(|s| s.action.as_str())
-        .collect()
 }
 
 const SAFETY: [&str; 4] = [

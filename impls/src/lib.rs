@@ -6,10 +6,12 @@
 //!   duplication, crashes, recoveries and partitions, that records every step as a model action.
 //! * [`nemesis`]: a seeded fault schedule driving a simulator: faults, then healing, then quiet.
 //! * [`validate`]: trace validation, replaying a recorded run through the `ActorModel`.
+//! * [`ping`]: a trivial two-actor system for measuring the drivers themselves.
 //! * [`checked`]: checked runs of any actor protocol: nemesis, trace validation, safety after
 //!   every step and liveness after healing.
 
 pub mod checked;
 pub mod nemesis;
+pub mod ping;
 pub mod sim;
 pub mod validate;

@@ -7,6 +7,7 @@
 //! * [`nemesis`]: a seeded fault schedule driving a simulator: faults, then healing, then quiet.
 //! * [`validate`]: trace validation, replaying a recorded run through the `ActorModel`.
 //! * [`ping`]: a trivial two-actor system for measuring the drivers themselves.
+//! * [`udp`]: the network driver: each actor a UDP node, local clusters with a workload.
 //! * [`checked`]: checked runs of any actor protocol: nemesis, trace validation, safety after
 //!   every step and liveness after healing.
 
@@ -14,4 +15,5 @@ pub mod checked;
 pub mod nemesis;
 pub mod ping;
 pub mod sim;
+pub mod udp;
 pub mod validate;

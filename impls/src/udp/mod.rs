@@ -1,0 +1,16 @@
+//! A network driver: the same actors as separate nodes exchanging UDP datagrams, on real
+//! time, with storage in files.
+//!
+//! * [`wire`]: the datagram format (header with magic, version, sender and epoch; postcard
+//!   payload) and a decoder that refuses bad datagrams with a reason instead of panicking.
+//! * [`node`]: one actor as a node: commands applied as the model applies them, on real
+//!   timers, with seeded randomness and storage written atomically to a file.
+//! * [`cluster`]: every actor of a system as a node on `127.0.0.1`, a generic workload of
+//!   back-to-back protocol instances, safety judged on what the nodes publish.
+
+pub mod cluster;
+pub mod node;
+pub mod wire;
+
+pub use cluster::{run_cluster, ClusterOptions, ClusterReport, GoalPred};
+pub use node::{Counters, Drops, Node, NodeCfg, NodeError};

@@ -1,0 +1,529 @@
+//! One actor as a UDP node: the actor's commands applied on real time, exactly as
+//! stateright's `ActorModel` (and [`crate::sim`]) applies them.
+//!
+//! * `Send` encodes the message ([`super::wire`]) and sends one datagram to the peer's address.
+//! * `SetTimer` sets a real deadline drawn (seeded) from the actor's range; setting a timer
+//!   that is already set replaces its deadline. `CancelTimer` clears it. A timer that fires is
+//!   cleared *before* `on_timeout` runs, so the handler may set it again.
+//! * `ChooseRandom` records the options under the key (an empty list removes it); the choice
+//!   is resolved by the seeded generator after a delay of at most [`RANDOM_DELAY_US_MAX`].
+//! * `Save` keeps the storage and, with a storage directory, writes it to
+//!   `DIR/node-ID.storage` atomically (a temporary file, then a rename); a node started on
+//!   that directory reads it back and hands it to `on_start`.
+//!
+//! Every datagram the node refuses is counted by reason ([`Drops`]); nothing a peer (or
+//! anyone) sends can make it panic.
+
+use super::wire::{self, Datagram, DecodeError, DATAGRAM_MAX};
+use crate::sim::SplitMix64;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use stateright::actor::{Actor, Command, Id, Out};
+use std::borrow::Cow;
+use std::io::ErrorKind;
+use std::net::{SocketAddr, UdpSocket};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Upper bound, in microseconds, of the delay before a node resolves a random choice.
+pub const RANDOM_DELAY_US_MAX: u64 = 200;
+
+/// Datagrams refused, by reason (see [`DecodeError`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drops {
+    pub malformed: u64,
+    pub truncated: u64,
+    pub oversized: u64,
+    pub unknown_sender: u64,
+    pub wrong_epoch: u64,
+}
+
+impl Drops {
+    pub fn count(&mut self, reason: DecodeError) {
+        match reason {
+            DecodeError::Malformed => self.malformed += 1,
+            DecodeError::Truncated => self.truncated += 1,
+            DecodeError::Oversized => self.oversized += 1,
+            DecodeError::UnknownSender => self.unknown_sender += 1,
+            DecodeError::WrongEpoch => self.wrong_epoch += 1,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.malformed + self.truncated + self.oversized + self.unknown_sender + self.wrong_epoch
+    }
+
+    pub fn add(&mut self, other: &Drops) {
+        self.malformed += other.malformed;
+        self.truncated += other.truncated;
+        self.oversized += other.oversized;
+        self.unknown_sender += other.unknown_sender;
+        self.wrong_epoch += other.wrong_epoch;
+    }
+}
+
+/// What a node did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    /// Datagrams sent.
+    pub sent: u64,
+    /// Messages received and handed to the actor.
+    pub received: u64,
+    /// Datagrams refused, by reason.
+    pub dropped: Drops,
+    /// Wake datagrams received (cluster control, not protocol messages).
+    pub wakes: u64,
+    /// Sends that failed: the message was too large, or the socket refused it.
+    pub send_errors: u64,
+    /// Messages addressed to an id that is not a peer (kept by the model forever; never sent).
+    pub undeliverable: u64,
+    /// Timers fired and random choices resolved.
+    pub timeouts: u64,
+    pub randoms: u64,
+    /// Storage writes that failed.
+    pub storage_errors: u64,
+}
+
+impl Counters {
+    pub fn add(&mut self, o: &Counters) {
+        self.sent += o.sent;
+        self.received += o.received;
+        self.dropped.add(&o.dropped);
+        self.wakes += o.wakes;
+        self.send_errors += o.send_errors;
+        self.undeliverable += o.undeliverable;
+        self.timeouts += o.timeouts;
+        self.randoms += o.randoms;
+        self.storage_errors += o.storage_errors;
+    }
+}
+
+/// Why a node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The id is not one of the system's actors.
+    #[error("id {id} out of range: the system has {actors} actors (ids 0..{actors})")]
+    IdOutOfRange { id: usize, actors: usize },
+    /// `--peers` must list every actor's address, in id order.
+    #[error("{given} peer addresses given, but the system has {actors} actors: list every node's address in id order, this node's included")]
+    PeerCount { given: usize, actors: usize },
+    /// The listen address could not be bound.
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    /// The storage directory or file could not be used.
+    #[error("storage {path}: {reason}")]
+    Storage { path: PathBuf, reason: String },
+    /// Another socket error.
+    #[error("socket: {0}")]
+    Socket(#[from] std::io::Error),
+}
+
+/// Sees every step a node takes, before its datagrams leave. A cluster uses it to record the
+/// model's history, publish states and judge properties; a lone node uses `()`.
+pub trait Observer<A: Actor>: Sync {
+    /// The node `id`, in `epoch`, took a step: it handled `delivered` (if a message), emitted
+    /// `sends`, and its state is now `state`. Called with `restarted` when `on_start` ran.
+    #[allow(clippy::too_many_arguments)]
+    fn on_step(
+        &self,
+        _epoch: u64,
+        _id: Id,
+        _delivered: Option<(Id, &A::Msg)>,
+        _sends: &[(Id, A::Msg)],
+        _state: &Arc<A::State>,
+        _storage: &Option<A::Storage>,
+    ) {
+    }
+    /// The epoch the node should be in, when something outside decides it (a cluster that
+    /// starts a new instance); `None` keeps the node's own.
+    fn current_epoch(&self) -> Option<u64> {
+        None
+    }
+}
+
+impl<A: Actor> Observer<A> for () {}
+
+/// How a node is set up.
+#[derive(Clone, Debug)]
+pub struct NodeCfg {
+    pub id: Id,
+    /// Every node's address, in id order (this node's included).
+    pub peers: Vec<SocketAddr>,
+    /// The run id: datagrams of another epoch are dropped.
+    pub epoch: u64,
+    /// Seed of the node's generator (timer deadlines, random choices); mixed with the id.
+    pub seed: u64,
+    /// Where `Save` writes the storage and where it is read back at start.
+    pub storage_dir: Option<PathBuf>,
+}
+
+/// A running node of actor `A`.
+pub struct Node<'a, A: Actor, O: Observer<A>> {
+    actor: &'a A,
+    observer: &'a O,
+    cfg: NodeCfg,
+    socket: UdpSocket,
+    epoch: u64,
+    state: Arc<A::State>,
+    storage: Option<A::Storage>,
+    timers: Vec<(A::Timer, Instant)>,
+    randoms: Vec<(String, Vec<A::Random>, Instant)>,
+    rng: SplitMix64,
+    counters: Counters,
+    recv_buf: Vec<u8>,
+    send_buf: Vec<u8>,
+    /// The read timeout last set on the socket, to skip needless system calls.
+    read_timeout: Option<Duration>,
+}
+
+/// The file a node's storage lives in.
+pub fn storage_path(dir: &Path, id: Id) -> PathBuf {
+    dir.join(format!("node-{}.storage", usize::from(id)))
+}
+
+impl<'a, A, O> Node<'a, A, O>
+where
+    A: Actor,
+    A::Msg: Serialize + DeserializeOwned,
+    A::Storage: Serialize + DeserializeOwned,
+    O: Observer<A>,
+{
+    /// Starts actor `actors[cfg.id]` on `socket` (already bound): reads its storage back, if
+    /// any, and runs `on_start`.
+    pub fn start(
+        actors: &'a [A],
+        socket: UdpSocket,
+        cfg: NodeCfg,
+        observer: &'a O,
+    ) -> Result<Self, NodeError> {
+        let index = usize::from(cfg.id);
+        let actor = actors.get(index).ok_or(NodeError::IdOutOfRange {
+            id: index,
+            actors: actors.len(),
+        })?;
+        if cfg.peers.len() != actors.len() {
+            return Err(NodeError::PeerCount {
+                given: cfg.peers.len(),
+                actors: actors.len(),
+            });
+        }
+        let storage = match &cfg.storage_dir {
+            Some(dir) => read_storage::<A::Storage>(dir, cfg.id)?,
+            None => None,
+        };
+        let rng = SplitMix64::new(cfg.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut out = Out::new();
+        let state = Arc::new(actor.on_start(cfg.id, &storage, &mut out));
+        let mut node = Self {
+            actor,
+            observer,
+            epoch: cfg.epoch,
+            cfg,
+            socket,
+            state,
+            storage,
+            timers: Vec::new(),
+            randoms: Vec::new(),
+            rng,
+            counters: Counters::default(),
+            recv_buf: vec![0; DATAGRAM_MAX + 1],
+            send_buf: Vec::with_capacity(256),
+            read_timeout: None,
+        };
+        node.apply(None, out);
+        Ok(node)
+    }
+
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    pub fn state(&self) -> &Arc<A::State> {
+        &self.state
+    }
+
+    pub fn storage(&self) -> &Option<A::Storage> {
+        &self.storage
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+
+    /// Runs until `deadline`.
+    pub fn run_until(&mut self, deadline: Instant) {
+        while Instant::now() < deadline {
+            self.poll(deadline.saturating_duration_since(Instant::now()));
+        }
+    }
+
+    /// One round of work: switch epoch if told to, fire what is due, then wait at most
+    /// `max_wait` for one datagram and handle it.
+    pub fn poll(&mut self, max_wait: Duration) {
+        if let Some(epoch) = self.observer.current_epoch() {
+            if epoch != self.epoch {
+                self.restart(epoch);
+            }
+        }
+        self.fire_due();
+        let now = Instant::now();
+        let next = self
+            .timers
+            .iter()
+            .map(|(_, at)| *at)
+            .chain(self.randoms.iter().map(|(_, _, at)| *at))
+            .min();
+        let wait = match next {
+            Some(at) => at.saturating_duration_since(now).min(max_wait),
+            None => max_wait,
+        };
+        if wait.is_zero() {
+            return;
+        }
+        // A read timeout below a microsecond would be rounded to "block forever" by some
+        // platforms; treat it as due.
+        let wait = wait.max(Duration::from_micros(1));
+        if self.read_timeout != Some(wait) {
+            if self.socket.set_read_timeout(Some(wait)).is_err() {
+                return;
+            }
+            self.read_timeout = Some(wait);
+        }
+        match self.socket.recv_from(&mut self.recv_buf) {
+            Ok((len, from)) => self.handle_datagram(len, from),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            // An ICMP error from an earlier send, or an interrupted call: nothing to handle.
+            Err(_) => {}
+        }
+    }
+
+    /// Handles `bytes` as if they had arrived from `from` (tests and fuzzing feed datagrams
+    /// this way, without a socket). Longer input than a socket would deliver is cut as the
+    /// socket would cut it.
+    pub fn handle_bytes(&mut self, bytes: &[u8], from: SocketAddr) {
+        let len = bytes.len().min(self.recv_buf.len());
+        self.recv_buf[..len].copy_from_slice(&bytes[..len]);
+        self.handle_datagram(len, from);
+    }
+
+    /// Handles the first `len` bytes of the receive buffer, from `from`.
+    fn handle_datagram(&mut self, len: usize, from: SocketAddr) {
+        let bytes = &self.recv_buf[..len];
+        match wire::decode::<A::Msg>(bytes, self.cfg.peers.len()) {
+            Err(reason) => self.counters.dropped.count(reason),
+            Ok(Datagram::Wake { epoch }) => {
+                self.counters.wakes += 1;
+                if self.observer.current_epoch() == Some(epoch) && epoch != self.epoch {
+                    self.restart(epoch);
+                }
+            }
+            Ok(Datagram::Msg { src, epoch, msg }) => {
+                if self.cfg.peers[usize::from(src)] != from {
+                    self.counters.dropped.count(DecodeError::UnknownSender);
+                    return;
+                }
+                if epoch != self.epoch {
+                    // A peer may have started the cluster's next instance before this node
+                    // heard of it: follow it if the cluster says so.
+                    if self.observer.current_epoch() == Some(epoch) {
+                        self.restart(epoch);
+                    } else {
+                        self.counters.dropped.count(DecodeError::WrongEpoch);
+                        return;
+                    }
+                }
+                self.counters.received += 1;
+                self.deliver(src, msg);
+            }
+        }
+    }
+
+    fn deliver(&mut self, src: Id, msg: A::Msg) {
+        let mut out = Out::new();
+        let mut state = Cow::Borrowed(&*self.state);
+        self.actor
+            .on_msg(self.cfg.id, &mut state, src, msg.clone(), &mut out);
+        if let Cow::Owned(next) = state {
+            self.state = Arc::new(next);
+        }
+        self.apply(Some((src, &msg)), out);
+    }
+
+    /// A new instance: volatile state, timers, random choices and storage start afresh.
+    fn restart(&mut self, epoch: u64) {
+        self.epoch = epoch;
+        self.timers.clear();
+        self.randoms.clear();
+        self.storage = None;
+        let mut out = Out::new();
+        self.state = Arc::new(self.actor.on_start(self.cfg.id, &None, &mut out));
+        self.apply(None, out);
+    }
+
+    /// Fires every timer and random choice that is due, earliest first.
+    fn fire_due(&mut self) {
+        loop {
+            let now = Instant::now();
+            let timer = self
+                .timers
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, at))| *at <= now)
+                .min_by_key(|(_, (_, at))| *at)
+                .map(|(i, (_, at))| (i, *at));
+            let random = self
+                .randoms
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, _, at))| *at <= now)
+                .min_by_key(|(_, (_, _, at))| *at)
+                .map(|(i, (_, _, at))| (i, *at));
+            let mut out = Out::new();
+            let mut state = Cow::Borrowed(&*self.state);
+            match (timer, random) {
+                (None, None) => return,
+                (Some((i, t)), r) if r.is_none_or(|(_, at)| t <= at) => {
+                    // Cleared before the handler runs, as in the model.
+                    let (timer, _) = self.timers.remove(i);
+                    self.counters.timeouts += 1;
+                    self.actor
+                        .on_timeout(self.cfg.id, &mut state, &timer, &mut out);
+                }
+                (_, Some((i, _))) => {
+                    let (_, options, _) = self.randoms.remove(i);
+                    let pick = self.rng.below(options.len() as u64) as usize;
+                    self.counters.randoms += 1;
+                    self.actor
+                        .on_random(self.cfg.id, &mut state, &options[pick], &mut out);
+                }
+                (Some(_), None) => unreachable!("the guard above takes every timer alone"),
+            }
+            if let Cow::Owned(next) = state {
+                self.state = Arc::new(next);
+            }
+            self.apply(None, out);
+        }
+    }
+
+    /// Applies the commands a handler emitted, in order, after showing the step to the
+    /// observer (so that a cluster records a send before its receiver can see it).
+    fn apply(&mut self, delivered: Option<(Id, &A::Msg)>, out: Out<A>) {
+        let mut sends: Vec<(Id, A::Msg)> = Vec::new();
+        for command in out {
+            match command {
+                Command::Send(dst, msg) => sends.push((dst, msg)),
+                Command::SetTimer(timer, range) => {
+                    let at = Instant::now() + self.draw_delay(&range);
+                    match self.timers.iter_mut().find(|(t, _)| *t == timer) {
+                        Some(entry) => entry.1 = at,
+                        None => self.timers.push((timer, at)),
+                    }
+                }
+                Command::CancelTimer(timer) => self.timers.retain(|(t, _)| *t != timer),
+                Command::ChooseRandom(key, options) => {
+                    self.randoms.retain(|(k, _, _)| *k != key);
+                    if !options.is_empty() {
+                        let delay = self.rng.between(0, RANDOM_DELAY_US_MAX);
+                        let at = Instant::now() + Duration::from_micros(delay);
+                        self.randoms.push((key, options, at));
+                    }
+                }
+                Command::Save(storage) => self.save(storage),
+            }
+        }
+        self.observer.on_step(
+            self.epoch,
+            self.cfg.id,
+            delivered,
+            &sends,
+            &self.state,
+            &self.storage,
+        );
+        for (dst, msg) in sends {
+            self.send(dst, &msg);
+        }
+    }
+
+    fn send(&mut self, dst: Id, msg: &A::Msg) {
+        let Some(addr) = self.cfg.peers.get(usize::from(dst)).copied() else {
+            self.counters.undeliverable += 1;
+            return;
+        };
+        if wire::encode_into(&mut self.send_buf, self.cfg.id, self.epoch, msg).is_err() {
+            self.counters.send_errors += 1;
+            return;
+        }
+        match self.socket.send_to(&self.send_buf, addr) {
+            Ok(_) => self.counters.sent += 1,
+            Err(_) => self.counters.send_errors += 1,
+        }
+    }
+
+    fn save(&mut self, storage: A::Storage) {
+        if let Some(dir) = &self.cfg.storage_dir {
+            if write_storage(dir, self.cfg.id, &storage).is_err() {
+                self.counters.storage_errors += 1;
+            }
+        }
+        self.storage = Some(storage);
+    }
+
+    /// A delay drawn uniformly from the half-open `range`, or its start if it is empty.
+    fn draw_delay(&mut self, range: &Range<Duration>) -> Duration {
+        let micros = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        let (lo, hi) = (micros(range.start), micros(range.end));
+        let us = if hi <= lo {
+            lo
+        } else {
+            self.rng.between(lo, hi - 1)
+        };
+        Duration::from_micros(us)
+    }
+}
+
+/// Writes `storage` to the node's file atomically: a temporary file, then a rename.
+pub fn write_storage<S: Serialize>(dir: &Path, id: Id, storage: &S) -> std::io::Result<()> {
+    let bytes = wire::encode_storage(storage)
+        .map_err(|e| std::io::Error::new(ErrorKind::InvalidData, e.to_string()))?;
+    let path = storage_path(dir, id);
+    let tmp = path.with_extension("storage.tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, &path)
+}
+
+/// Reads the node's storage back: `None` when there is no file yet, an error when the file
+/// exists but cannot be read or decoded (refusing to start beats forgetting a promise).
+pub fn read_storage<S: DeserializeOwned>(dir: &Path, id: Id) -> Result<Option<S>, NodeError> {
+    let path = storage_path(dir, id);
+    let storage_err = |reason: String| NodeError::Storage {
+        path: path.clone(),
+        reason,
+    };
+    if !dir.is_dir() {
+        std::fs::create_dir_all(dir).map_err(|e| NodeError::Storage {
+            path: dir.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+    }
+    match std::fs::read(&path) {
+        Ok(bytes) => wire::decode_storage(&bytes)
+            .map(Some)
+            .ok_or_else(|| storage_err("not a storage file of this protocol".into())),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(storage_err(e.to_string())),
+    }
+}
+
+/// Binds a UDP socket on `addr`, with a clear error.
+pub fn bind(addr: SocketAddr) -> Result<UdpSocket, NodeError> {
+    UdpSocket::bind(addr).map_err(|source| NodeError::Bind { addr, source })
+}

@@ -1,0 +1,296 @@
+//! The UDP driver on loopback: a cluster completes instances, bad datagrams are counted and
+//! never stop a node, storage survives a restart, and the decoder never panics (proptest).
+
+use impls::ping::{PingCfg, PingMsg, Pinger};
+use impls::udp::cluster::{run_cluster, ClusterOptions, GoalPred};
+use impls::udp::node::{bind, Node, NodeCfg};
+use impls::udp::wire::{self, DATAGRAM_MAX, HEADER_LEN};
+use models::common::{actor_model, ActorSystem, NetworkKind, SystemCfg};
+use models::two_phase_commit::{TmRule, TwoPcCfg, TwoPcMsg};
+use proptest::prelude::*;
+use stateright::actor::{Actor, Id, Out};
+use std::borrow::Cow;
+use std::net::{SocketAddr, UdpSocket};
+use std::time::{Duration, Instant};
+
+fn localhost() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+#[test]
+fn ping_cluster_runs_instances_back_to_back() {
+    let cfg = PingCfg { rounds: 20 };
+    let model = actor_model(cfg, ());
+    let goal: Vec<GoalPred<'_, Pinger, ()>> = vec![(
+        "all rounds back",
+        Box::new(|s: &stateright::actor::ActorModelState<Pinger, ()>| *s.actor_states[0] == 20),
+    )];
+    let opts = ClusterOptions {
+        seconds: 10.0,
+        instances_max: Some(5),
+        ..ClusterOptions::default()
+    };
+    let report = run_cluster(&model, &goal, &opts).unwrap();
+    assert_eq!(report.instances, 5, "{report:?}");
+    assert!(report.violations.is_empty());
+    // 20 pings and 20 pongs per instance.
+    assert!(report.messages_received >= 5 * 40, "{report:?}");
+    assert_eq!(report.dropped.malformed + report.dropped.truncated, 0);
+}
+
+/// Starts a 2PC RM node (id 1 of a TM and one RM) on its own thread for `run`; returns its
+/// address, and the socket standing in for the TM.
+fn two_pc_rm_node(
+    run: Duration,
+) -> (
+    SocketAddr,
+    UdpSocket,
+    std::thread::JoinHandle<impls::udp::Counters>,
+) {
+    let tm = bind(localhost()).unwrap();
+    let rm = bind(localhost()).unwrap();
+    let peers = vec![tm.local_addr().unwrap(), rm.local_addr().unwrap()];
+    let rm_addr = peers[1];
+    let handle = std::thread::spawn(move || {
+        let cfg = TwoPcCfg::new(1, system(), TmRule::AllYes).unwrap();
+        let actors = cfg.actors();
+        let node_cfg = NodeCfg {
+            id: Id::from(1),
+            peers,
+            epoch: 3,
+            seed: 1,
+            storage_dir: None,
+        };
+        let mut node = Node::start(&actors, rm, node_cfg, &()).unwrap();
+        node.run_until(Instant::now() + run);
+        *node.counters()
+    });
+    (rm_addr, tm, handle)
+}
+
+fn system() -> SystemCfg {
+    SystemCfg {
+        network: NetworkKind::UnorderedNonDuplicating,
+        lossy: false,
+        crashes: 0,
+    }
+}
+
+#[test]
+fn bad_datagrams_to_a_live_node_are_counted_and_it_keeps_working() {
+    let (rm, tm, node) = two_pc_rm_node(Duration::from_millis(600));
+    let stranger = bind(localhost()).unwrap();
+    let good = wire::encode(Id::from(0), 3, &TwoPcMsg::Prepare).unwrap();
+    let mut bad_magic = good.clone();
+    bad_magic[0] ^= 0xFF;
+    let mut bad_variant = good.clone();
+    bad_variant[HEADER_LEN] = 9; // no such variant (one varint byte)
+    tm.send_to(&bad_magic, rm).unwrap(); // malformed
+    tm.send_to(&bad_variant, rm).unwrap(); // malformed
+    tm.send_to(&good[..7], rm).unwrap(); // truncated
+    tm.send_to(&vec![0u8; DATAGRAM_MAX + 100], rm).unwrap(); // oversized
+    stranger.send_to(&good, rm).unwrap(); // unknown sender: right id, wrong address
+    let from_nobody = wire::encode(Id::from(9), 3, &TwoPcMsg::Prepare).unwrap();
+    tm.send_to(&from_nobody, rm).unwrap(); // unknown sender: no such id
+    let stale = wire::encode(Id::from(0), 2, &TwoPcMsg::Prepare).unwrap();
+    tm.send_to(&stale, rm).unwrap(); // wrong epoch
+                                     // After all that, the RM still votes when asked.
+    tm.send_to(&good, rm).unwrap();
+    tm.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut buf = vec![0u8; DATAGRAM_MAX];
+    let (len, from) = tm.recv_from(&mut buf).unwrap();
+    assert_eq!(from, rm);
+    match wire::decode::<TwoPcMsg>(&buf[..len], 2).unwrap() {
+        wire::Datagram::Msg { src, epoch, msg } => {
+            assert_eq!((src, epoch), (Id::from(1), 3));
+            assert!(matches!(msg, TwoPcMsg::Prepared | TwoPcMsg::VoteNo));
+        }
+        other => panic!("expected a vote, got {other:?}"),
+    }
+    let counters = node.join().unwrap();
+    assert_eq!(counters.dropped.malformed, 2, "{counters:?}");
+    assert_eq!(counters.dropped.truncated, 1, "{counters:?}");
+    assert_eq!(counters.dropped.oversized, 1, "{counters:?}");
+    assert_eq!(counters.dropped.unknown_sender, 2, "{counters:?}");
+    assert_eq!(counters.dropped.wrong_epoch, 1, "{counters:?}");
+    assert_eq!(counters.received, 1);
+    assert_eq!(counters.sent, 1);
+}
+
+/// Counts its own starts in its storage: `on_start` saves one more than it read back.
+#[derive(Clone)]
+struct BootCounter;
+
+impl Actor for BootCounter {
+    type Msg = ();
+    type State = u64;
+    type Timer = ();
+    type Random = ();
+    type Storage = u64;
+
+    fn on_start(&self, _id: Id, storage: &Option<u64>, o: &mut Out<Self>) -> u64 {
+        let boots = storage.unwrap_or(0) + 1;
+        o.save(boots);
+        boots
+    }
+
+    fn on_msg(&self, _: Id, _: &mut Cow<u64>, _: Id, _: (), _: &mut Out<Self>) {}
+}
+
+#[test]
+fn storage_survives_a_restart_from_the_same_directory() {
+    let dir = std::env::temp_dir().join(format!("udp-storage-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let actors = vec![BootCounter];
+    let start = || {
+        let socket = bind(localhost()).unwrap();
+        let cfg = NodeCfg {
+            id: Id::from(0),
+            peers: vec![socket.local_addr().unwrap()],
+            epoch: 1,
+            seed: 0,
+            storage_dir: Some(dir.clone()),
+        };
+        Node::start(&actors, socket, cfg, &()).unwrap()
+    };
+    let first = start();
+    assert_eq!(**first.state(), 1);
+    drop(first); // the node is killed
+    let second = start();
+    assert_eq!(**second.state(), 2, "the first boot's storage came back");
+    assert_eq!(*second.storage(), Some(2));
+    drop(second);
+    // Without the directory nothing comes back: the count is what the file carried.
+    std::fs::write(
+        impls::udp::node::storage_path(&dir, Id::from(0)),
+        b"\xff\xff\xff",
+    )
+    .unwrap();
+    let socket = bind(localhost()).unwrap();
+    let cfg = NodeCfg {
+        id: Id::from(0),
+        peers: vec![socket.local_addr().unwrap()],
+        epoch: 1,
+        seed: 0,
+        storage_dir: Some(dir.clone()),
+    };
+    let err = Node::start(&actors, socket, cfg, &())
+        .err()
+        .expect("corrupt storage refused");
+    assert!(err.to_string().contains("not a storage file"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_node_refuses_a_bad_id_or_peer_list() {
+    let actors = PingCfg { rounds: 1 }.actors();
+    let socket = || bind(localhost()).unwrap();
+    let addr = socket().local_addr().unwrap();
+    let cfg = |id: usize, peers: usize| NodeCfg {
+        id: Id::from(id),
+        peers: vec![addr; peers],
+        epoch: 1,
+        seed: 0,
+        storage_dir: None,
+    };
+    let e = Node::start(&actors, socket(), cfg(2, 2), &())
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("id 2 out of range"), "{e}");
+    let e = Node::start(&actors, socket(), cfg(0, 3), &())
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("3 peer addresses given"), "{e}");
+    let taken = socket();
+    let e = bind(taken.local_addr().unwrap()).err().unwrap();
+    assert!(e.to_string().starts_with("cannot bind"), "{e}");
+}
+
+/// A 2PC TM node fed datagrams directly; its peers are three fixed addresses.
+fn tm_node<'a>(
+    actors: &'a [<TwoPcCfg as ActorSystem>::Actor],
+) -> (
+    Node<'a, <TwoPcCfg as ActorSystem>::Actor, ()>,
+    Vec<SocketAddr>,
+) {
+    let socket = bind(localhost()).unwrap();
+    let peers: Vec<SocketAddr> = (0..actors.len())
+        .map(|i| SocketAddr::from(([127, 0, 0, 1], 40_000 + i as u16)))
+        .collect();
+    let cfg = NodeCfg {
+        id: Id::from(0),
+        peers: peers.clone(),
+        epoch: 5,
+        seed: 0,
+        storage_dir: None,
+    };
+    (Node::start(actors, socket, cfg, &()).unwrap(), peers)
+}
+
+fn accounted(c: &impls::udp::Counters) -> u64 {
+    c.received + c.wakes + c.dropped.total()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Arbitrary bytes: the decoder answers, and a node counts each datagram exactly once.
+    #[test]
+    fn arbitrary_bytes_never_panic_and_are_counted(
+        bytes in proptest::collection::vec(any::<u8>(), 0..64),
+        from in 0usize..3,
+    ) {
+        let _ = wire::decode::<TwoPcMsg>(&bytes, 3);
+        let actors = TwoPcCfg::new(2, system(), TmRule::AllYes).unwrap().actors();
+        let (mut node, peers) = tm_node(&actors);
+        let before = accounted(node.counters());
+        node.handle_bytes(&bytes, peers[from]);
+        prop_assert_eq!(accounted(node.counters()), before + 1);
+    }
+
+    /// Valid datagrams with bytes flipped, cut or appended: never a panic, always counted.
+    #[test]
+    fn mutated_datagrams_never_panic_and_are_counted(
+        msg in 0usize..5,
+        src in 0usize..3,
+        flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..4),
+        cut in proptest::option::of(any::<usize>()),
+        extra in proptest::collection::vec(any::<u8>(), 0..3),
+    ) {
+        let msgs = [
+            TwoPcMsg::Prepare,
+            TwoPcMsg::Prepared,
+            TwoPcMsg::VoteNo,
+            TwoPcMsg::Commit,
+            TwoPcMsg::Abort,
+        ];
+        let mut bytes = wire::encode(Id::from(src), 5, &msgs[msg]).unwrap();
+        for (at, x) in flips {
+            let i = at % bytes.len();
+            bytes[i] ^= x;
+        }
+        if let Some(cut) = cut {
+            bytes.truncate(cut % (bytes.len() + 1));
+        }
+        bytes.extend(extra);
+        let actors = TwoPcCfg::new(2, system(), TmRule::AllYes).unwrap().actors();
+        let (mut node, peers) = tm_node(&actors);
+        let before = accounted(node.counters());
+        node.handle_bytes(&bytes, peers[src]);
+        prop_assert_eq!(accounted(node.counters()), before + 1);
+    }
+}
+
+#[test]
+fn a_valid_datagram_is_received_not_dropped() {
+    // The accounting above would also pass if every datagram were dropped: show the good one
+    // goes through.
+    let actors = TwoPcCfg::new(2, system(), TmRule::AllYes).unwrap().actors();
+    let (mut node, peers) = tm_node(&actors);
+    let good = wire::encode(Id::from(1), 5, &TwoPcMsg::VoteNo).unwrap();
+    node.handle_bytes(&good, peers[1]);
+    assert_eq!(node.counters().received, 1);
+    assert_eq!(node.counters().dropped.total(), 0);
+    let _ = PingMsg::Ping(0);
+}

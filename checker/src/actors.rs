@@ -4,6 +4,7 @@
 use crate::engine::{variant_name, Checkable, Fairness};
 use impls::checked::{Checks, RuntimeOptions, RuntimeReport};
 use models::common::ActorSystem;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use stateright::actor::{
@@ -199,17 +200,19 @@ pub fn checkable<A, C, H>(
     names: Names,
 ) -> Checkable<ActorModel<A, C, H>>
 where
-    A: Actor + 'static,
-    A::Msg: Ord + Serialize,
-    A::Timer: Ord + Serialize,
-    A::State: Serialize,
-    A::Storage: Serialize,
-    A::Random: Serialize,
-    H: Clone + Debug + Hash + Serialize,
+    A: Actor + Sync + 'static,
+    A::Msg: Ord + Serialize + DeserializeOwned + Send + Sync,
+    A::Timer: Ord + Serialize + Send + Sync,
+    A::State: Serialize + Send + Sync,
+    A::Storage: Serialize + DeserializeOwned + Send + Sync,
+    A::Random: Serialize + Send + Sync,
+    C: Sync,
+    H: Clone + Debug + Hash + Serialize + Send + Sync,
 {
     let roles: Vec<String> = model.actors.iter().map(|a| a.name()).collect();
     let view_names = names.clone();
     let run_names = names.clone();
+    let net_names = names.0.clone();
     Checkable {
         model,
         step_invariants: Vec::new(),
@@ -225,6 +228,9 @@ where
         action_kind: Box::new(move |a| action_kind::<A>(&roles, a)),
         action_kinds: Vec::new(),
         runtime: Some(Box::new(move |c, opts| runtime(c, &run_names, opts))),
+        net: Some(Box::new(move |c, req| {
+            crate::net::serve(c, &net_names, req)
+        })),
         live_after_recovery: false,
     }
 }

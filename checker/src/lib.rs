@@ -4,6 +4,7 @@
 
 pub mod actors;
 pub mod engine;
+pub mod net;
 pub mod params;
 pub mod progress;
 pub mod protocols;

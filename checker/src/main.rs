@@ -1,6 +1,7 @@
 //! `checker`: list, check, simulate and explore the registered protocols and specs.
 
 use checker::engine::{CheckOptions, Fairness, SimOptions, Strategy};
+use checker::net::{NetReport, NetRequest, NodeOptions, NodeReport};
 use checker::params::{ParamKind, Params};
 use checker::progress::{Progress, ProgressLine};
 use checker::registry::{self, Entry, PromiseBudget};
@@ -8,6 +9,7 @@ use checker::report::Report;
 use clap::{Parser, Subcommand, ValueEnum};
 use impls::checked::{RuntimeOptions, RuntimeReport};
 use impls::nemesis::Faults;
+use impls::udp::{ClusterOptions, ClusterReport};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -105,6 +107,59 @@ enum Command {
         /// Print every run's trace, not only failing ones'.
         #[arg(long)]
         traces: bool,
+        /// One JSON object on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run one node of an actor protocol over UDP; prints its counters at the end.
+    Node {
+        name: String,
+        #[command(flatten)]
+        set: SetArgs,
+        /// This node's actor id, `0..actors` (see `--peers`).
+        #[arg(long)]
+        id: usize,
+        /// The address to bind, like 127.0.0.1:7000.
+        #[arg(long, value_name = "ADDR")]
+        listen: String,
+        /// Every node's address in actor-id order, comma separated, this node's included
+        /// (node i is at the i-th address).
+        #[arg(long, value_name = "ADDR,...")]
+        peers: String,
+        /// How long the node runs.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Directory where the node writes its storage and reads it back at start.
+        #[arg(long, value_name = "DIR")]
+        storage: Option<std::path::PathBuf>,
+        /// Run id shared by every node of a run; datagrams of another epoch are dropped.
+        #[arg(long, default_value_t = 1)]
+        epoch: u64,
+        /// Seed of the node's timer and random-choice generator.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// One JSON object on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run every actor of a protocol as a UDP node on 127.0.0.1 with a client workload
+    /// (instances back to back); prints throughput, latency and drops, and checks safety.
+    Cluster {
+        name: String,
+        #[command(flatten)]
+        set: SetArgs,
+        /// How long the workload runs.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+        /// Stop after this many completed instances.
+        #[arg(long)]
+        instances: Option<u64>,
+        /// Abandon an instance not at its goal after this many seconds.
+        #[arg(long, default_value_t = 1.0)]
+        instance_timeout: f64,
+        /// Seed of the nodes' generators.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
         /// One JSON object on stdout instead of text.
         #[arg(long)]
         json: bool,
@@ -301,6 +356,84 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             traces,
             json,
         }),
+        Command::Node {
+            name,
+            set,
+            id,
+            listen,
+            peers,
+            seconds,
+            storage,
+            epoch,
+            seed,
+            json,
+        } => {
+            let listen = parse_addr("--listen", &listen)?;
+            let peers = peers
+                .split(',')
+                .map(|p| parse_addr("--peers", p.trim()))
+                .collect::<Result<Vec<_>, _>>()?;
+            let seconds = positive_seconds("--seconds", seconds)?;
+            let entry = registry::find(&name)?;
+            let (_, target) = entry.instantiate(&set.set)?;
+            let req = NetRequest::Node(NodeOptions {
+                id,
+                listen,
+                peers,
+                seconds,
+                storage,
+                epoch,
+                seed,
+            });
+            let report = match net(&entry, &*target, &req)? {
+                NetReport::Node(r) => r,
+                NetReport::Cluster(_) => unreachable!("a node request answers with a node"),
+            };
+            if json {
+                let mut doc = serde_json::to_value(&report).expect("reports serialize");
+                doc["protocol"] = entry.name.into();
+                println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
+            } else {
+                print!("{}", node_text(entry.name, &report));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Cluster {
+            name,
+            set,
+            seconds,
+            instances,
+            instance_timeout,
+            seed,
+            json,
+        } => {
+            let seconds = positive_seconds("--seconds", seconds)?;
+            let instance_timeout = positive_seconds("--instance-timeout", instance_timeout)?;
+            if instances == Some(0) {
+                return Err(UsageError("--instances must be at least 1".into()));
+            }
+            let entry = registry::find(&name)?;
+            let (params, target) = entry.instantiate(&set.set)?;
+            let req = NetRequest::Cluster(ClusterOptions {
+                seconds,
+                instances_max: instances,
+                instance_timeout: Duration::from_secs_f64(instance_timeout),
+                seed,
+            });
+            let report = match net(&entry, &*target, &req)? {
+                NetReport::Cluster(r) => r,
+                NetReport::Node(_) => unreachable!("a cluster request answers with a cluster"),
+            };
+            if json {
+                let mut doc = serde_json::to_value(&report).expect("reports serialize");
+                doc["protocol"] = entry.name.into();
+                doc["params"] = serde_json::to_value(&params).expect("params serialize");
+                println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
+            } else {
+                print!("{}", cluster_text(entry.name, &report));
+            }
+            Ok(exit(!report.failed()))
+        }
         Command::Explore {
             name,
             set,
@@ -327,6 +460,131 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// An `IP:PORT` address, with an error naming the option.
+fn parse_addr(option: &str, text: &str) -> Result<std::net::SocketAddr, UsageError> {
+    text.parse().map_err(|_| {
+        UsageError(format!(
+            "{option}: '{text}' is not an address like 127.0.0.1:7000"
+        ))
+    })
+}
+
+fn positive_seconds(option: &str, seconds: f64) -> Result<f64, UsageError> {
+    if seconds.is_finite() && seconds > 0.0 {
+        Ok(seconds)
+    } else {
+        Err(UsageError(format!(
+            "{option} must be a positive number of seconds"
+        )))
+    }
+}
+
+/// Serves a UDP request, or says why this entry cannot run over UDP.
+fn net(
+    entry: &Entry,
+    target: &dyn registry::Target,
+    req: &NetRequest,
+) -> Result<NetReport, UsageError> {
+    match target.net(req) {
+        Some(result) => result.map_err(|e| UsageError(format!("{}: {e}", entry.name))),
+        None if entry.kind == "spec" => Err(UsageError(format!(
+            "{} is a spec, not an actor protocol: nothing to run over UDP",
+            entry.name
+        ))),
+        None => Err(UsageError(format!(
+            "{} cannot run over UDP yet: its model wraps the actors (the failure detector lives outside them)",
+            entry.name
+        ))),
+    }
+}
+
+fn drops_text(d: &impls::udp::Drops) -> String {
+    format!(
+        "{} malformed, {} truncated, {} oversized, {} unknown sender, {} wrong epoch",
+        d.malformed, d.truncated, d.oversized, d.unknown_sender, d.wrong_epoch
+    )
+}
+
+fn node_text(protocol: &str, r: &NodeReport) -> String {
+    let c = &r.counters;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "node {} ({}) of {protocol} on {}, {:.2} s",
+        r.id, r.name, r.listen, r.seconds
+    );
+    let _ = writeln!(
+        out,
+        "sent {}, received {}, timeouts {}, random choices {}, send errors {}, storage errors {}",
+        c.sent, c.received, c.timeouts, c.randoms, c.send_errors, c.storage_errors
+    );
+    let _ = writeln!(out, "dropped: {}", drops_text(&c.dropped));
+    let _ = writeln!(out, "state: {}", r.state);
+    out
+}
+
+/// Microseconds as `850 µs` or `1.25 ms`.
+fn micros(us: u64) -> String {
+    if us < 1000 {
+        format!("{us} µs")
+    } else {
+        format!("{:.2} ms", us as f64 / 1000.0)
+    }
+}
+
+fn cluster_text(protocol: &str, r: &ClusterReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{protocol} over UDP: {} nodes on 127.0.0.1, {:.2} s",
+        r.nodes, r.seconds
+    );
+    let _ = writeln!(
+        out,
+        "instances  {} completed ({:.0}/s), {} timed out",
+        r.instances, r.instances_per_second, r.timed_out
+    );
+    let _ = writeln!(
+        out,
+        "messages   {} sent, {} received ({:.0}/s)",
+        r.messages_sent, r.messages_received, r.messages_per_second
+    );
+    let l = &r.latency;
+    let _ = writeln!(
+        out,
+        "latency    p50 {}, p99 {}, max {} per instance",
+        micros(l.p50_us),
+        micros(l.p99_us),
+        micros(l.max_us)
+    );
+    let _ = writeln!(out, "dropped    {}", drops_text(&r.dropped));
+    if r.violations.is_empty() {
+        let _ = writeln!(
+            out,
+            "safety     every always property held on every state observed"
+        );
+    } else {
+        // One line per property: how many instances broke it, and the first.
+        let mut by_property: Vec<(&str, u64, u64)> = Vec::new();
+        for v in &r.violations {
+            match by_property.iter_mut().find(|(p, _, _)| *p == v.property) {
+                Some(entry) => entry.1 += 1,
+                None => by_property.push((&v.property, 1, v.instance)),
+            }
+        }
+        for (property, count, first) in by_property {
+            let _ = writeln!(
+                out,
+                "safety     always \"{property}\" VIOLATED in {count} instance(s), first in instance {first}"
+            );
+        }
+    }
+    if r.instances == 0 {
+        let _ = writeln!(out, "no instance reached its goal");
+    }
+    out
 }
 
 struct RunArgs {

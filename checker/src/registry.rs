@@ -3,6 +3,7 @@
 //! protocol adds its glue file under `protocols/` and one line to [`all`].
 
 use crate::engine::{CheckError, CheckOptions, Checkable, Kind, SimOptions, Status};
+use crate::net::{NetReport, NetRequest};
 use crate::params::{Param, Params};
 use crate::progress::Progress;
 use crate::protocols;
@@ -78,6 +79,9 @@ pub trait Target: Send {
     fn runtime(&self, opts: &RuntimeOptions) -> Option<RuntimeReport>;
     /// See [`Checkable::live_after_recovery`].
     fn live_after_recovery(&self) -> bool;
+    /// A node or a local cluster over UDP (see [`crate::net`]); `None` for models that are
+    /// not actor systems.
+    fn net(&self, req: &NetRequest) -> Option<Result<NetReport, String>>;
 }
 
 impl<M> Target for Checkable<M>
@@ -137,6 +141,10 @@ where
 
     fn runtime(&self, opts: &RuntimeOptions) -> Option<RuntimeReport> {
         self.runtime.as_ref().map(|run| run(self, opts))
+    }
+
+    fn net(&self, req: &NetRequest) -> Option<Result<NetReport, String>> {
+        self.net.as_ref().map(|serve| serve(self, req))
     }
 }
 
@@ -272,4 +280,22 @@ pub fn run(
     let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
     let (_, target) = find(name)?.instantiate(&settings)?;
     Ok(target.runtime(opts))
+}
+
+/// Runs a registered protocol as a local UDP cluster by name with `NAME=VALUE` settings (see
+/// [`Target::net`]); `None` when it cannot run over UDP (a spec, or a protocol whose model is
+/// not a bare actor system). The one code path the CLI, the tests and the benches share.
+pub fn cluster(
+    name: &str,
+    settings: &[&str],
+    opts: &impls::udp::ClusterOptions,
+) -> Result<Option<impls::udp::ClusterReport>, String> {
+    let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
+    let (_, target) = find(name)?.instantiate(&settings)?;
+    match target.net(&NetRequest::Cluster(*opts)) {
+        None => Ok(None),
+        Some(Ok(NetReport::Cluster(report))) => Ok(Some(report)),
+        Some(Ok(NetReport::Node(_))) => Err("a cluster request answered with a node".into()),
+        Some(Err(e)) => Err(e),
+    }
 }

@@ -327,3 +327,167 @@ fn dfs_traces_are_not_called_shortest() {
     let r = json(&checker(&[&args[..], &["--json"]].concat()));
     assert_eq!(r["mode"], "check-dfs");
 }
+
+/// A free loopback port (bound, then released).
+fn free_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn node_and_cluster_refuse_bad_input_with_one_line() {
+    let (a, b) = (free_port(), free_port());
+    let peers = format!("127.0.0.1:{a},127.0.0.1:{b}");
+    let listen = format!("127.0.0.1:{a}");
+    let node = |name: &str, id: &str, listen: &str, peers: &str| {
+        vec![
+            "node".to_string(),
+            name.into(),
+            "--set".into(),
+            "rms=1".into(),
+            "--id".into(),
+            id.into(),
+            "--listen".into(),
+            listen.into(),
+            "--peers".into(),
+            peers.into(),
+            "--seconds".into(),
+            "0.1".into(),
+        ]
+    };
+    let usage = |args: Vec<String>, needle: &str| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_usage_error(&args, needle);
+    };
+    usage(node("no-such", "0", &listen, &peers), "unknown protocol");
+    usage(
+        node("two-phase-commit", "2", &listen, &peers),
+        "--id 2 out of range",
+    );
+    usage(
+        node("two-phase-commit", "0", &listen, &format!("127.0.0.1:{a}")),
+        "--peers lists 1 addresses, but this configuration has 2 actors",
+    );
+    usage(
+        node("two-phase-commit", "0", "localhost-ish", &peers),
+        "--listen: 'localhost-ish' is not an address",
+    );
+    usage(
+        node("two-phase-commit", "0", &listen, "127.0.0.1:1,nope"),
+        "--peers: 'nope' is not an address",
+    );
+    let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    usage(node("two-phase-commit", "0", &taken, &peers), "cannot bind");
+    usage(
+        node("atomic-commit", "0", &listen, &peers),
+        "atomic-commit is a spec, not an actor protocol",
+    );
+    assert_usage_error(
+        &["cluster", "two-phase-commit", "--seconds", "0"],
+        "--seconds must be a positive number",
+    );
+    assert_usage_error(&["cluster", "consensus"], "consensus is a spec");
+}
+
+#[test]
+fn two_nodes_in_two_processes_run_2pc_and_report_counters() {
+    let (a, b) = (free_port(), free_port());
+    let peers = format!("127.0.0.1:{a},127.0.0.1:{b}");
+    let spawn = |id: &str, port: u16| {
+        Command::new(env!("CARGO_BIN_EXE_checker"))
+            .args([
+                "node",
+                "two-phase-commit",
+                "--set",
+                "rms=1",
+                "--id",
+                id,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--peers",
+                &peers,
+                "--seconds",
+                "1.5",
+                "--json",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the checker binary runs")
+    };
+    // The RM first, so that it is listening when the TM sends Prepare.
+    let rm = spawn("1", b);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let tm = spawn("0", a);
+    let (tm, rm) = (
+        tm.wait_with_output().unwrap(),
+        rm.wait_with_output().unwrap(),
+    );
+    assert_eq!(tm.status.code(), Some(0));
+    assert_eq!(rm.status.code(), Some(0));
+    let (tm, rm) = (json(&tm), json(&rm));
+    assert_eq!(tm["name"], "tm");
+    assert_eq!(rm["name"], "rm1");
+    // Prepare, a vote, the decision: the RM received Prepare and the decision (only the
+    // decision, had it started too late for Prepare: the TM then times out and aborts).
+    let received = rm["counters"]["received"].as_u64().unwrap();
+    assert!((1..=2).contains(&received), "{rm}");
+    assert!(tm["counters"]["sent"].as_u64().unwrap() >= 2, "{tm}");
+    assert_eq!(tm["counters"]["dropped"]["wrong_epoch"], 0);
+    let phase = rm["state"].to_string();
+    assert!(
+        phase.contains("Committed") || phase.contains("Aborted"),
+        "{phase}"
+    );
+}
+
+#[test]
+fn cluster_prints_throughput_latency_and_drops_and_exits_1_on_a_violation() {
+    let out = checker(&[
+        "cluster",
+        "two-phase-commit",
+        "--seconds",
+        "1",
+        "--instances",
+        "20",
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json(&out);
+    assert_eq!(doc["protocol"], "two-phase-commit");
+    assert_eq!(doc["instances"], 20);
+    for key in ["p50_us", "p99_us", "max_us"] {
+        assert!(doc["latency"][key].as_u64().unwrap() > 0, "{doc}");
+    }
+    for key in [
+        "malformed",
+        "truncated",
+        "oversized",
+        "unknown_sender",
+        "wrong_epoch",
+    ] {
+        assert!(doc["dropped"][key].is_u64(), "{doc}");
+    }
+    let out = checker(&[
+        "cluster",
+        "two-phase-commit",
+        "--set",
+        "commit-rule=first-yes",
+        "--seconds",
+        "2",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("always \"commit only if all voted yes\" VIOLATED"),
+        "{text}"
+    );
+}

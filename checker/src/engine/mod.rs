@@ -182,6 +182,14 @@ pub type RuntimeFn<M> = Box<
         + Sync,
 >;
 
+/// Any actor protocol over UDP (see [`crate::net`]): set, like [`RuntimeFn`], by
+/// [`crate::actors::checkable`] for actor systems only.
+pub type NetFn<M> = Box<
+    dyn Fn(&Checkable<M>, &crate::net::NetRequest) -> Result<crate::net::NetReport, String>
+        + Send
+        + Sync,
+>;
+
 /// A refinement mapping into an abstract spec: every initial state must map to an initial
 /// state of the spec, and every step to a step of the spec or a stutter.
 pub struct Refinement<S> {
@@ -246,6 +254,8 @@ pub struct Checkable<M: Model> {
     pub action_kinds: Vec<String>,
     /// Checked runs on the runtime; `None` for models that are not actor systems.
     pub runtime: Option<RuntimeFn<M>>,
+    /// Nodes and clusters over UDP; `None` for models that are not actor systems.
+    pub net: Option<NetFn<M>>,
     /// Whether the protocol promises its liveness again once crashed actors have recovered and
     /// faults have stopped (2PC: the TM recovers and decides). The runtime demands the goal
     /// after healing a run with crashes only then; the checker cannot state it, since it never
@@ -277,6 +287,7 @@ where
             action_kind: Box::new(|a| variant_name(&format!("{a:?}")).to_string()),
             action_kinds: Vec::new(),
             runtime: None,
+            net: None,
             live_after_recovery: false,
         }
     }

@@ -32,7 +32,9 @@ use super::node::{bind, Counters, Drops, Node, NodeCfg, NodeError, Observer};
 use super::wire;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use stateright::actor::{Actor, ActorModel, ActorModelState, Envelope, Id, RandomChoices, Timers};
+use stateright::actor::{
+    Actor, ActorModel, ActorModelState, Envelope, Id, Network, RandomChoices, Timers,
+};
 use stateright::{Expectation, Model};
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -222,7 +224,7 @@ where
         &self,
         epoch: u64,
         id: Id,
-        delivered: Option<(Id, &A::Msg)>,
+        delivered: Option<(Id, &A::Msg, bool)>,
         sends: &[(Id, A::Msg)],
         state: &Arc<A::State>,
         storage: &Option<A::Storage>,
@@ -233,7 +235,10 @@ where
             return;
         }
         let model = self.model;
-        if let Some((src, msg)) = delivered {
+        // As the model: a no-op delivery on an unordered network is not a step, so it is not
+        // recorded.
+        let ordered = matches!(model.init_network, Network::Ordered(_));
+        if let Some((src, msg, _)) = delivered.filter(|&(_, _, no_op)| !no_op || ordered) {
             let envelope = Envelope { src, dst: id, msg };
             if let Some(h) = (model.record_msg_in)(&model.cfg, &judge.snapshot.history, envelope) {
                 judge.snapshot.history = h;

@@ -1,0 +1,131 @@
+//! Any registered actor protocol over UDP ([`impls::udp`]): one node (`checker node`) or a
+//! local cluster with a workload (`checker cluster`). Set up generically by
+//! [`crate::actors::checkable`], so every actor protocol registered now or later gets both
+//! with no code of its own.
+
+use crate::engine::Checkable;
+use impls::udp::cluster::{run_cluster, ClusterOptions, ClusterReport, GoalPred};
+use impls::udp::node::{bind, Counters, Node, NodeCfg};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use stateright::actor::{Actor, ActorModel, Id};
+use std::fmt::Debug;
+use std::hash::Hash;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// One node of a protocol, as `checker node` runs it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NodeOptions {
+    /// This node's actor id (its index in `peers`).
+    pub id: usize,
+    /// The address to bind.
+    pub listen: SocketAddr,
+    /// Every node's address in id order, this node's included.
+    pub peers: Vec<SocketAddr>,
+    /// How long the node runs.
+    pub seconds: f64,
+    /// Where storage is written and read back.
+    pub storage: Option<PathBuf>,
+    /// The run id every node of the run must share.
+    pub epoch: u64,
+    pub seed: u64,
+}
+
+/// What a node did, printed at its end.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NodeReport {
+    pub id: usize,
+    /// The actor's name (`tm`, `rm1`, `replica0`...).
+    pub name: String,
+    pub listen: SocketAddr,
+    pub seconds: f64,
+    pub counters: Counters,
+    /// The actor's final state, as JSON.
+    pub state: serde_json::Value,
+}
+
+/// What the network driver is asked to do.
+#[derive(Clone, Debug)]
+pub enum NetRequest {
+    Cluster(ClusterOptions),
+    Node(NodeOptions),
+}
+
+/// Its answer.
+#[derive(Clone, Debug)]
+pub enum NetReport {
+    Cluster(ClusterReport),
+    Node(NodeReport),
+}
+
+/// Serves a [`NetRequest`] for an actor system: the cluster judges the model's `always`
+/// properties and reaches the model's `eventually` properties plus its declared end state.
+pub fn serve<A, C, H>(
+    c: &Checkable<ActorModel<A, C, H>>,
+    names: &[String],
+    req: &NetRequest,
+) -> Result<NetReport, String>
+where
+    A: Actor + Sync,
+    A::Msg: Ord + Serialize + DeserializeOwned + Send + Sync,
+    A::State: Serialize + Send + Sync,
+    A::Storage: Serialize + DeserializeOwned + Send + Sync,
+    A::Timer: Ord + Send + Sync,
+    A::Random: Send + Sync,
+    C: Sync,
+    H: Clone + Debug + Hash + Send + Sync,
+{
+    let model = &c.model;
+    match req {
+        NetRequest::Cluster(opts) => {
+            let goal: Vec<GoalPred<'_, A, H>> = c
+                .end_state
+                .map(|end| {
+                    let pred: GoalPred<'_, A, H> = ("end state", Box::new(move |s| end(model, s)));
+                    vec![pred]
+                })
+                .unwrap_or_default();
+            run_cluster(model, &goal, opts)
+                .map(NetReport::Cluster)
+                .map_err(|e| e.to_string())
+        }
+        NetRequest::Node(opts) => {
+            let actors = model.actors.len();
+            if opts.id >= actors {
+                return Err(format!(
+                    "--id {} out of range: this configuration has {actors} actors (ids 0..{actors})",
+                    opts.id
+                ));
+            }
+            if opts.peers.len() != actors {
+                return Err(format!(
+                    "--peers lists {} addresses, but this configuration has {actors} actors: list every node's address in id order, this node's included",
+                    opts.peers.len()
+                ));
+            }
+            let socket = bind(opts.listen).map_err(|e| e.to_string())?;
+            let listen = socket.local_addr().map_err(|e| e.to_string())?;
+            let cfg = NodeCfg {
+                id: Id::from(opts.id),
+                peers: opts.peers.clone(),
+                epoch: opts.epoch,
+                seed: opts.seed,
+                storage_dir: opts.storage.clone(),
+            };
+            let started = Instant::now();
+            let mut node =
+                Node::start(&model.actors, socket, cfg, &()).map_err(|e| e.to_string())?;
+            node.run_until(started + Duration::from_secs_f64(opts.seconds.max(0.0)));
+            Ok(NetReport::Node(NodeReport {
+                id: opts.id,
+                name: names.get(opts.id).cloned().unwrap_or_default(),
+                listen,
+                seconds: started.elapsed().as_secs_f64(),
+                counters: *node.counters(),
+                state: serde_json::to_value(&**node.state()).unwrap_or(serde_json::Value::Null),
+            }))
+        }
+    }
+}

@@ -494,7 +494,7 @@ fn net(
             entry.name
         ))),
         None => Err(UsageError(format!(
-            "{} cannot run over UDP yet: its model wraps the actors (the failure detector lives outside them)",
+            "{} cannot run over UDP: its model is not an actor system",
             entry.name
         ))),
     }

@@ -7,7 +7,8 @@ use crate::engine::{Checkable, Fairness};
 use crate::params::{Param, Params};
 use crate::registry::{actor_params_on, system_cfg, Entry, Target};
 use models::bully::{BullyCfg, Detector};
-use specs::bully::{self as spec, BullyModel};
+use specs::bully::{self as spec, BullyActors, BullyModel};
+use stateright::Expectation;
 
 pub fn entry() -> Entry {
     Entry {
@@ -47,8 +48,32 @@ pub fn cfg(p: &Params) -> Result<BullyCfg, String> {
     BullyCfg::new(p.int("nodes") as usize, detector, system_cfg(p)).map_err(|e| e.to_string())
 }
 
+/// The bare actor system with Bully's `always` and `eventually` properties attached, for the
+/// UDP driver, which needs an `ActorModel`. Over UDP the detector is what real timeouts give:
+/// with timeouts of 100 ms and more against loopback latencies of microseconds and no crash,
+/// a wait never times out while the awaited node is up, which is the accurate detector's
+/// promise (`detector=unreliable` cannot be imposed on real timers and runs the same).
+fn udp_model(cfg: BullyCfg) -> BullyActors {
+    // The spec's predicates ignore their model argument; they take the wrapper's type.
+    cfg.into_model()
+        .property(
+            Expectation::Always,
+            "at most one coordinator among live nodes",
+            |m, s| spec::at_most_one_coordinator_among_live_nodes(&spec::model(m.cfg), s),
+        )
+        .property(
+            Expectation::Eventually,
+            "the highest live node coordinates and all follow it",
+            |m, s| {
+                spec::the_highest_live_node_coordinates_and_all_follow_it(&spec::model(m.cfg), s)
+            },
+        )
+}
+
 fn build(p: &Params) -> Result<Box<dyn Target>, String> {
     let cfg = cfg(p)?;
+    let net_names = Names::of(&cfg);
+    let udp = actors::checkable(udp_model(cfg), net_names.clone());
     // The actor-system declarations (fingerprint, fairness classes, words, view), moved onto
     // the model with the detector.
     let a = actors::checkable(cfg.into_model(), Names::of(&cfg));
@@ -71,8 +96,10 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
         // `actors::runtime` needs a bare ActorModel; this one wraps it with the detector, so
         // `checker run` does not cover Bully yet (its runtime tests are in impls/tests).
         runtime: None,
-        // Likewise for UDP: the detector lives in the wrapper, not in the actors.
-        net: None,
+        // Over UDP the detector is real timeouts: the bare actors with the spec's properties.
+        net: Some(Box::new(move |_, req| {
+            crate::net::serve(&udp, &net_names.0, req)
+        })),
         live_after_recovery: false,
     };
     Ok(Box::new(checkable))

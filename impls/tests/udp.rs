@@ -294,3 +294,65 @@ fn a_valid_datagram_is_received_not_dropped() {
     assert_eq!(node.counters().dropped.total(), 0);
     let _ = PingMsg::Ping(0);
 }
+
+/// Sets timer `()` twice in `on_start` (first for `first`, then for `second`) and offers a
+/// random choice; counts timeouts and records the choice.
+struct Timed {
+    first: std::ops::Range<Duration>,
+    second: std::ops::Range<Duration>,
+}
+
+impl Actor for Timed {
+    type Msg = ();
+    type State = (u32, Option<u8>);
+    type Timer = ();
+    type Random = u8;
+    type Storage = ();
+
+    fn on_start(&self, _id: Id, _storage: &Option<()>, o: &mut Out<Self>) -> Self::State {
+        o.set_timer((), self.first.clone());
+        o.set_timer((), self.second.clone());
+        o.choose_random("pick", vec![7, 8, 9]);
+        (0, None)
+    }
+
+    fn on_msg(&self, _: Id, _: &mut Cow<Self::State>, _: Id, _: (), _: &mut Out<Self>) {}
+
+    fn on_timeout(&self, _: Id, state: &mut Cow<Self::State>, _: &(), _: &mut Out<Self>) {
+        state.to_mut().0 += 1;
+    }
+
+    fn on_random(&self, _: Id, state: &mut Cow<Self::State>, pick: &u8, _: &mut Out<Self>) {
+        state.to_mut().1 = Some(*pick);
+    }
+}
+
+#[test]
+fn a_timer_set_twice_fires_once_at_the_second_deadline_on_real_time() {
+    let ms = Duration::from_millis;
+    // (first, second, timeouts seen after 150 ms)
+    for (first, second, fired) in [
+        (ms(400)..ms(401), ms(20)..ms(40), 1),
+        (ms(20)..ms(40), ms(400)..ms(401), 0),
+    ] {
+        let actors = vec![Timed { first, second }];
+        let socket = bind(localhost()).unwrap();
+        let cfg = NodeCfg {
+            id: Id::from(0),
+            peers: vec![socket.local_addr().unwrap()],
+            epoch: 1,
+            seed: 3,
+            storage_dir: None,
+        };
+        let mut node = Node::start(&actors, socket, cfg, &()).unwrap();
+        node.run_until(Instant::now() + ms(150));
+        let (timeouts, pick) = **node.state();
+        assert_eq!(timeouts, fired, "the second setting replaces the first");
+        assert_eq!(node.counters().timeouts, u64::from(fired));
+        assert!(
+            matches!(pick, Some(7..=9)),
+            "the choice was resolved: {pick:?}"
+        );
+        assert_eq!(node.counters().randoms, 1);
+    }
+}

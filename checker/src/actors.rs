@@ -3,6 +3,7 @@
 
 use crate::engine::{variant_name, Checkable, Fairness};
 use impls::checked::{Checks, RuntimeOptions, RuntimeReport};
+use impls::plain::{PlainGoal, PlainOptions, PlainOutcome};
 use models::common::ActorSystem;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -225,6 +226,8 @@ where
         action_kind: Box::new(move |a| action_kind::<A>(&roles, a)),
         action_kinds: Vec::new(),
         runtime: Some(Box::new(move |c, opts| runtime(c, &run_names, opts))),
+        plain: Some(Box::new(|c, opts| plain(c, opts))),
+        operations: |_| 1,
         live_after_recovery: false,
     }
 }
@@ -279,6 +282,36 @@ where
         names: names.0.clone(),
     };
     impls::checked::check_runs(model, &checks, opts)
+}
+
+/// One plain run of an actor system on the simulator (see [`impls::plain`]): no nemesis, no
+/// recording, no replay; the goal is the one [`runtime`] demands after healing.
+pub fn plain<A, C, H>(c: &Checkable<ActorModel<A, C, H>>, opts: &PlainOptions) -> PlainOutcome
+where
+    A: Actor,
+    A::Msg: Ord,
+    A::Timer: Ord,
+    H: Clone + Debug + Hash,
+{
+    let model = &c.model;
+    let goal = c
+        .end_state
+        .map(|end| {
+            let pred: Box<dyn Fn(&_) -> bool> = Box::new(move |s| end(model, s));
+            vec![("end state", pred)]
+        })
+        .unwrap_or_default();
+    let leads_to = c
+        .leads_to
+        .iter()
+        .map(|l| {
+            let (from, to) = (l.from, l.to);
+            let from: Box<dyn Fn(&_) -> bool> = Box::new(move |s| from(model, s));
+            let to: Box<dyn Fn(&_) -> bool> = Box::new(move |s| to(model, s));
+            (l.name, from, to)
+        })
+        .collect();
+    impls::plain::plain_run(model, &PlainGoal { goal, leads_to }, opts)
 }
 
 /// The fingerprint of an actor-system state.

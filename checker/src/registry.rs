@@ -8,6 +8,7 @@ use crate::progress::Progress;
 use crate::protocols;
 use crate::report::Report;
 use impls::checked::{RuntimeOptions, RuntimeReport};
+use impls::plain::{PlainOptions, PlainOutcome};
 use models::common::{NetworkKind, SystemCfg};
 use stateright::Model;
 use std::fmt::Debug;
@@ -76,6 +77,12 @@ pub trait Target: Send {
     /// Checked runs on the simulator under a seeded nemesis (see [`impls::checked`]); `None`
     /// for models that are not actor systems.
     fn runtime(&self, opts: &RuntimeOptions) -> Option<RuntimeReport>;
+    /// One plain run on the simulator until the goal, for one seed, with no nemesis, no
+    /// recording and no checking (see [`impls::plain`]); `None` for models that are not actor
+    /// systems.
+    fn run_plain(&self, opts: &PlainOptions) -> Option<PlainOutcome>;
+    /// How many operations one run to the goal completes (see [`Checkable::operations`]).
+    fn operations(&self) -> u64;
     /// See [`Checkable::live_after_recovery`].
     fn live_after_recovery(&self) -> bool;
 }
@@ -137,6 +144,14 @@ where
 
     fn runtime(&self, opts: &RuntimeOptions) -> Option<RuntimeReport> {
         self.runtime.as_ref().map(|run| run(self, opts))
+    }
+
+    fn run_plain(&self, opts: &PlainOptions) -> Option<PlainOutcome> {
+        self.plain.as_ref().map(|run| run(self, opts))
+    }
+
+    fn operations(&self) -> u64 {
+        (self.operations)(&self.model)
     }
 }
 

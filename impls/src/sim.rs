@@ -355,6 +355,8 @@ pub struct Sim<A: Actor> {
     /// Unordered messages that arrived across the partition, in arrival order.
     held: Vec<Envelope<A::Msg>>,
     // record
+    /// Whether steps are recorded in `trace` (see [`Sim::set_recording`]).
+    recording: bool,
     trace: Vec<StepOf<A>>,
     steps: usize,
     messages_delivered: usize,
@@ -399,6 +401,7 @@ impl<A: Actor> Sim<A> {
             model_net,
             sides: None,
             held: Vec::new(),
+            recording: true,
             trace: Vec::new(),
             steps: 0,
             messages_delivered: 0,
@@ -457,6 +460,20 @@ impl<A: Actor> Sim<A> {
         self.outcome()
     }
 
+    /// Turns the recording of steps on (the default) or off from now on. With it off,
+    /// [`Sim::trace`] stays as it is, nothing else changes: the run, its random draws and its
+    /// snapshots are the same. Runs nobody will replay (benchmarks, plain runs) save the time
+    /// and memory of a copy of every message.
+    pub fn set_recording(&mut self, on: bool) {
+        self.recording = on;
+    }
+
+    /// Events processed so far (the [`RunOutcome::steps`] of [`Sim::outcome`], without
+    /// scanning the queue for quiescence).
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
     /// Where the run stands now.
     pub fn outcome(&self) -> RunOutcome {
         RunOutcome {
@@ -479,7 +496,7 @@ impl<A: Actor> Sim<A> {
         self.crashed[index] = true;
         self.nodes[index].timers.clear();
         self.nodes[index].randoms.clear();
-        self.trace.push(Step::Crash(id));
+        self.record(Step::Crash(id));
         true
     }
 
@@ -495,7 +512,7 @@ impl<A: Actor> Sim<A> {
         let state = self.actors[index].on_start(id, &self.storages[index], &mut out);
         self.states[index] = Arc::new(state);
         self.crashed[index] = false;
-        self.trace.push(Step::Recover(id));
+        self.record(Step::Recover(id));
         self.process_commands(id, out);
         self.release_parked(id);
         true
@@ -585,7 +602,8 @@ impl<A: Actor> Sim<A> {
         Duration::from_micros(self.now_us)
     }
 
-    /// Everything the driver has done so far, in order.
+    /// Everything the driver has done so far, in order, while recording (see
+    /// [`Sim::set_recording`]).
     pub fn trace(&self) -> &[StepOf<A>] {
         &self.trace
     }
@@ -720,7 +738,7 @@ impl<A: Actor> Sim<A> {
             self.schedule_channel_head(src, dst, self.now_us);
         }
         if dropping {
-            self.trace.push(Step::Drop { src, dst, msg });
+            self.record(Step::Drop { src, dst, msg });
         } else {
             self.deliver(src, dst, msg);
         }
@@ -739,7 +757,7 @@ impl<A: Actor> Sim<A> {
                 self.purge_copies(&envelope);
             }
             let Envelope { src, dst, msg } = envelope;
-            self.trace.push(Step::Drop { src, dst, msg });
+            self.record(Step::Drop { src, dst, msg });
             return true;
         }
         let index = usize::from(envelope.dst);
@@ -765,7 +783,7 @@ impl<A: Actor> Sim<A> {
         if let Cow::Owned(next) = state {
             self.states[index] = Arc::new(next);
         }
-        self.trace.push(Step::Timeout { id, timer });
+        self.record(Step::Timeout { id, timer });
         self.process_commands(id, out);
         true
     }
@@ -784,7 +802,7 @@ impl<A: Actor> Sim<A> {
         if let Cow::Owned(next) = state {
             self.states[index] = Arc::new(next);
         }
-        self.trace.push(Step::SelectRandom {
+        self.record(Step::SelectRandom {
             actor: id,
             key,
             random,
@@ -817,12 +835,18 @@ impl<A: Actor> Sim<A> {
             }
         }
         self.messages_delivered += 1;
-        self.trace.push(Step::Deliver {
+        self.record(Step::Deliver {
             src,
             dst,
             msg: envelope.msg,
         });
         self.process_commands(dst, out);
+    }
+
+    fn record(&mut self, step: StepOf<A>) {
+        if self.recording {
+            self.trace.push(step);
+        }
     }
 
     // ---- effects out ----

@@ -71,6 +71,8 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
         // `actors::runtime` needs a bare ActorModel; this one wraps it with the detector, so
         // `checker run` does not cover Bully yet (its runtime tests are in impls/tests).
         runtime: None,
+        plain: None,
+        operations: |_| 1,
         live_after_recovery: false,
     };
     Ok(Box::new(checkable))

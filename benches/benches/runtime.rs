@@ -12,7 +12,7 @@
 //!   (with its default recording, and with recording off) next to a plain `VecDeque` event
 //!   loop that calls the same actors' `on_msg` directly, the limit any driver can reach.
 //!
-//! Before timing, each batch is run once and must reach its goal in every run (the batch
+//! Before timing, each batch is run once (and its messages and operations printed) and must reach its goal in every run (the batch
 //! panics otherwise), and the ping loops must deliver every message.
 
 use benches::{plain_batch, plain_loop, runtime_settings};
@@ -46,6 +46,12 @@ fn protocols(c: &mut Criterion) {
             } else {
                 settings.join(",")
             };
+            println!(
+                "{}/{label}: {messages} messages, {operations} operations over {SEEDS} seeds \
+                 ({:.1} messages per operation)",
+                entry.name,
+                messages as f64 / operations as f64
+            );
             for (unit, elements) in [("msgs", messages), ("ops", operations)] {
                 group.throughput(Throughput::Elements(elements));
                 group.bench_function(format!("{}/{label}/{unit}", entry.name), |b| {

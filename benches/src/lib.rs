@@ -10,10 +10,10 @@ use checker::protocols::two_phase_commit;
 use checker::registry;
 use impls::plain::PlainOptions;
 use impls::sim::{Sim, SimCfg};
+use models::two_phase_commit::{Decision, TmPhase, TwoPcCfg, TwoPcState, TM_ID};
 use stateright::actor::{Actor, Command, Id, Out};
 use std::borrow::Cow;
 use std::collections::VecDeque;
-use models::two_phase_commit::{Decision, TmPhase, TwoPcCfg, TwoPcState, TM_ID};
 
 /// The 2PC configuration the registry builds from `NAME=VALUE` settings, such as `["rms=5"]`.
 pub fn two_pc_cfg(settings: &[&str]) -> TwoPcCfg {

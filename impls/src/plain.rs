@@ -11,7 +11,7 @@
 //! Evaluating it means building the model's view of the system ([`Sim::snapshot`]: the network
 //! as the model sees it, timers, random choices), which costs more than most steps, so it is
 //! judged only every [`PlainOptions::goal_every`] steps and once more when the run stops
-//! (quiescent or out of steps). A run may therefore take up to `goal_every - 1` steps past the
+//! (quiescent or out of steps), not in the initial state. A run may therefore take up to `goal_every - 1` steps past the
 //! goal before it stops; with `goal_every = 1` it stops at the first step that reaches it.
 //! Because leads-to obligations are seen only at those points, a leads-to `P ~> Q` blocks the
 //! goal when a judged state has `P` without `Q`; an obligation opened and closed between two
@@ -246,16 +246,17 @@ where
         );
         unmet
     };
+    // The initial state is not judged: no protocol starts at its goal, and a snapshot costs
+    // as much as a small protocol's whole run.
     let every = opts.goal_every.max(1);
-    let mut unmet_now = unmet(&sim);
-    while !unmet_now.is_empty() {
+    let unmet_now = loop {
         let target = sim.steps().saturating_add(every);
         let outcome = sim.run_until(|s| s.steps() >= target);
-        unmet_now = unmet(&sim);
-        if outcome.quiescent || outcome.steps >= opts.max_steps {
-            break;
+        let unmet_now = unmet(&sim);
+        if unmet_now.is_empty() || outcome.quiescent || outcome.steps >= opts.max_steps {
+            break unmet_now;
         }
-    }
+    };
     let outcome = sim.outcome();
     PlainOutcome {
         steps: outcome.steps,

@@ -66,7 +66,8 @@
 //!
 //! Each applied event is recorded as a [`Step`], the twin of stateright's `ActorModelAction`
 //! (`ActorModelAction::from(step)` converts), so a run can be replayed through the model with
-//! `Model::next_state`. [`Sim::snapshot`] builds the `ActorModelState` the model reaches by that
+//! `Model::next_state`. Recording is on by default; [`Sim::set_recording`] turns it off for
+//! runs nobody will replay (benchmarks, [`crate::plain`]), which changes nothing else. [`Sim::snapshot`] builds the `ActorModelState` the model reaches by that
 //! replay, so a spec's property functions can be evaluated after every step. Two details of the
 //! model show through:
 //!

@@ -5,11 +5,15 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use checker::params::Params;
+use checker::params::{ParamKind, Params, Value};
 use checker::protocols::two_phase_commit;
 use checker::registry;
+use impls::plain::PlainOptions;
 use impls::sim::{Sim, SimCfg};
 use models::two_phase_commit::{Decision, TmPhase, TwoPcCfg, TwoPcState, TM_ID};
+use stateright::actor::{Actor, Command, Id, Out};
+use std::borrow::Cow;
+use std::collections::VecDeque;
 
 /// The 2PC configuration the registry builds from `NAME=VALUE` settings, such as `["rms=5"]`.
 pub fn two_pc_cfg(settings: &[&str]) -> TwoPcCfg {
@@ -36,5 +40,88 @@ pub fn run_transaction(cfg: &TwoPcCfg, seed: u64) -> Decision {
             TmPhase::Collecting { .. } => panic!("seed {seed}: the TM did not decide"),
         },
         TwoPcState::Rm(_) => unreachable!("actor {TM_ID} is the TM"),
+    }
+}
+
+/// The settings `benches/benches/runtime.rs` runs a registered protocol at: its defaults, and,
+/// when its first parameter is an integer (the system's size by the registry's convention:
+/// `rms`, `nodes`, `acceptors`, `replicas`), the same with that parameter at `size` or its
+/// maximum, whichever is smaller. No per-protocol code: a new protocol is picked up as is.
+pub fn runtime_settings(entry: &registry::Entry, size: u64) -> Vec<Vec<String>> {
+    let mut all = vec![Vec::new()];
+    let params = (entry.params)();
+    if let Some(first) = params.first() {
+        if let (ParamKind::Int { max, .. }, Value::Int(default)) = (&first.kind, &first.default) {
+            let larger = size.min(*max);
+            if larger > *default {
+                all.push(vec![format!("{}={larger}", first.name)]);
+            }
+        }
+    }
+    all
+}
+
+/// One batch of plain runs (see [`impls::plain`]) of `target`, seeds `seeds`: the messages
+/// delivered and the operations completed over the batch. Panics if a run misses its goal, so
+/// a benchmark never times a broken or unfinished run.
+pub fn plain_batch(
+    name: &str,
+    target: &dyn registry::Target,
+    seeds: std::ops::Range<u64>,
+) -> (u64, u64) {
+    let (mut messages, mut operations) = (0, 0);
+    for seed in seeds {
+        let opts = PlainOptions {
+            seed,
+            ..PlainOptions::default()
+        };
+        let outcome = target.run_plain(&opts).expect("an actor protocol");
+        assert!(
+            outcome.goal_reached,
+            "{name} seed {seed}: goal not reached ({:?})",
+            outcome.unmet
+        );
+        messages += outcome.messages_delivered as u64;
+        operations += target.operations();
+    }
+    (messages, operations)
+}
+
+/// The limit a driver's overhead is measured against: a plain FIFO event loop over `actors`
+/// that hands every message straight to `on_msg`, with no clock, no latency, no scheduling
+/// and no bookkeeping. Messages only (timers and random choices are ignored): enough for
+/// [`impls::ping`]. Returns the final states and the number of messages delivered.
+pub fn plain_loop<A: Actor>(actors: &[A]) -> (Vec<A::State>, usize)
+where
+    A::State: Clone,
+{
+    let mut queue: VecDeque<(Id, Id, A::Msg)> = VecDeque::new();
+    let mut states = Vec::with_capacity(actors.len());
+    for (index, actor) in actors.iter().enumerate() {
+        let id = Id::from(index);
+        let mut out = Out::new();
+        states.push(actor.on_start(id, &None, &mut out));
+        enqueue(&mut queue, id, out);
+    }
+    let mut delivered = 0;
+    while let Some((src, dst, msg)) = queue.pop_front() {
+        let index = usize::from(dst);
+        let mut out = Out::new();
+        let mut state = Cow::Borrowed(&states[index]);
+        actors[index].on_msg(dst, &mut state, src, msg, &mut out);
+        if let Cow::Owned(next) = state {
+            states[index] = next;
+        }
+        delivered += 1;
+        enqueue(&mut queue, dst, out);
+    }
+    (states, delivered)
+}
+
+fn enqueue<A: Actor>(queue: &mut VecDeque<(Id, Id, A::Msg)>, src: Id, out: Out<A>) {
+    for command in out {
+        if let Command::Send(dst, msg) = command {
+            queue.push_back((src, dst, msg));
+        }
     }
 }

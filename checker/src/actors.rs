@@ -3,6 +3,7 @@
 
 use crate::engine::{variant_name, Checkable, Fairness};
 use impls::checked::{Checks, RuntimeOptions, RuntimeReport};
+use impls::plain::{PlainGoal, PlainOptions, PlainOutcome};
 use models::common::ActorSystem;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -231,6 +232,8 @@ where
         net: Some(Box::new(move |c, req| {
             crate::net::serve(c, &net_names, req)
         })),
+        plain: Some(Box::new(|c, opts| plain(c, opts))),
+        operations: |_| 1,
         live_after_recovery: false,
     }
 }
@@ -285,6 +288,36 @@ where
         names: names.0.clone(),
     };
     impls::checked::check_runs(model, &checks, opts)
+}
+
+/// One plain run of an actor system on the simulator (see [`impls::plain`]): no nemesis, no
+/// recording, no replay; the goal is the one [`runtime`] demands after healing.
+pub fn plain<A, C, H>(c: &Checkable<ActorModel<A, C, H>>, opts: &PlainOptions) -> PlainOutcome
+where
+    A: Actor,
+    A::Msg: Ord,
+    A::Timer: Ord,
+    H: Clone + Debug + Hash,
+{
+    let model = &c.model;
+    let goal = c
+        .end_state
+        .map(|end| {
+            let pred: Box<dyn Fn(&_) -> bool> = Box::new(move |s| end(model, s));
+            vec![("end state", pred)]
+        })
+        .unwrap_or_default();
+    let leads_to = c
+        .leads_to
+        .iter()
+        .map(|l| {
+            let (from, to) = (l.from, l.to);
+            let from: Box<dyn Fn(&_) -> bool> = Box::new(move |s| from(model, s));
+            let to: Box<dyn Fn(&_) -> bool> = Box::new(move |s| to(model, s));
+            (l.name, from, to)
+        })
+        .collect();
+    impls::plain::plain_run(model, &PlainGoal { goal, leads_to }, opts)
 }
 
 /// The fingerprint of an actor-system state.

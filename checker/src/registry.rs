@@ -9,6 +9,7 @@ use crate::progress::Progress;
 use crate::protocols;
 use crate::report::Report;
 use impls::checked::{RuntimeOptions, RuntimeReport};
+use impls::plain::{PlainOptions, PlainOutcome};
 use models::common::{NetworkKind, SystemCfg};
 use stateright::Model;
 use std::fmt::Debug;
@@ -77,6 +78,12 @@ pub trait Target: Send {
     /// Checked runs on the simulator under a seeded nemesis (see [`impls::checked`]); `None`
     /// for models that are not actor systems.
     fn runtime(&self, opts: &RuntimeOptions) -> Option<RuntimeReport>;
+    /// One plain run on the simulator until the goal, for one seed, with no nemesis, no
+    /// recording and no checking (see [`impls::plain`]); `None` for models that are not actor
+    /// systems.
+    fn run_plain(&self, opts: &PlainOptions) -> Option<PlainOutcome>;
+    /// How many operations one run to the goal completes (see [`Checkable::operations`]).
+    fn operations(&self) -> u64;
     /// See [`Checkable::live_after_recovery`].
     fn live_after_recovery(&self) -> bool;
     /// A node or a local cluster over UDP (see [`crate::net`]); `None` for models that are
@@ -145,6 +152,14 @@ where
 
     fn net(&self, req: &NetRequest) -> Option<Result<NetReport, String>> {
         self.net.as_ref().map(|serve| serve(self, req))
+    }
+
+    fn run_plain(&self, opts: &PlainOptions) -> Option<PlainOutcome> {
+        self.plain.as_ref().map(|run| run(self, opts))
+    }
+
+    fn operations(&self) -> u64 {
+        (self.operations)(&self.model)
     }
 }
 

@@ -6,6 +6,7 @@
 //!   duplication, crashes, recoveries and partitions, that records every step as a model action.
 //! * [`nemesis`]: a seeded fault schedule driving a simulator: faults, then healing, then quiet.
 //! * [`validate`]: trace validation, replaying a recorded run through the `ActorModel`.
+//! * [`plain`]: plain runs of any actor protocol until its goal, unrecorded and unchecked.
 //! * [`ping`]: a trivial two-actor system for measuring the drivers themselves.
 //! * [`udp`]: the network driver: each actor a UDP node, local clusters with a workload.
 //! * [`checked`]: checked runs of any actor protocol: nemesis, trace validation, safety after
@@ -14,6 +15,7 @@
 pub mod checked;
 pub mod nemesis;
 pub mod ping;
+pub mod plain;
 pub mod sim;
 pub mod udp;
 pub mod validate;

@@ -66,7 +66,8 @@
 //!
 //! Each applied event is recorded as a [`Step`], the twin of stateright's `ActorModelAction`
 //! (`ActorModelAction::from(step)` converts), so a run can be replayed through the model with
-//! `Model::next_state`. [`Sim::snapshot`] builds the `ActorModelState` the model reaches by that
+//! `Model::next_state`. Recording is on by default; [`Sim::set_recording`] turns it off for
+//! runs nobody will replay (benchmarks, [`crate::plain`]), which changes nothing else. [`Sim::snapshot`] builds the `ActorModelState` the model reaches by that
 //! replay, so a spec's property functions can be evaluated after every step. Two details of the
 //! model show through:
 //!
@@ -88,7 +89,7 @@ use stateright::actor::{
     RandomChoices, Timers,
 };
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, HashSet, VecDeque};
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
@@ -301,6 +302,34 @@ enum Event<Msg> {
     Random { id: Id, token: u64 },
 }
 
+/// An event in the queue, due at virtual time `at` (µs); `seq` breaks ties in the order events
+/// were scheduled. Ordered so that `BinaryHeap`, a max-heap, pops the earliest first.
+struct Scheduled<Msg> {
+    at: u64,
+    seq: u64,
+    event: Event<Msg>,
+}
+
+impl<Msg> PartialEq for Scheduled<Msg> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+
+impl<Msg> Eq for Scheduled<Msg> {}
+
+impl<Msg> PartialOrd for Scheduled<Msg> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<Msg> Ord for Scheduled<Msg> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
 /// An ordered channel: messages in send order, each with its own arrival time (µs).
 struct Channel<Msg> {
     queue: VecDeque<(Msg, u64)>,
@@ -340,14 +369,16 @@ pub struct Sim<A: Actor> {
     rng: SplitMix64,
     now_us: u64,
     next_seq: u64,
-    queue: BTreeMap<(u64, u64), Event<A::Msg>>,
+    queue: BinaryHeap<Scheduled<A::Msg>>,
     // per actor, as in the model
     states: Vec<Arc<A::State>>,
     storages: Vec<Option<A::Storage>>,
     crashed: Vec<bool>,
     nodes: Vec<Node<A>>,
     // network
-    channels: BTreeMap<(Id, Id), Channel<A::Msg>>,
+    /// Ordered channels by source, each list sorted by destination, so that they are walked
+    /// in `(src, dst)` order. A channel once used is kept, empty or not.
+    channels: Vec<Vec<(Id, Channel<A::Msg>)>>,
     undeliverable: Vec<Envelope<A::Msg>>,
     model_net: ModelNet<A::Msg>,
     /// The side of every actor while partitioned (see [`Sim::partition`]).
@@ -355,6 +386,8 @@ pub struct Sim<A: Actor> {
     /// Unordered messages that arrived across the partition, in arrival order.
     held: Vec<Envelope<A::Msg>>,
     // record
+    /// Whether steps are recorded in `trace` (see [`Sim::set_recording`]).
+    recording: bool,
     trace: Vec<StepOf<A>>,
     steps: usize,
     messages_delivered: usize,
@@ -383,7 +416,7 @@ impl<A: Actor> Sim<A> {
             rng: SplitMix64::new(cfg.seed),
             now_us: 0,
             next_seq: 0,
-            queue: BTreeMap::new(),
+            queue: BinaryHeap::new(),
             states: Vec::with_capacity(n),
             storages: vec![None; n],
             crashed: vec![false; n],
@@ -394,11 +427,12 @@ impl<A: Actor> Sim<A> {
                     parked: Vec::new(),
                 })
                 .collect(),
-            channels: BTreeMap::new(),
+            channels: (0..n).map(|_| Vec::new()).collect(),
             undeliverable: Vec::new(),
             model_net,
             sides: None,
             held: Vec::new(),
+            recording: true,
             trace: Vec::new(),
             steps: 0,
             messages_delivered: 0,
@@ -425,7 +459,7 @@ impl<A: Actor> Sim<A> {
     /// Stale events (cancelled timers, overwritten choices) and arrivals at a crashed actor are
     /// consumed silently on the way.
     pub fn step(&mut self) -> bool {
-        while let Some(((at, _), event)) = self.queue.pop_first() {
+        while let Some(Scheduled { at, event, .. }) = self.queue.pop() {
             if !self.is_live(&event) {
                 // A cancelled timer or an overwritten choice leaves no mark, not even on the clock.
                 continue;
@@ -457,11 +491,25 @@ impl<A: Actor> Sim<A> {
         self.outcome()
     }
 
+    /// Turns the recording of steps on (the default) or off from now on. With it off,
+    /// [`Sim::trace`] stays as it is, nothing else changes: the run, its random draws and its
+    /// snapshots are the same. Runs nobody will replay (benchmarks, plain runs) save the time
+    /// and memory of a copy of every message.
+    pub fn set_recording(&mut self, on: bool) {
+        self.recording = on;
+    }
+
+    /// Events processed so far (the [`RunOutcome::steps`] of [`Sim::outcome`], without
+    /// scanning the queue for quiescence).
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
     /// Where the run stands now.
     pub fn outcome(&self) -> RunOutcome {
         RunOutcome {
             steps: self.steps,
-            quiescent: !self.queue.values().any(|event| self.is_live(event)),
+            quiescent: !self.queue.iter().any(|s| self.is_live(&s.event)),
             messages_delivered: self.messages_delivered,
             virtual_time: self.now(),
         }
@@ -479,7 +527,7 @@ impl<A: Actor> Sim<A> {
         self.crashed[index] = true;
         self.nodes[index].timers.clear();
         self.nodes[index].randoms.clear();
-        self.trace.push(Step::Crash(id));
+        self.record(Step::Crash(id));
         true
     }
 
@@ -495,7 +543,7 @@ impl<A: Actor> Sim<A> {
         let state = self.actors[index].on_start(id, &self.storages[index], &mut out);
         self.states[index] = Arc::new(state);
         self.crashed[index] = false;
-        self.trace.push(Step::Recover(id));
+        self.record(Step::Recover(id));
         self.process_commands(id, out);
         self.release_parked(id);
         true
@@ -522,12 +570,13 @@ impl<A: Actor> Sim<A> {
             return false;
         }
         let waiting: Vec<(Id, Id)> = self
-            .channels
-            .iter()
-            .filter(|(&(_, dst), channel)| {
-                !channel.head_scheduled && !self.crashed[usize::from(dst)]
+            .all_channels()
+            .filter(|(_, dst, channel)| {
+                !channel.head_scheduled
+                    && !channel.queue.is_empty()
+                    && !self.crashed[usize::from(*dst)]
             })
-            .map(|(&key, _)| key)
+            .map(|(src, dst, _)| (src, dst))
             .collect();
         for (src, dst) in waiting {
             let at = self.now_us.saturating_add(self.draw_latency_us());
@@ -585,7 +634,8 @@ impl<A: Actor> Sim<A> {
         Duration::from_micros(self.now_us)
     }
 
-    /// Everything the driver has done so far, in order.
+    /// Everything the driver has done so far, in order, while recording (see
+    /// [`Sim::set_recording`]).
     pub fn trace(&self) -> &[StepOf<A>] {
         &self.trace
     }
@@ -600,18 +650,23 @@ impl<A: Actor> Sim<A> {
     /// `(src, dst)` order, each in send order; unordered ones list scheduled copies by arrival.
     pub fn in_flight(&self) -> Vec<Envelope<A::Msg>> {
         let mut envelopes: Vec<Envelope<A::Msg>> = Vec::new();
-        for (&(src, dst), channel) in &self.channels {
+        for (src, dst, channel) in self.all_channels() {
             envelopes.extend(channel.queue.iter().map(|(msg, _)| Envelope {
                 src,
                 dst,
                 msg: msg.clone(),
             }));
         }
-        for event in self.queue.values() {
-            if let Event::Packet(envelope) = event {
-                envelopes.push(envelope.clone());
-            }
-        }
+        let mut packets: Vec<(u64, u64, &Envelope<A::Msg>)> = self
+            .queue
+            .iter()
+            .filter_map(|s| match &s.event {
+                Event::Packet(envelope) => Some((s.at, s.seq, envelope)),
+                _ => None,
+            })
+            .collect();
+        packets.sort_unstable_by_key(|&(at, seq, _)| (at, seq));
+        envelopes.extend(packets.into_iter().map(|(_, _, e)| e.clone()));
         for node in &self.nodes {
             envelopes.extend(node.parked.iter().cloned());
         }
@@ -700,8 +755,7 @@ impl<A: Actor> Sim<A> {
         let dropping = (cut && self.system.lossy) || self.roll_drop();
         let dst_crashed = self.crashed[usize::from(dst)];
         let channel = self
-            .channels
-            .get_mut(&(src, dst))
+            .channel_mut(src, dst)
             .expect("a scheduled channel exists");
         channel.head_scheduled = false;
         if (dst_crashed || cut) && !dropping {
@@ -712,15 +766,14 @@ impl<A: Actor> Sim<A> {
             .queue
             .pop_front()
             .expect("a scheduled channel is non-empty");
-        if channel.queue.is_empty() {
-            self.channels.remove(&(src, dst));
-        } else {
+        // An emptied channel is kept, with its buffer, for the next message on it.
+        if !channel.queue.is_empty() {
             // Scheduled before the delivery runs, so a message the handler sends on this same
             // channel queues behind the remaining ones instead of scheduling the head twice.
             self.schedule_channel_head(src, dst, self.now_us);
         }
         if dropping {
-            self.trace.push(Step::Drop { src, dst, msg });
+            self.record(Step::Drop { src, dst, msg });
         } else {
             self.deliver(src, dst, msg);
         }
@@ -739,7 +792,7 @@ impl<A: Actor> Sim<A> {
                 self.purge_copies(&envelope);
             }
             let Envelope { src, dst, msg } = envelope;
-            self.trace.push(Step::Drop { src, dst, msg });
+            self.record(Step::Drop { src, dst, msg });
             return true;
         }
         let index = usize::from(envelope.dst);
@@ -763,9 +816,9 @@ impl<A: Actor> Sim<A> {
         let mut state = Cow::Borrowed(&*self.states[index]);
         self.actors[index].on_timeout(id, &mut state, &timer, &mut out);
         if let Cow::Owned(next) = state {
-            self.states[index] = Arc::new(next);
+            self.replace_state(index, next);
         }
-        self.trace.push(Step::Timeout { id, timer });
+        self.record(Step::Timeout { id, timer });
         self.process_commands(id, out);
         true
     }
@@ -782,9 +835,9 @@ impl<A: Actor> Sim<A> {
         let mut state = Cow::Borrowed(&*self.states[index]);
         self.actors[index].on_random(id, &mut state, &random, &mut out);
         if let Cow::Owned(next) = state {
-            self.states[index] = Arc::new(next);
+            self.replace_state(index, next);
         }
-        self.trace.push(Step::SelectRandom {
+        self.record(Step::SelectRandom {
             actor: id,
             key,
             random,
@@ -797,32 +850,52 @@ impl<A: Actor> Sim<A> {
         let index = usize::from(dst);
         let mut out = Out::new();
         let mut state = Cow::Borrowed(&*self.states[index]);
-        self.actors[index].on_msg(dst, &mut state, src, msg.clone(), &mut out);
+        // The handler takes the message; a copy is kept only for the record or the model's
+        // network, which an ordered network without recording needs neither.
+        let copy =
+            (self.recording || !matches!(self.model_net, ModelNet::Ordered)).then(|| msg.clone());
+        self.actors[index].on_msg(dst, &mut state, src, msg, &mut out);
         let no_op = is_no_op(&state, &out);
         if let Cow::Owned(next) = state {
-            self.states[index] = Arc::new(next);
-        }
-        let envelope = Envelope { src, dst, msg };
-        match &mut self.model_net {
-            ModelNet::Ordered => {}
-            ModelNet::NonDuplicating { no_op_delivered } => {
-                if no_op {
-                    no_op_delivered.push(envelope.clone());
-                }
-            }
-            ModelNet::Duplicating { last_delivered, .. } => {
-                if !no_op {
-                    *last_delivered = Some(envelope.clone());
-                }
-            }
+            self.replace_state(index, next);
         }
         self.messages_delivered += 1;
-        self.trace.push(Step::Deliver {
-            src,
-            dst,
-            msg: envelope.msg,
-        });
+        if let Some(msg) = copy {
+            let envelope = Envelope { src, dst, msg };
+            match &mut self.model_net {
+                ModelNet::Ordered => {}
+                ModelNet::NonDuplicating { no_op_delivered } => {
+                    if no_op {
+                        no_op_delivered.push(envelope.clone());
+                    }
+                }
+                ModelNet::Duplicating { last_delivered, .. } => {
+                    if !no_op {
+                        *last_delivered = Some(envelope.clone());
+                    }
+                }
+            }
+            self.record(Step::Deliver {
+                src,
+                dst,
+                msg: envelope.msg,
+            });
+        }
         self.process_commands(dst, out);
+    }
+
+    /// Sets actor `index`'s state, reusing its allocation when no snapshot shares it.
+    fn replace_state(&mut self, index: usize, next: A::State) {
+        match Arc::get_mut(&mut self.states[index]) {
+            Some(slot) => *slot = next,
+            None => self.states[index] = Arc::new(next),
+        }
+    }
+
+    fn record(&mut self, step: StepOf<A>) {
+        if self.recording {
+            self.trace.push(step);
+        }
     }
 
     // ---- effects out ----
@@ -856,10 +929,7 @@ impl<A: Actor> Sim<A> {
         }
         let arrival = self.now_us.saturating_add(self.draw_latency_us());
         if self.system.network == NetworkKind::Ordered {
-            let channel = self.channels.entry((src, dst)).or_insert_with(|| Channel {
-                queue: VecDeque::new(),
-                head_scheduled: false,
-            });
+            let channel = self.channel_entry(src, dst);
             let was_empty = channel.queue.is_empty();
             channel.queue.push_back((msg, arrival));
             if was_empty {
@@ -884,8 +954,11 @@ impl<A: Actor> Sim<A> {
     fn set_timer(&mut self, id: Id, timer: A::Timer, range: Range<Duration>) {
         let deadline = self.now_us.saturating_add(self.draw_delay_us(&range));
         let token = self.take_seq();
-        self.queue
-            .insert((deadline, token), Event::Timer { id, token });
+        self.queue.push(Scheduled {
+            at: deadline,
+            seq: token,
+            event: Event::Timer { id, token },
+        });
         let timers = &mut self.nodes[usize::from(id)].timers;
         match timers.iter_mut().find(|(t, _)| *t == timer) {
             Some(entry) => entry.1 = token,
@@ -903,7 +976,11 @@ impl<A: Actor> Sim<A> {
             .now_us
             .saturating_add(self.rng.between(0, RANDOM_DELAY_US_MAX));
         let token = self.take_seq();
-        self.queue.insert((at, token), Event::Random { id, token });
+        self.queue.push(Scheduled {
+            at,
+            seq: token,
+            event: Event::Random { id, token },
+        });
         let randoms = &mut self.nodes[usize::from(id)].randoms;
         match randoms.iter_mut().find(|(k, _, _)| *k == key) {
             Some(entry) => *entry = (key, options, token),
@@ -924,12 +1001,12 @@ impl<A: Actor> Sim<A> {
     /// Queues `event` at virtual time `at`.
     fn schedule(&mut self, at: u64, event: Event<A::Msg>) {
         let seq = self.take_seq();
-        self.queue.insert((at, seq), event);
+        self.queue.push(Scheduled { at, seq, event });
     }
 
     /// Schedules the head of `(src, dst)` at its arrival time, or at `earliest` if later.
     fn schedule_channel_head(&mut self, src: Id, dst: Id, earliest: u64) {
-        let Some(channel) = self.channels.get_mut(&(src, dst)) else {
+        let Some(channel) = self.channel_mut(src, dst) else {
             return;
         };
         let Some(&(_, arrival)) = channel.queue.front() else {
@@ -939,13 +1016,48 @@ impl<A: Actor> Sim<A> {
         self.schedule(arrival.max(earliest), Event::ChannelHead(src, dst));
     }
 
+    /// The ordered channel `(src, dst)`, if a message was ever sent on it.
+    fn channel_mut(&mut self, src: Id, dst: Id) -> Option<&mut Channel<A::Msg>> {
+        let list = &mut self.channels[usize::from(src)];
+        match list.binary_search_by_key(&dst, |(d, _)| *d) {
+            Ok(i) => Some(&mut list[i].1),
+            Err(_) => None,
+        }
+    }
+
+    /// The ordered channel `(src, dst)`, created empty if it does not exist yet.
+    fn channel_entry(&mut self, src: Id, dst: Id) -> &mut Channel<A::Msg> {
+        let list = &mut self.channels[usize::from(src)];
+        let i = match list.binary_search_by_key(&dst, |(d, _)| *d) {
+            Ok(i) => i,
+            Err(i) => {
+                let channel = Channel {
+                    queue: VecDeque::new(),
+                    head_scheduled: false,
+                };
+                list.insert(i, (dst, channel));
+                i
+            }
+        };
+        &mut list[i].1
+    }
+
+    /// Every ordered channel, in `(src, dst)` order.
+    fn all_channels(&self) -> impl Iterator<Item = (Id, Id, &Channel<A::Msg>)> {
+        self.channels.iter().enumerate().flat_map(|(src, list)| {
+            list.iter()
+                .map(move |(dst, channel)| (Id::from(src), *dst, channel))
+        })
+    }
+
     /// Reschedules what waited for `id` while it was crashed, each after a fresh latency.
     fn release_parked(&mut self, id: Id) {
         let waiting: Vec<(Id, Id)> = self
-            .channels
-            .iter()
-            .filter(|(&(_, dst), channel)| dst == id && !channel.head_scheduled)
-            .map(|(&key, _)| key)
+            .all_channels()
+            .filter(|(_, dst, channel)| {
+                *dst == id && !channel.head_scheduled && !channel.queue.is_empty()
+            })
+            .map(|(src, dst, _)| (src, dst))
             .collect();
         for (src, dst) in waiting {
             let at = self.now_us.saturating_add(self.draw_latency_us());
@@ -961,7 +1073,7 @@ impl<A: Actor> Sim<A> {
     /// Removes every queued or parked copy of `envelope` (a drop on a duplicating network).
     fn purge_copies(&mut self, envelope: &Envelope<A::Msg>) {
         self.queue
-            .retain(|_, event| !matches!(event, Event::Packet(e) if e == envelope));
+            .retain(|s| !matches!(&s.event, Event::Packet(e) if e == envelope));
         self.nodes[usize::from(envelope.dst)]
             .parked
             .retain(|e| e != envelope);

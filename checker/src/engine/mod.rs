@@ -190,6 +190,12 @@ pub type NetFn<M> = Box<
         + Sync,
 >;
 
+/// Plain runs of the model on the runtime (see [`impls::plain`]): present for actor systems
+/// only, set by [`crate::actors::checkable`] like [`RuntimeFn`], with the same goal.
+pub type PlainFn<M> = Box<
+    dyn Fn(&Checkable<M>, &impls::plain::PlainOptions) -> impls::plain::PlainOutcome + Send + Sync,
+>;
+
 /// A refinement mapping into an abstract spec: every initial state must map to an initial
 /// state of the spec, and every step to a step of the spec or a stutter.
 pub struct Refinement<S> {
@@ -256,6 +262,13 @@ pub struct Checkable<M: Model> {
     pub runtime: Option<RuntimeFn<M>>,
     /// Nodes and clusters over UDP; `None` for models that are not actor systems.
     pub net: Option<NetFn<M>>,
+    /// Plain (unchecked, unrecorded) runs on the runtime; `None` for models that are not actor
+    /// systems.
+    pub plain: Option<PlainFn<M>>,
+    /// How many operations one run to the goal completes, for throughput figures: 1 for a
+    /// protocol that solves one instance (a transaction, a decision, an election); a
+    /// replicated log counts its clients' operations.
+    pub operations: fn(&M) -> u64,
     /// Whether the protocol promises its liveness again once crashed actors have recovered and
     /// faults have stopped (2PC: the TM recovers and decides). The runtime demands the goal
     /// after healing a run with crashes only then; the checker cannot state it, since it never
@@ -288,6 +301,8 @@ where
             action_kinds: Vec::new(),
             runtime: None,
             net: None,
+            plain: None,
+            operations: |_| 1,
             live_after_recovery: false,
         }
     }
@@ -337,6 +352,12 @@ impl<M: Model> Checkable<M> {
     /// Declares that liveness holds again once crashed actors recover and faults stop.
     pub fn with_live_after_recovery(mut self) -> Self {
         self.live_after_recovery = true;
+        self
+    }
+
+    /// Declares how many operations one run to the goal completes (see [`Checkable::operations`]).
+    pub fn with_operations(mut self, operations: fn(&M) -> u64) -> Self {
+        self.operations = operations;
         self
     }
 

@@ -100,6 +100,8 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
         net: Some(Box::new(move |_, req| {
             crate::net::serve(&udp, &net_names.0, req)
         })),
+        plain: None,
+        operations: |_| 1,
         live_after_recovery: false,
     };
     Ok(Box::new(checkable))

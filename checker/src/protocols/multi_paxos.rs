@@ -87,6 +87,8 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
         .with_fairness(Fairness::Weak)
         // Quiet after every client has its answers is the proper end of the workload.
         .with_end_states(spec::every_operation_completes)
+        // A run completes every client's operations: that many operations per run.
+        .with_operations(|m| (m.cfg.clients * usize::from(m.cfg.ops)) as u64)
         .with_action_kinds(action_kinds(&cfg));
     Ok(Box::new(checkable))
 }

@@ -47,7 +47,7 @@
 //!
 //! Channels are FIFO (the `ordered` network), which is what lets a contender reuse `Lock` and
 //! `Unlock` within an epoch: a keeper sees a contender's `Unlock` before that contender's next
-//! `Lock`. On the racing networks that fails (kept as the broken variant). Nodes crash and may
+//! `Lock`. On the racing networks that fails (a run pinned in `specs::flp`). Nodes crash and may
 //! recover; every node saves its whole state on every change, so a crash is a pause, and the
 //! fault that matters is a node that stays down.
 //!
@@ -487,8 +487,9 @@ pub struct FlpCfg {
     /// How often Ω changes the leader before it settles. Must be in 0..=3.
     pub changes: u8,
     /// Network and fault settings. `crashes` at most 1. The protocol assumes the `ordered`
-    /// network; on a racing one a stale `Unlock` can free a lock its contender still counts,
-    /// which is the broken variant the checker catches.
+    /// network; on a racing one a stale `Unlock` can free a lock its contender still counts
+    /// and two values are decided (a run pinned in `specs::flp`; the registry offers the
+    /// ordered network only).
     pub system: SystemCfg,
     /// Whether a keeper gives a lock held in a lower epoch to a higher one (true: the
     /// protocol; false: a broken keeper that waits for the holder's `Unlock`).

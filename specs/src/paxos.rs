@@ -278,6 +278,10 @@ pub fn representative(s: &PaxosSysState) -> PaxosSysState {
     let keys: Vec<SymmetryKey> = (0..s.actor_states.len())
         .map(|i| symmetry_key(s, i))
         .collect();
+    // Already in order: renaming would rebuild the same state.
+    if keys.is_sorted() {
+        return s.clone();
+    }
     crate::rename_actors(s, &RewritePlan::from_values_to_sort(&keys))
 }
 

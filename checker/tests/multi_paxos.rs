@@ -26,8 +26,9 @@ fn statuses(r: &Report) -> Vec<(&str, Status)> {
 
 #[test]
 fn stable_leader_put_then_get_passes_with_pinned_counts() {
-    // The default: 3 replicas, one client that puts then gets, no leader change. DFS visits the
-    // same states (safety only, to keep the test short).
+    // The default: 3 replicas, one client that puts then gets key 0 (of two keys), no leader
+    // change. DFS visits the same states (safety only, to keep the test short). The count is
+    // the one-key count: the workload is fixed, so key names only relabel the same runs.
     let dfs = check(
         &[],
         CheckOptions {
@@ -63,12 +64,12 @@ fn a_get_reads_the_put_before_it() {
     assert_eq!(
         actions(get),
         [
-            "c0 -> r0: Put { req: 0, value: 'A' }",
-            "r0 -> r1: Accept { ballot: (0, Id(0)), slot: 0, command: Request { client: Id(3), req: 0, op: Put('A') } }",
+            "c0 -> r0: Put { req: 0, key: 0, value: 'A' }",
+            "r0 -> r1: Accept { ballot: (0, Id(0)), slot: 0, command: Request { client: Id(3), req: 0, op: Put(0, 'A') } }",
             "r1 -> r0: Accepted { ballot: (0, Id(0)), slot: 0 }",
             "r0 -> c0: PutOk { req: 0 }",
-            "c0 -> r0: Get { req: 1 }",
-            "r0 -> r1: Accept { ballot: (0, Id(0)), slot: 1, command: Request { client: Id(3), req: 1, op: Get } }",
+            "c0 -> r0: Get { req: 1, key: 0 }",
+            "r0 -> r1: Accept { ballot: (0, Id(0)), slot: 1, command: Request { client: Id(3), req: 1, op: Get(0) } }",
             "r1 -> r0: Accepted { ballot: (0, Id(0)), slot: 1 }",
         ]
     );
@@ -85,7 +86,7 @@ fn a_leader_change_passes_and_runs_phase_1() {
     assert_eq!(
         actions(takeover),
         [
-            "c0 -> r1: Put { req: 0, value: 'A' }",
+            "c0 -> r1: Put { req: 0, key: 0, value: 'A' }",
             "r1: timeout Election",
             "r1 -> r0: Prepare { ballot: (1, Id(1)) }",
             "r0 -> r1: Promise { ballot: (1, Id(1)), accepted: [] }",
@@ -116,13 +117,13 @@ fn a_leader_that_skips_phase_1_breaks_agreement_and_linearizability() {
     // The client's put is chosen in slot 0 by r0 and r2 and answered; then r1, which only
     // heard the get, takes over without phase 1 and chooses the get in slot 0 with r0.
     let takeover = [
-        "c0 -> r0: Put { req: 0, value: 'A' }",
-        "r0 -> r2: Accept { ballot: (0, Id(0)), slot: 0, command: Request { client: Id(3), req: 0, op: Put('A') } }",
+        "c0 -> r0: Put { req: 0, key: 0, value: 'A' }",
+        "r0 -> r2: Accept { ballot: (0, Id(0)), slot: 0, command: Request { client: Id(3), req: 0, op: Put(0, 'A') } }",
         "r2 -> r0: Accepted { ballot: (0, Id(0)), slot: 0 }",
         "r0 -> c0: PutOk { req: 0 }",
-        "c0 -> r1: Get { req: 1 }",
+        "c0 -> r1: Get { req: 1, key: 0 }",
         "r1: timeout Election",
-        "r1 -> r0: Accept { ballot: (1, Id(1)), slot: 0, command: Request { client: Id(3), req: 1, op: Get } }",
+        "r1 -> r0: Accept { ballot: (1, Id(1)), slot: 0, command: Request { client: Id(3), req: 1, op: Get(0) } }",
         "r0 -> r1: Accepted { ballot: (1, Id(1)), slot: 0 }",
     ];
     for name in ["agreement", "replicas apply the same prefix"] {
@@ -151,9 +152,9 @@ fn a_lossy_network_can_starve_a_client() {
     assert_eq!(
         actions(progress),
         [
-            "lost c0 -> r0: Put { req: 0, value: 'A' }",
-            "lost c0 -> r1: Put { req: 0, value: 'A' }",
-            "lost c0 -> r2: Put { req: 0, value: 'A' }",
+            "lost c0 -> r0: Put { req: 0, key: 0, value: 'A' }",
+            "lost c0 -> r1: Put { req: 0, key: 0, value: 'A' }",
+            "lost c0 -> r2: Put { req: 0, key: 0, value: 'A' }",
         ]
     );
     // Loss costs progress only.
@@ -178,6 +179,10 @@ fn bad_parameters_are_refused_with_a_reason() {
         "slots must be in 4..=64 (clients * ops), got 3"
     );
     assert!(refused(&["ballots=0"]).contains("ballots"));
+    assert_eq!(
+        refused(&["keys=4"]),
+        "parameter 'keys' must be in 1..=3, got 4"
+    );
 }
 
 #[test]
@@ -197,10 +202,10 @@ fn a_crash_can_leave_no_replica_able_to_lead() {
     assert_eq!(
         actions(progress),
         [
-            "c0 -> r2: Put { req: 0, value: 'A' }",
+            "c0 -> r2: Put { req: 0, key: 0, value: 'A' }",
             "r0 crashes",
             "r0 recovers",
-            "c0 -> r0: Put { req: 0, value: 'A' }",
+            "c0 -> r0: Put { req: 0, key: 0, value: 'A' }",
             "r1 crashes",
         ]
     );

@@ -122,7 +122,7 @@ fn sweep(entry: &Entry) -> Option<(usize, usize)> {
         })
         .collect();
     // A configuration the model checker already shows unsafe (a protocol's deliberately broken
-    // setting, such as flp on a network that reorders) is no claim to test at run time. Crashes
+    // setting, such as a protocol that needs FIFO channels on a network that reorders) is no claim to test at run time. Crashes
     // and losses only add behaviours, so a setting unsafe without them is unsafe with them too:
     // judge the fault-free setting, which is the smaller state space.
     let mut safe: HashMap<Vec<String>, bool> = HashMap::new();

@@ -7,7 +7,8 @@
 //! the pair of snapshots. The clients' history is rebuilt from the trace: a client invokes its
 //! first operation when it starts and each next one in the step it accepts an answer, exactly
 //! as the actor does, and it returns when an answer for its current request is delivered. The
-//! history goes through stateright's `LinearizabilityTester`, as in the model. A sample of runs
+//! history goes through stateright's `LinearizabilityTester` against one map ([`KvStore`]), as
+//! in the model; the clients spread their operations over two keys (three in one test). A sample of runs
 //! is also replayed through the model itself, whose own history must agree.
 //!
 //! Runs are bounded by [`STEPS_MAX`]. The election timer stays armed, so a run never becomes
@@ -16,12 +17,10 @@
 use impls::sim::{Sim, SimCfg, Step};
 use models::common::{NetworkKind, SystemCfg};
 use models::multi_paxos::{
-    workload, Bug, History, Leadership, MultiPaxosActor, MultiPaxosCfg, MultiPaxosMsg, Value,
-    INITIAL_VALUE,
+    Bug, History, KvStore, Leadership, MultiPaxosActor, MultiPaxosCfg, MultiPaxosMsg, Ret,
 };
 use specs::multi_paxos as spec;
 use stateright::actor::{ActorModelAction, ActorModelState, Id};
-use stateright::semantics::register::{Register, RegisterOp, RegisterRet};
 use stateright::semantics::{ConsistencyTester, LinearizabilityTester};
 use stateright::Model;
 
@@ -30,6 +29,10 @@ const STEPS_MAX: usize = 3_000;
 
 /// Four operations per client, the most the configuration allows.
 const OPS: u8 = 4;
+
+/// Keys of the replicated map: with four operations per client, each client writes and reads
+/// both keys ([`models::multi_paxos::workload`]), and the two clients start on different ones.
+const KEYS: u8 = 2;
 
 /// How often a client repeats an unanswered request: the runtime has no other way to recover
 /// an answer that was lost, or owed by a replica that crashed.
@@ -49,6 +52,7 @@ fn mp(
     };
     // Runtime bounds: every round may be used, and slots for re-proposals and no-ops.
     MultiPaxosCfg::new(replicas, clients, OPS, 64, 9, system, Bug::None)
+        .and_then(|cfg| cfg.with_keys(KEYS))
         .expect("a valid configuration")
         .with_retries(RETRIES)
 }
@@ -154,13 +158,10 @@ impl CheckedRun {
     }
 
     /// The clients' history rebuilt from the trace.
-    fn history(&self) -> LinearizabilityTester<Id, Register<Value>> {
-        let mut h = LinearizabilityTester::new(Register(INITIAL_VALUE));
+    fn history(&self) -> LinearizabilityTester<Id, KvStore> {
+        let mut h = LinearizabilityTester::new(KvStore::default());
         let clients = self.cfg.client_ids();
-        let op = |k: usize, i: u8| match workload(k, self.cfg.ops, i) {
-            models::multi_paxos::Op::Put(v) => RegisterOp::Write(v),
-            models::multi_paxos::Op::Get => RegisterOp::Read,
-        };
+        let op = |k: usize, i: u8| self.cfg.op(k, i);
         let mut completed = vec![0u8; clients.len()];
         for (k, &c) in clients.iter().enumerate() {
             h.on_invoke(c, op(k, 0)).expect("a well-formed history");
@@ -173,8 +174,8 @@ impl CheckedRun {
                 continue;
             };
             let (req, ret) = match msg {
-                MultiPaxosMsg::PutOk { req } => (*req, RegisterRet::WriteOk),
-                MultiPaxosMsg::GetOk { req, value } => (*req, RegisterRet::ReadOk(*value)),
+                MultiPaxosMsg::PutOk { req } => (*req, Ret::PutOk),
+                MultiPaxosMsg::GetOk { req, value } => (*req, Ret::GetOk(*value)),
                 _ => continue,
             };
             // Stale answers (a second replica's, a duplicate) leave the client unmoved.
@@ -260,8 +261,10 @@ fn three_replicas_two_clients_are_linearizable_for_every_seed() {
 }
 
 #[test]
-fn five_replicas_three_clients_are_linearizable_for_every_seed() {
-    let cfg = mp(5, 3, NetworkKind::UnorderedNonDuplicating, false, 0);
+fn five_replicas_three_clients_on_three_keys_are_linearizable_for_every_seed() {
+    let cfg = mp(5, 3, NetworkKind::UnorderedNonDuplicating, false, 0)
+        .with_keys(3)
+        .expect("a valid configuration");
     for seed in 0..150 {
         let mut run = CheckedRun::new(cfg, seeded(seed));
         assert!(run.run(), "seed {seed}: did not complete");
@@ -399,6 +402,7 @@ fn a_leader_that_skips_phase_1_is_caught_on_the_runtime() {
         },
         Bug::SkipPhase1,
     )
+    .and_then(|cfg| cfg.with_keys(KEYS))
     .expect("a valid configuration")
     .with_retries(RETRIES);
     let caught: Vec<u64> = (0..50)

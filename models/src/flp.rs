@@ -12,50 +12,58 @@
 //! V. Hadzilacos and S. Toueg, "The Weakest Failure Detector for Solving Consensus", JACM
 //! 43(4), 1996: an eventual leader oracle (Ω) is enough to decide.
 //!
-//! # Algorithm ("leader lock")
+//! # Algorithm ("leader lock" with epochs)
 //!
-//! Actors `Id(0)`, `Id(1)` are the contenders (inputs 0 and 1), `Id(2)..=Id(4)` the keepers,
-//! and with Ω `Id(5)` is the oracle.
+//! Actors `Id(0)`, `Id(1)` are the contenders `c1`, `c2` (inputs 0 and 1), `Id(2)..=Id(4)` the
+//! keepers, and with Ω `Id(5)` is the oracle. Every attempt carries an *epoch*; without Ω both
+//! contenders use epoch 0 for ever, with Ω each leadership has its own epoch.
 //!
-//! 1. A trying contender sends `Lock { value }` to every keeper it is not already waiting on.
-//! 2. A keeper that is free, or already held by the sender, grants the lock (durably) and
-//!    answers `Granted`; otherwise it answers `Busy`.
-//! 3. A contender with grants from a majority of keepers decides its value (durably) and never
-//!    releases its locks: no other contender can gather a majority after that. Safety needs
-//!    nothing else.
-//! 4. To tolerate a crashed keeper, a contender cannot wait for all three answers. When two
-//!    keepers have answered without giving it a majority, it gives the attempt up: it sends
-//!    `Unlock` to the keepers that granted and asks the answered keepers again.
+//! 1. Lock (phase 1). A trying contender sends `Lock { epoch }` to every keeper it is not
+//!    already waiting on. A keeper grants (durably) if it is free or held by the sender in that
+//!    epoch, or if the epoch is higher than its own (a *takeover*: a new leader takes the lock
+//!    of an old one, which may have crashed holding it); it answers `Granted` with the value it
+//!    accepted last, if any, and its epoch. Otherwise it answers `Busy`.
+//! 2. Accept (phase 2). A contender with grants from a majority proposes the value accepted in
+//!    the highest epoch among the grants, or its own input if none, with `Accept` to the keepers
+//!    that granted; a keeper that still holds the lock for it in that epoch accepts. With a
+//!    majority of `Accepted` the contender decides (durably). A contender never releases its
+//!    locks once it proposes, so in one epoch at most one value is proposed, and the rule of
+//!    step 2 is Paxos's: a value decided in one epoch is the only one proposed in later epochs.
+//! 3. Give up. To tolerate a crashed keeper, a contender cannot wait for all three answers.
+//!    When two keepers have answered without giving it a majority, it gives the attempt up: it
+//!    sends `Unlock` to the keepers that granted and asks the answered keepers again.
 //!
-//! Step 4 is where FLP bites: two contenders can keep taking one lock each, seeing one `Busy`,
-//! releasing and retrying, forever, in a run where every message is delivered (a fair lasso).
+//! Step 3 is where FLP bites: two contenders in one epoch can keep taking one lock each,
+//! seeing one `Busy`, releasing and retrying, forever, in a run where every message is
+//! delivered (a fair lasso).
 //!
 //! With Ω ([`Oracle::Omega`]), only the contender the oracle names tries; the other waits. The
-//! oracle starts with contender 0 and, on a timer, switches to the other contender up to
-//! `changes` times, telling both with `Leader`: a contender that loses the lead releases its
-//! locks; one that gains it starts trying. After the last change the leader is alone and, once
-//! its rival's `Unlock`s arrive, gathers a majority.
+//! oracle names a leader and, on a timer, the other contender, `changes` times, each time in a
+//! new epoch, telling both with `Leader`. It starts with `c1` when `changes` is even and `c2`
+//! when odd, so that it always settles on `c1`. A contender that gains the lead tries in the
+//! new epoch, taking over whatever locks its rival holds; one that loses it stops trying.
 //!
 //! # Fault and network model
 //!
 //! Channels are FIFO (the `ordered` network), which is what lets a contender reuse `Lock` and
-//! `Unlock` without attempt numbers: a keeper sees a contender's `Unlock` before that
-//! contender's next `Lock`. On the racing networks that fails (kept as the broken variant). Nodes crash and may recover: keepers keep their lock holder,
-//! contenders their decision, the oracle its current leader and remaining changes.
+//! `Unlock` within an epoch: a keeper sees a contender's `Unlock` before that contender's next
+//! `Lock`. On the racing networks that fails (a run pinned in `specs::flp`). Nodes crash and may
+//! recover; every node saves its whole state on every change, so a crash is a pause, and the
+//! fault that matters is a node that stays down.
+//!
+//! Ω's defining property is that the leader it finally names is a *correct* process (in the
+//! crash-recovery model: one that is eventually up for good), and Ω itself keeps working. An
+//! actor cannot know that (FLP), so it is an assumption about the environment, and the checker
+//! states it as fairness: with Ω, the recovery of `c1` (Ω's final leader) and of the oracle is
+//! owed, like a delivery (see `checker::protocols::flp`). `c2` and any keeper may stay down for
+//! good, which is why takeovers are needed.
 //!
 //! # Deviations and simplifications
 //!
-//! - A contender that recovers from a crash undecided forgets its attempt and stays passive;
-//!   locks it held stay held (re-sending on every recovery would make the state space
-//!   infinite).
-//! - Termination with Ω is claimed for runs without a contender crash. A contender that crashes
-//!   while holding locks cannot release them (it forgot its attempt), and the leader can then
-//!   never gather a majority: with `crashes=1` and strong fairness the checker prints exactly
-//!   that lasso (c1 locks every keeper, the lead moves to c2, c1 crashes before it hears so;
-//!   c2 hears Busy forever). Ballots, which let a new leader take over an old leader's locks,
-//!   are what Paxos adds. The oracle also
-//!   cannot see crashes: if the contender it finally names crashes, nobody decides, whereas a
-//!   real Ω eventually names a correct process.
+//! - Two contenders and three keepers, fixed; epochs are bounded by Ω's `changes`.
+//! - Without takeovers ([`FlpCfg::takeover`] `= false`, a deliberately broken keeper that never
+//!   takes a lock from its holder) a leader cannot get past locks held by a rival that crashed
+//!   for good, and with Ω and one crash the checker shows the leader retrying forever.
 
 use crate::common::{ActorSystem, CfgError, SystemCfg};
 use serde::{Deserialize, Serialize};
@@ -66,29 +74,42 @@ use std::time::Duration;
 
 /// An input value.
 pub type Value = usize;
+/// An attempt's epoch: 0 without Ω, the number of Ω's leader changes so far with it.
+pub type Epoch = u8;
+/// A value accepted in an epoch.
+pub type Vote = (Epoch, Value);
 
 /// The number of contenders and of keepers.
 pub const CONTENDERS: usize = 2;
 pub const KEEPERS: usize = 3;
-/// Grants a contender needs: a majority of the keepers.
+/// Grants (and acceptances) a contender needs: a majority of the keepers.
 pub const MAJORITY: usize = KEEPERS / 2 + 1;
 /// Answers after which a contender gives an attempt up: all keepers but one (which may have
 /// crashed).
 pub const ANSWERS: usize = KEEPERS - 1;
+/// The id of the oracle, with Ω.
+pub const ORACLE: usize = CONTENDERS + KEEPERS;
 
 /// A message of the leader-lock protocol.
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
 pub enum FlpMsg {
-    /// Contender -> keeper: lock for my value.
-    Lock { value: Value },
-    /// Keeper -> contender: the lock is yours.
-    Granted,
-    /// Keeper -> contender: another contender holds the lock.
-    Busy,
+    /// Contender -> keeper: lock for me in `epoch`.
+    Lock { epoch: Epoch },
+    /// Keeper -> contender: the lock is yours; the value I accepted last, if any.
+    Granted {
+        epoch: Epoch,
+        accepted: Option<Vote>,
+    },
+    /// Keeper -> contender: another contender holds the lock (or a later epoch does).
+    Busy { epoch: Epoch },
     /// Contender -> keeper: release my lock.
-    Unlock,
-    /// Oracle -> contender: the current leader.
-    Leader { leader: Id },
+    Unlock { epoch: Epoch },
+    /// Contender -> keeper: accept `value` (I hold your lock in `epoch`).
+    Accept { epoch: Epoch, value: Value },
+    /// Keeper -> contender: accepted.
+    Accepted { epoch: Epoch },
+    /// Oracle -> contender: the current leader, trying in `epoch`.
+    Leader { leader: Id, epoch: Epoch },
 }
 
 /// The oracle's timer: time to change the leader.
@@ -100,45 +121,54 @@ pub enum FlpTimer {
 /// What a contender is doing.
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
 pub enum ContenderPhase {
+    /// Gathering locks (phase 1).
     Trying,
-    /// Not the leader (with Ω), or recovered undecided.
+    /// Proposed this value to the keepers that granted (phase 2).
+    Accepting(Value),
+    /// Not the leader (with Ω).
     Waiting,
     Decided(Value),
 }
 
-/// A contender's state.
+/// A contender's state (saved whole on every change).
 #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
 pub struct ContenderState {
     pub phase: ContenderPhase,
+    /// The epoch of the current (or last) attempt.
+    pub epoch: Epoch,
     /// Keepers that granted in this attempt.
     pub granted: BTreeSet<Id>,
     /// Keepers that answered `Busy` in this attempt.
     pub busy: BTreeSet<Id>,
     /// Keepers asked and not answered yet.
     pub pending: BTreeSet<Id>,
+    /// The highest-epoch value the grants of this attempt reported.
+    pub highest: Option<Vote>,
+    /// Keepers that accepted this attempt's proposal.
+    pub accepted: BTreeSet<Id>,
+}
+
+/// A keeper's state (saved whole on every change).
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
+pub struct KeeperState {
+    /// The highest epoch it granted in.
+    pub epoch: Epoch,
+    /// The contender holding the lock.
+    pub holder: Option<Id>,
+    /// The value it accepted last, and in which epoch.
+    pub accepted: Option<Vote>,
 }
 
 /// The state of one actor.
 #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
 pub enum FlpState {
     Contender(ContenderState),
-    /// The contender holding this keeper's lock.
-    Keeper {
-        holder: Option<Id>,
-    },
-    Oracle {
-        leader: Id,
-        changes_left: u8,
-    },
-}
-
-/// What an actor keeps across crashes.
-#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
-pub enum FlpStorage {
-    Contender { decided: Option<Value> },
-    Keeper { holder: Option<Id> },
+    Keeper(KeeperState),
     Oracle { leader: Id, changes_left: u8 },
 }
+
+/// What an actor keeps across crashes: everything.
+pub type FlpStorage = FlpState;
 
 /// Which contenders try.
 #[derive(Clone, Copy, Debug, Eq, Hash, PartialEq, Serialize, Deserialize)]
@@ -155,10 +185,13 @@ pub enum FlpActor {
     Contender {
         value: Value,
         keepers: Vec<Id>,
-        /// Whether it tries from the start (always without Ω; the initial leader with Ω).
+        /// Whether it tries from the start (always without Ω; Ω's first leader with it).
         leads: bool,
     },
-    Keeper,
+    Keeper {
+        /// Whether a higher epoch takes the lock from its holder (the protocol) or not (broken).
+        takeover: bool,
+    },
     Oracle {
         contenders: Vec<Id>,
         changes: u8,
@@ -179,75 +212,60 @@ impl Actor for FlpActor {
     fn name(&self) -> String {
         match self {
             FlpActor::Contender { .. } => "contender",
-            FlpActor::Keeper => "keeper",
+            FlpActor::Keeper { .. } => "keeper",
             FlpActor::Oracle { .. } => "oracle",
         }
         .to_string()
     }
 
     fn on_start(&self, _id: Id, storage: &Option<Self::Storage>, o: &mut Out<Self>) -> FlpState {
-        match (self, storage) {
-            (FlpActor::Contender { .. }, Some(FlpStorage::Contender { decided })) => {
-                let phase = decided.map_or(ContenderPhase::Waiting, ContenderPhase::Decided);
-                FlpState::Contender(contender(phase, BTreeSet::new()))
-            }
-            (
-                FlpActor::Contender {
-                    value,
-                    keepers,
-                    leads,
-                },
-                _,
-            ) => {
-                o.save(FlpStorage::Contender { decided: None });
-                if *leads {
-                    let asked: BTreeSet<Id> = keepers.iter().copied().collect();
-                    o.broadcast(&asked, &FlpMsg::Lock { value: *value });
-                    FlpState::Contender(contender(ContenderPhase::Trying, asked))
-                } else {
-                    FlpState::Contender(contender(ContenderPhase::Waiting, BTreeSet::new()))
-                }
-            }
-            (FlpActor::Keeper, Some(FlpStorage::Keeper { holder })) => {
-                FlpState::Keeper { holder: *holder }
-            }
-            (FlpActor::Keeper, _) => FlpState::Keeper { holder: None },
-            (
-                FlpActor::Oracle { .. },
-                Some(FlpStorage::Oracle {
-                    leader,
-                    changes_left,
-                }),
-            ) => {
-                // Resume without repeating announcements; the timer resumes if changes remain.
+        if let Some(saved) = storage {
+            // A crash is a pause: resume, re-arming the oracle's timer if changes remain.
+            if let FlpState::Oracle { changes_left, .. } = saved {
                 if *changes_left > 0 {
                     o.set_timer(FlpTimer::Change, change_interval());
                 }
-                FlpState::Oracle {
-                    leader: *leader,
-                    changes_left: *changes_left,
-                }
             }
-            (
-                FlpActor::Oracle {
-                    contenders,
-                    changes,
-                },
-                _,
-            ) => {
-                o.save(FlpStorage::Oracle {
-                    leader: contenders[0],
-                    changes_left: *changes,
-                });
+            return saved.clone();
+        }
+        let state = match self {
+            FlpActor::Contender { keepers, leads, .. } => {
+                let mut c = ContenderState {
+                    phase: ContenderPhase::Waiting,
+                    epoch: 0,
+                    granted: BTreeSet::new(),
+                    busy: BTreeSet::new(),
+                    pending: BTreeSet::new(),
+                    highest: None,
+                    accepted: BTreeSet::new(),
+                };
+                if *leads {
+                    c.phase = ContenderPhase::Trying;
+                    c.pending = keepers.iter().copied().collect();
+                    o.broadcast(&c.pending, &FlpMsg::Lock { epoch: 0 });
+                }
+                FlpState::Contender(c)
+            }
+            FlpActor::Keeper { .. } => FlpState::Keeper(KeeperState {
+                epoch: 0,
+                holder: None,
+                accepted: None,
+            }),
+            FlpActor::Oracle {
+                contenders,
+                changes,
+            } => {
                 if *changes > 0 {
                     o.set_timer(FlpTimer::Change, change_interval());
                 }
                 FlpState::Oracle {
-                    leader: contenders[0],
+                    leader: contenders[usize::from(*changes) % CONTENDERS],
                     changes_left: *changes,
                 }
             }
-        }
+        };
+        o.save(state.clone());
+        state
     }
 
     fn on_msg(
@@ -262,12 +280,13 @@ impl Actor for FlpActor {
             (FlpActor::Contender { value, keepers, .. }, FlpState::Contender(c)) => {
                 on_contender_msg(id, *value, keepers, c, src, msg, o).map(FlpState::Contender)
             }
-            (FlpActor::Keeper, FlpState::Keeper { holder }) => {
-                on_keeper_msg(*holder, src, msg, o).map(|holder| FlpState::Keeper { holder })
+            (FlpActor::Keeper { takeover }, FlpState::Keeper(k)) => {
+                on_keeper_msg(*takeover, k, src, msg, o).map(FlpState::Keeper)
             }
             _ => None,
         };
         if let Some(next) = next {
+            o.save(next.clone());
             *state.to_mut() = next;
         }
     }
@@ -279,9 +298,12 @@ impl Actor for FlpActor {
         _timer: &Self::Timer,
         o: &mut Out<Self>,
     ) {
-        // The oracle changes its mind: the other contender leads.
+        // The oracle changes its mind: the other contender leads, in a new epoch.
         if let (
-            FlpActor::Oracle { contenders, .. },
+            FlpActor::Oracle {
+                contenders,
+                changes,
+            },
             FlpState::Oracle {
                 leader,
                 changes_left,
@@ -293,28 +315,18 @@ impl Actor for FlpActor {
             }
             let leader = *contenders.iter().find(|c| *c != leader).unwrap_or(leader);
             let changes_left = changes_left - 1;
-            o.save(FlpStorage::Oracle {
-                leader,
-                changes_left,
-            });
-            o.broadcast(contenders, &FlpMsg::Leader { leader });
+            let epoch = changes - changes_left;
+            o.broadcast(contenders, &FlpMsg::Leader { leader, epoch });
             if changes_left > 0 {
                 o.set_timer(FlpTimer::Change, change_interval());
             }
-            *state.to_mut() = FlpState::Oracle {
+            let next = FlpState::Oracle {
                 leader,
                 changes_left,
             };
+            o.save(next.clone());
+            *state.to_mut() = next;
         }
-    }
-}
-
-fn contender(phase: ContenderPhase, pending: BTreeSet<Id>) -> ContenderState {
-    ContenderState {
-        phase,
-        granted: BTreeSet::new(),
-        busy: BTreeSet::new(),
-        pending,
     }
 }
 
@@ -329,81 +341,139 @@ fn on_contender_msg(
     o: &mut Out<FlpActor>,
 ) -> Option<ContenderState> {
     let mut next = c.clone();
-    match (msg, c.phase) {
-        (FlpMsg::Granted | FlpMsg::Busy, _) if !c.pending.contains(&src) => return None,
-        (FlpMsg::Granted, ContenderPhase::Trying) => {
+    match msg {
+        FlpMsg::Granted { epoch, .. } | FlpMsg::Busy { epoch } | FlpMsg::Accepted { epoch }
+            if epoch != c.epoch =>
+        {
+            return None; // an answer to an earlier attempt
+        }
+        FlpMsg::Granted { .. } | FlpMsg::Busy { .. } if !c.pending.contains(&src) => return None,
+        FlpMsg::Granted { epoch, accepted } => {
             next.pending.remove(&src);
-            next.granted.insert(src);
+            match c.phase {
+                ContenderPhase::Trying => {
+                    next.granted.insert(src);
+                    next.highest = next.highest.max(accepted);
+                }
+                // A late grant during phase 2 gets the proposal too (a granted keeper may
+                // have crashed).
+                ContenderPhase::Accepting(v) => {
+                    next.granted.insert(src);
+                    o.send(src, FlpMsg::Accept { epoch, value: v });
+                }
+                _ => {}
+            }
         }
-        (FlpMsg::Busy, ContenderPhase::Trying) => {
+        FlpMsg::Busy { .. } => {
             next.pending.remove(&src);
-            next.busy.insert(src);
+            if c.phase == ContenderPhase::Trying {
+                next.busy.insert(src);
+            }
         }
-        // A grant that arrives after standing down is given back at once.
-        (FlpMsg::Granted, ContenderPhase::Waiting) => {
-            next.pending.remove(&src);
-            o.send(src, FlpMsg::Unlock);
+        FlpMsg::Accepted { .. } => {
+            let ContenderPhase::Accepting(v) = c.phase else {
+                return None;
+            };
+            if !next.accepted.insert(src) {
+                return None;
+            }
+            if next.accepted.len() >= MAJORITY {
+                next.phase = ContenderPhase::Decided(v);
+            }
         }
-        (FlpMsg::Granted | FlpMsg::Busy, _) => {
-            next.pending.remove(&src);
+        FlpMsg::Leader { leader, epoch } if leader == id => {
+            if matches!(c.phase, ContenderPhase::Decided(_)) || epoch <= c.epoch {
+                return None;
+            }
+            // A new leadership: a new attempt in the new epoch.
+            next = ContenderState {
+                phase: ContenderPhase::Trying,
+                epoch,
+                granted: BTreeSet::new(),
+                busy: BTreeSet::new(),
+                pending: keepers.iter().copied().collect(),
+                highest: None,
+                accepted: BTreeSet::new(),
+            };
+            o.broadcast(&next.pending, &FlpMsg::Lock { epoch });
         }
-        (FlpMsg::Leader { leader }, ContenderPhase::Waiting) if leader == id => {
-            let ask: BTreeSet<Id> = keepers
-                .iter()
-                .filter(|k| !c.pending.contains(k))
-                .copied()
-                .collect();
-            o.broadcast(&ask, &FlpMsg::Lock { value });
-            next.pending.extend(ask);
-            next.phase = ContenderPhase::Trying;
-        }
-        (FlpMsg::Leader { leader }, ContenderPhase::Trying) if leader != id => {
-            o.broadcast(&c.granted, &FlpMsg::Unlock);
+        FlpMsg::Leader { .. } => {
+            if !matches!(
+                c.phase,
+                ContenderPhase::Trying | ContenderPhase::Accepting(_)
+            ) {
+                return None;
+            }
+            // Stand down; the new leader takes the locks over.
+            next.phase = ContenderPhase::Waiting;
             next.granted.clear();
             next.busy.clear();
-            next.phase = ContenderPhase::Waiting;
+            next.pending.clear();
+            next.highest = None;
+            next.accepted.clear();
         }
         _ => return None,
     }
     if next.phase == ContenderPhase::Trying {
+        let epoch = next.epoch;
         if next.granted.len() >= MAJORITY {
-            o.save(FlpStorage::Contender {
-                decided: Some(value),
-            });
-            next = contender(ContenderPhase::Decided(value), next.pending);
+            // Phase 2: the highest-epoch value reported, or our own.
+            let v = next.highest.map_or(value, |(_, v)| v);
+            o.broadcast(&next.granted, &FlpMsg::Accept { epoch, value: v });
+            next.phase = ContenderPhase::Accepting(v);
+            next.busy.clear();
         } else if next.granted.len() + next.busy.len() >= ANSWERS {
-            // Give the attempt up and ask the answered keepers again (step 4).
-            o.broadcast(&next.granted, &FlpMsg::Unlock);
+            // Give the attempt up and ask the answered keepers again (step 3).
+            o.broadcast(&next.granted, &FlpMsg::Unlock { epoch });
             let answered: BTreeSet<Id> = next.granted.union(&next.busy).copied().collect();
-            o.broadcast(&answered, &FlpMsg::Lock { value });
+            o.broadcast(&answered, &FlpMsg::Lock { epoch });
             next.pending.extend(answered);
             next.granted.clear();
             next.busy.clear();
+            next.highest = None;
         }
     }
     Some(next)
 }
 
-/// A keeper grants a free lock (or re-grants to its holder) and releases on its holder's word.
+/// A keeper grants a free lock (or re-grants to its holder), or, with takeovers, a lock held
+/// in a lower epoch; it releases on its holder's word and accepts its holder's proposal.
 fn on_keeper_msg(
-    holder: Option<Id>,
+    takeover: bool,
+    k: &KeeperState,
     src: Id,
     msg: FlpMsg,
     o: &mut Out<FlpActor>,
-) -> Option<Option<Id>> {
+) -> Option<KeeperState> {
+    let free = k.holder.is_none() || k.holder == Some(src);
     match msg {
-        FlpMsg::Lock { .. } if holder.is_none() || holder == Some(src) => {
-            o.save(FlpStorage::Keeper { holder: Some(src) });
-            o.send(src, FlpMsg::Granted);
-            Some(Some(src))
+        FlpMsg::Lock { epoch } if (free && epoch >= k.epoch) || (takeover && epoch > k.epoch) => {
+            o.send(
+                src,
+                FlpMsg::Granted {
+                    epoch,
+                    accepted: k.accepted,
+                },
+            );
+            Some(KeeperState {
+                epoch,
+                holder: Some(src),
+                ..*k
+            })
         }
-        FlpMsg::Lock { .. } => {
-            o.send(src, FlpMsg::Busy);
+        FlpMsg::Lock { epoch } => {
+            o.send(src, FlpMsg::Busy { epoch });
             None
         }
-        FlpMsg::Unlock if holder == Some(src) => {
-            o.save(FlpStorage::Keeper { holder: None });
-            Some(None)
+        FlpMsg::Unlock { epoch } if k.holder == Some(src) && k.epoch == epoch => {
+            Some(KeeperState { holder: None, ..*k })
+        }
+        FlpMsg::Accept { epoch, value } if k.holder == Some(src) && k.epoch == epoch => {
+            o.send(src, FlpMsg::Accepted { epoch });
+            Some(KeeperState {
+                accepted: Some((epoch, value)),
+                ..*k
+            })
         }
         _ => None,
     }
@@ -417,9 +487,13 @@ pub struct FlpCfg {
     /// How often Ω changes the leader before it settles. Must be in 0..=3.
     pub changes: u8,
     /// Network and fault settings. `crashes` at most 1. The protocol assumes the `ordered`
-    /// network; on a racing one a stale `Unlock` can free a lock its contender still counts,
-    /// which is the broken variant the checker catches.
+    /// network; on a racing one a stale `Unlock` can free a lock its contender still counts
+    /// and two values are decided (a run pinned in `specs::flp`; the registry offers the
+    /// ordered network only).
     pub system: SystemCfg,
+    /// Whether a keeper gives a lock held in a lower epoch to a higher one (true: the
+    /// protocol; false: a broken keeper that waits for the holder's `Unlock`).
+    pub takeover: bool,
 }
 
 impl FlpCfg {
@@ -438,7 +512,18 @@ impl FlpCfg {
             oracle,
             changes,
             system,
+            takeover: true,
         })
+    }
+
+    /// The same configuration with keepers that take locks over (true) or never (false).
+    pub fn with_takeover(self, takeover: bool) -> Self {
+        Self { takeover, ..self }
+    }
+
+    /// The contender Ω names first: it changes its mind `changes` times and settles on `c1`.
+    pub fn first_leader(&self) -> usize {
+        usize::from(self.changes) % CONTENDERS
     }
 
     pub fn contender_ids(&self) -> Vec<Id> {
@@ -467,9 +552,11 @@ impl ActorSystem for FlpCfg {
         let contenders = (0..CONTENDERS).map(|i| FlpActor::Contender {
             value: i,
             keepers: self.keeper_ids(),
-            leads: self.oracle == Oracle::None || i == 0,
+            leads: self.oracle == Oracle::None || i == self.first_leader(),
         });
-        let keepers = (0..KEEPERS).map(|_| FlpActor::Keeper);
+        let keepers = (0..KEEPERS).map(|_| FlpActor::Keeper {
+            takeover: self.takeover,
+        });
         let oracle = (self.oracle == Oracle::Omega).then(|| FlpActor::Oracle {
             contenders: self.contender_ids(),
             changes: self.changes,

@@ -1,11 +1,13 @@
-//! Multi-Paxos: a replicated log behind a linearizable register, as stateright actors.
+//! Multi-Paxos: a replicated log behind a linearizable key-value store, as stateright actors.
 //!
 //! # Problem
 //!
-//! State-machine replication: `replicas` servers keep copies of one register (one key of a
-//! key-value store) and clients `Put` values into it and `Get` it. Every replica must apply the
-//! same commands in the same order, and what clients observe must be linearizable: as if each
-//! operation took effect at one instant between its request and its reply, against one copy.
+//! State-machine replication: `replicas` servers keep copies of a map from
+//! [`MultiPaxosCfg::keys`] keys to values, and clients `Put(key, value)` into it and
+//! `Get(key)` from it. Every replica must apply the same commands in the same order, and what
+//! clients observe must be linearizable: as if each operation took effect at one instant
+//! between its request and its reply, against one copy of the map ([`KvStore`] is that copy,
+//! the sequential specification the history is tested against).
 //!
 //! # Source
 //!
@@ -36,8 +38,10 @@
 //!    again (a late copy, or a client's retry), so an answer owed by a crashed replica or lost
 //!    on the way can still come.
 //!
-//! Clients run a fixed workload: client `k`'s operation `i` is a `Put` of a value no other
-//! operation writes when `k + i` is even, a `Get` otherwise. A client sends each request to
+//! Clients run a fixed workload ([`workload`]): client `k`'s operation `i` is a `Put` of a value
+//! no other operation writes when `k + i` is even, a `Get` otherwise, on key
+//! `(k + i / 2) mod keys` (so a client reads the key it just wrote, and clients start on
+//! different keys). A client sends each request to
 //! every replica and waits for the answer before it sends the next one; with
 //! [`MultiPaxosCfg::retries`] it repeats an unanswered request on a timer, a bounded number of
 //! times per operation.
@@ -72,8 +76,7 @@
 use crate::common::{ActorSystem, CfgError, SystemCfg};
 use serde::{Deserialize, Serialize};
 use stateright::actor::{majority, Actor, ActorModel, Envelope, Id, Out};
-use stateright::semantics::register::{Register, RegisterOp, RegisterRet};
-use stateright::semantics::{ConsistencyTester, LinearizabilityTester};
+use stateright::semantics::{ConsistencyTester, LinearizabilityTester, SequentialSpec};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -86,10 +89,12 @@ pub type Ballot = (Round, Id);
 pub type Slot = usize;
 /// A client's request number: its operations are numbered from 0.
 pub type RequestId = u8;
-/// The register's value.
+/// A key of the store.
+pub type Key = u8;
+/// A value of the store.
 pub type Value = char;
 
-/// The register's value before any `Put`.
+/// The value of every key before any `Put` to it.
 pub const INITIAL_VALUE: Value = '-';
 /// The replica that leads the first ballot.
 pub const FIRST_LEADER: usize = 0;
@@ -98,11 +103,48 @@ pub fn first_ballot() -> Ballot {
     (0, Id::from(FIRST_LEADER))
 }
 
-/// A client operation on the register.
+/// A client operation on the store.
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
 pub enum Op {
-    Put(Value),
-    Get,
+    /// Write `value` under `key`.
+    Put(Key, Value),
+    /// Read `key`.
+    Get(Key),
+}
+
+/// What an operation returns.
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
+pub enum Ret {
+    PutOk,
+    GetOk(Value),
+}
+
+/// The sequential specification of the store, for stateright's linearizability tester: one
+/// map, every key [`INITIAL_VALUE`] until written. Only written keys are stored, so equal maps
+/// are equal values (and hash alike).
+#[derive(Clone, Debug, Default, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
+pub struct KvStore(pub BTreeMap<Key, Value>);
+
+impl KvStore {
+    /// The value under `key`.
+    pub fn get(&self, key: Key) -> Value {
+        self.0.get(&key).copied().unwrap_or(INITIAL_VALUE)
+    }
+}
+
+impl SequentialSpec for KvStore {
+    type Op = Op;
+    type Ret = Ret;
+
+    fn invoke(&mut self, op: &Op) -> Ret {
+        match *op {
+            Op::Put(key, value) => {
+                self.0.insert(key, value);
+                Ret::PutOk
+            }
+            Op::Get(key) => Ret::GetOk(self.get(key)),
+        }
+    }
 }
 
 /// What a log slot holds.
@@ -117,13 +159,17 @@ pub enum Command {
 /// A message of multi-Paxos, client requests and answers included.
 #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
 pub enum MultiPaxosMsg {
-    /// Client -> replica: write `value`.
-    Put { req: RequestId, value: Value },
-    /// Client -> replica: read the register.
-    Get { req: RequestId },
+    /// Client -> replica: write `value` under `key`.
+    Put {
+        req: RequestId,
+        key: Key,
+        value: Value,
+    },
+    /// Client -> replica: read `key`.
+    Get { req: RequestId, key: Key },
     /// Replica -> client: the write took effect.
     PutOk { req: RequestId },
-    /// Replica -> client: the register held `value`.
+    /// Replica -> client: the key held `value`.
     GetOk { req: RequestId, value: Value },
     /// Candidate -> acceptor (phase 1a): promise `ballot`.
     Prepare { ballot: Ballot },
@@ -183,8 +229,8 @@ pub struct ReplicaState {
     pub log: Vec<Command>,
     /// Slots known chosen beyond the log, waiting for the holes before them.
     pub chosen: BTreeMap<Slot, Command>,
-    /// The register.
-    pub value: Value,
+    /// The store: the keys written so far and their values.
+    pub store: KvStore,
     /// Per client, the last request applied and its answer (duplicate detection, and the
     /// answer to a repeated request).
     pub sessions: BTreeMap<Id, Session>,
@@ -259,6 +305,8 @@ pub enum MultiPaxosActor {
         index: usize,
         /// How many operations it performs.
         ops: RequestId,
+        /// How many keys the workload spreads over.
+        keys: Key,
         /// How many times it may repeat one request on a timer (0: never).
         retries: u8,
     },
@@ -274,21 +322,24 @@ fn election_timeout() -> std::ops::Range<Duration> {
     Duration::from_millis(150)..Duration::from_millis(300)
 }
 
-/// Operation `i` of client `index`, of a system where each client performs `ops`.
-pub fn workload(index: usize, ops: RequestId, i: RequestId) -> Op {
+/// Operation `i` of client `index`, of a system where each client performs `ops` over `keys`
+/// keys: a put of a value no other operation writes when `index + i` is even, a get
+/// otherwise, on key `(index + i / 2) mod keys`.
+pub fn workload(index: usize, ops: RequestId, keys: Key, i: RequestId) -> Op {
+    let key = ((index + usize::from(i) / 2) % usize::from(keys)) as Key;
     if (index + usize::from(i)).is_multiple_of(2) {
         let n = index * usize::from(ops) + usize::from(i);
-        Op::Put(char::from(b'A' + (n % 26) as u8))
+        Op::Put(key, char::from(b'A' + (n % 26) as u8))
     } else {
-        Op::Get
+        Op::Get(key)
     }
 }
 
 /// The request message for `op`.
 fn request(req: RequestId, op: Op) -> MultiPaxosMsg {
     match op {
-        Op::Put(value) => MultiPaxosMsg::Put { req, value },
-        Op::Get => MultiPaxosMsg::Get { req },
+        Op::Put(key, value) => MultiPaxosMsg::Put { req, key, value },
+        Op::Get(key) => MultiPaxosMsg::Get { req, key },
     }
 }
 
@@ -322,7 +373,7 @@ impl Actor for MultiPaxosActor {
                     accepted: BTreeMap::new(),
                     log: Vec::new(),
                     chosen: BTreeMap::new(),
-                    value: INITIAL_VALUE,
+                    store: KvStore::default(),
                     sessions: BTreeMap::new(),
                     answer: BTreeSet::new(),
                     pending: BTreeMap::new(),
@@ -342,6 +393,7 @@ impl Actor for MultiPaxosActor {
                     replicas,
                     index,
                     ops,
+                    keys,
                     retries,
                 },
                 _,
@@ -352,7 +404,7 @@ impl Actor for MultiPaxosActor {
                 };
                 o.save(MultiPaxosStorage::Client(client));
                 if *ops > 0 {
-                    o.broadcast(replicas, &request(0, workload(*index, *ops, 0)));
+                    o.broadcast(replicas, &request(0, workload(*index, *ops, *keys, 0)));
                     if *retries > 0 {
                         o.set_timer(MultiPaxosTimer::Retry, retry_interval());
                     }
@@ -384,6 +436,7 @@ impl Actor for MultiPaxosActor {
                     replicas,
                     index,
                     ops,
+                    keys,
                     retries,
                 },
                 MultiPaxosState::Client(c),
@@ -402,7 +455,7 @@ impl Actor for MultiPaxosActor {
                 };
                 o.save(MultiPaxosStorage::Client(next));
                 if next.completed < *ops {
-                    let op = workload(*index, *ops, next.completed);
+                    let op = workload(*index, *ops, *keys, next.completed);
                     o.broadcast(replicas, &request(next.completed, op));
                     if *retries > 0 {
                         o.set_timer(MultiPaxosTimer::Retry, retry_interval());
@@ -426,6 +479,7 @@ impl Actor for MultiPaxosActor {
                 replicas,
                 index,
                 ops,
+                keys,
                 retries,
             },
             MultiPaxosState::Client(c),
@@ -433,7 +487,7 @@ impl Actor for MultiPaxosActor {
         {
             // Bounded: at most `retries` repeats per operation.
             if c.completed < *ops && c.retried < *retries {
-                let op = workload(*index, *ops, c.completed);
+                let op = workload(*index, *ops, *keys, c.completed);
                 o.broadcast(replicas, &request(c.completed, op));
                 o.set_timer(MultiPaxosTimer::Retry, retry_interval());
                 let next = ClientState {
@@ -483,8 +537,8 @@ impl MultiPaxosActor {
     ) {
         use MultiPaxosMsg::*;
         match msg {
-            Put { req, value } => self.on_request(r, src, req, Op::Put(value), o),
-            Get { req } => self.on_request(r, src, req, Op::Get, o),
+            Put { req, key, value } => self.on_request(r, src, req, Op::Put(key, value), o),
+            Get { req, key } => self.on_request(r, src, req, Op::Get(key), o),
             Prepare { ballot } if ballot > r.promised => {
                 let r = r.to_mut();
                 r.promised = ballot;
@@ -781,13 +835,13 @@ fn learn(r: &mut ReplicaState, slot: Slot, command: Command, o: &mut Out<MultiPa
             r.pending.remove(&client);
         }
         let reply = match op {
-            Op::Put(value) => {
-                r.value = value;
+            Op::Put(key, value) => {
+                r.store.0.insert(key, value);
                 MultiPaxosMsg::PutOk { req }
             }
-            Op::Get => MultiPaxosMsg::GetOk {
+            Op::Get(key) => MultiPaxosMsg::GetOk {
                 req,
-                value: r.value,
+                value: r.store.get(key),
             },
         };
         if answer {
@@ -802,7 +856,7 @@ fn learn(r: &mut ReplicaState, slot: Slot, command: Command, o: &mut Out<MultiPa
 /// `VecDeque`s, so equal histories hash alike.
 #[derive(Clone, Debug, Hash, PartialEq)]
 pub struct History {
-    pub tester: LinearizabilityTester<Id, Register<Value>>,
+    pub tester: LinearizabilityTester<Id, KvStore>,
     /// Per client, the last request recorded as invoked, so that a repeated request is not
     /// recorded twice.
     pub invoked: BTreeMap<Id, RequestId>,
@@ -811,7 +865,7 @@ pub struct History {
 impl Default for History {
     fn default() -> Self {
         Self {
-            tester: LinearizabilityTester::new(Register(INITIAL_VALUE)),
+            tester: LinearizabilityTester::new(KvStore::default()),
             invoked: BTreeMap::new(),
         }
     }
@@ -831,8 +885,8 @@ impl History {
         env: Envelope<&MultiPaxosMsg>,
     ) -> Option<Self> {
         let (req, op) = match env.msg {
-            MultiPaxosMsg::Put { req, value } => (*req, RegisterOp::Write(*value)),
-            MultiPaxosMsg::Get { req } => (*req, RegisterOp::Read),
+            MultiPaxosMsg::Put { req, key, value } => (*req, Op::Put(*key, *value)),
+            MultiPaxosMsg::Get { req, key } => (*req, Op::Get(*key)),
             _ => return None,
         };
         if history.invoked.get(&env.src) == Some(&req) {
@@ -852,8 +906,8 @@ impl History {
         env: Envelope<&MultiPaxosMsg>,
     ) -> Option<Self> {
         let ret = match env.msg {
-            MultiPaxosMsg::PutOk { .. } => RegisterRet::WriteOk,
-            MultiPaxosMsg::GetOk { value, .. } => RegisterRet::ReadOk(*value),
+            MultiPaxosMsg::PutOk { .. } => Ret::PutOk,
+            MultiPaxosMsg::GetOk { value, .. } => Ret::GetOk(*value),
             _ => return None,
         };
         let mut history = history.clone();
@@ -887,6 +941,8 @@ pub struct MultiPaxosCfg {
     pub clients: usize,
     /// Operations each client performs one after another, in 1..=4.
     pub ops: RequestId,
+    /// Keys of the store the workload spreads over, in 1..=3 ([`workload`]).
+    pub keys: Key,
     /// Slots a leader may propose in, at least `clients * ops`. With leader changes a request
     /// may be chosen twice (skipped the second time) and holes are filled with no-ops, so a
     /// few more are needed: with too few, the last request is never proposed and the checker
@@ -945,12 +1001,26 @@ impl MultiPaxosCfg {
             replicas,
             clients,
             ops,
+            keys: 1,
             slots,
             ballots,
             system,
             bug,
             retries: 0,
         })
+    }
+
+    /// The same configuration with the workload spread over `keys` keys (1..=3).
+    pub fn with_keys(self, keys: Key) -> Result<Self, CfgError> {
+        if !(1..=3).contains(&keys) {
+            return Err(CfgError(format!("keys must be in 1..=3, got {keys}")));
+        }
+        Ok(Self { keys, ..self })
+    }
+
+    /// Operation `i` of client `index` ([`workload`] with this configuration's bounds).
+    pub fn op(&self, index: usize, i: RequestId) -> Op {
+        workload(index, self.ops, self.keys, i)
     }
 
     /// The same configuration with clients that repeat a request up to `retries` times.
@@ -992,6 +1062,7 @@ impl ActorSystem for MultiPaxosCfg {
             replicas: replicas.clone(),
             index,
             ops: self.ops,
+            keys: self.keys,
             retries: self.retries,
         });
         servers.chain(clients).collect()
@@ -1037,7 +1108,7 @@ mod tests {
         Command::Request {
             client: Id::from(3),
             req: 0,
-            op: Op::Put('A'),
+            op: Op::Put(0, 'A'),
         }
     }
 
@@ -1053,10 +1124,37 @@ mod tests {
 
     #[test]
     fn workload_alternates_and_writes_distinct_values() {
-        assert_eq!(workload(0, 2, 0), Op::Put('A'));
-        assert_eq!(workload(0, 2, 1), Op::Get);
-        assert_eq!(workload(1, 2, 0), Op::Get);
-        assert_eq!(workload(1, 2, 1), Op::Put('D'));
+        assert_eq!(workload(0, 2, 1, 0), Op::Put(0, 'A'));
+        assert_eq!(workload(0, 2, 1, 1), Op::Get(0));
+        assert_eq!(workload(1, 2, 1, 0), Op::Get(0));
+        assert_eq!(workload(1, 2, 1, 1), Op::Put(0, 'D'));
+        // Over two keys a client reads the key it just wrote, and clients start apart.
+        assert_eq!(workload(0, 4, 2, 1), Op::Get(0));
+        assert_eq!(workload(0, 4, 2, 2), Op::Put(1, 'C'));
+        assert_eq!(workload(1, 4, 2, 0), Op::Get(1));
+        assert_eq!(workload(1, 4, 2, 3), Op::Put(0, 'H'));
+    }
+
+    #[test]
+    fn the_store_reads_what_was_last_written_per_key() {
+        let mut kv = KvStore::default();
+        assert_eq!(kv.invoke(&Op::Get(1)), Ret::GetOk(INITIAL_VALUE));
+        assert_eq!(kv.invoke(&Op::Put(1, 'B')), Ret::PutOk);
+        assert_eq!(kv.invoke(&Op::Put(0, 'A')), Ret::PutOk);
+        assert!(kv.is_valid_step(&Op::Get(1), &Ret::GetOk('B')));
+        assert!(!kv.is_valid_step(&Op::Get(0), &Ret::GetOk('B')));
+        // A put to one key leaves another alone: a history that reads a stale value of the
+        // written key is not linearizable, one that reads the other key's initial value is.
+        let mut h = LinearizabilityTester::new(KvStore::default());
+        let (c0, c1) = (Id::from(3), Id::from(4));
+        h.on_invoke(c0, Op::Put(0, 'A')).unwrap();
+        h.on_return(c0, Ret::PutOk).unwrap();
+        h.on_invoke(c1, Op::Get(1)).unwrap();
+        h.on_return(c1, Ret::GetOk(INITIAL_VALUE)).unwrap();
+        assert!(h.serialized_history().is_some());
+        h.on_invoke(c1, Op::Get(0)).unwrap();
+        h.on_return(c1, Ret::GetOk(INITIAL_VALUE)).unwrap();
+        assert!(h.serialized_history().is_none());
     }
 
     #[test]
@@ -1096,7 +1194,19 @@ mod tests {
         actors[3].on_start(Id::from(3), &None, &mut o);
         let sends = o
             .iter()
-            .filter(|c| matches!(c, Cmd::Send(_, MultiPaxosMsg::Put { req: 0, value: 'A' })))
+            .filter(|c| {
+                matches!(
+                    c,
+                    Cmd::Send(
+                        _,
+                        MultiPaxosMsg::Put {
+                            req: 0,
+                            key: 0,
+                            value: 'A'
+                        }
+                    )
+                )
+            })
             .count();
         assert_eq!(sends, 3);
     }
@@ -1142,13 +1252,17 @@ mod tests {
         actors[1].on_msg(Id::from(1), &mut state, Id::from(0), chosen(0), &mut o);
         let r = replica(&state);
         assert_eq!(r.log, [put_a(), put_a()]);
-        assert_eq!(r.value, 'A');
+        assert_eq!(r.store.get(0), 'A');
         assert_eq!(r.sessions[&Id::from(3)].req, 0);
         // Followers that did not count the quorum do not answer.
         assert!(o.iter().all(|c| !matches!(c, Cmd::Send(..))));
         // A repeated request is answered from the session.
         let mut o = Out::new();
-        let put = MultiPaxosMsg::Put { req: 0, value: 'A' };
+        let put = MultiPaxosMsg::Put {
+            req: 0,
+            key: 0,
+            value: 'A',
+        };
         actors[1].on_msg(Id::from(1), &mut state, Id::from(3), put, &mut o);
         assert!(
             matches!(&o[..], [Cmd::Send(c, MultiPaxosMsg::PutOk { req: 0 })] if *c == Id::from(3))

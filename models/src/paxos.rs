@@ -62,6 +62,7 @@
 use crate::common::{ActorSystem, CfgError, SystemCfg};
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, ActorModel, Id, Out};
+use stateright::{Rewrite, RewritePlan};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -445,6 +446,73 @@ fn on_accepted(
         tallies: BTreeMap::new(),
         learnt: Some(value),
     })
+}
+
+// Renaming actors (for the acceptor symmetry in `specs::paxos`). Ballots name proposers, which a
+// symmetry of the acceptors maps to themselves; they are rewritten all the same, so that any
+// plan gives a consistent state.
+
+impl Rewrite<Id> for PaxosMsg {
+    fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
+        match *self {
+            PaxosMsg::Prepare { ballot } => PaxosMsg::Prepare {
+                ballot: ballot.rewrite(plan),
+            },
+            PaxosMsg::Promise { ballot, accepted } => PaxosMsg::Promise {
+                ballot: ballot.rewrite(plan),
+                accepted: accepted.rewrite(plan),
+            },
+            PaxosMsg::Accept { ballot, value } => PaxosMsg::Accept {
+                ballot: ballot.rewrite(plan),
+                value,
+            },
+            PaxosMsg::Accepted { ballot, value } => PaxosMsg::Accepted {
+                ballot: ballot.rewrite(plan),
+                value,
+            },
+        }
+    }
+}
+
+impl Rewrite<Id> for AcceptorState {
+    fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
+        AcceptorState {
+            promised: self.promised.rewrite(plan),
+            accepted: self.accepted.rewrite(plan),
+            votes: self.votes.rewrite(plan),
+        }
+    }
+}
+
+impl Rewrite<Id> for PaxosState {
+    fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
+        match self {
+            PaxosState::Proposer(p) => PaxosState::Proposer(ProposerState {
+                ballot: p.ballot.rewrite(plan),
+                phase: match &p.phase {
+                    ProposerPhase::Preparing { promised, highest } => ProposerPhase::Preparing {
+                        promised: promised.rewrite(plan),
+                        highest: highest.rewrite(plan),
+                    },
+                    other => other.clone(),
+                },
+            }),
+            PaxosState::Acceptor(a) => PaxosState::Acceptor(a.rewrite(plan)),
+            PaxosState::Learner(l) => PaxosState::Learner(LearnerState {
+                tallies: l.tallies.rewrite(plan),
+                learnt: l.learnt,
+            }),
+        }
+    }
+}
+
+impl Rewrite<Id> for PaxosStorage {
+    fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
+        match self {
+            PaxosStorage::Acceptor(a) => PaxosStorage::Acceptor(a.rewrite(plan)),
+            other => other.clone(),
+        }
+    }
 }
 
 /// The parameters of a single-decree Paxos system.

@@ -23,9 +23,12 @@
 
 use crate::consensus::{self, Chosen};
 use crate::{LeadsTo, StepInvariant};
-use models::paxos::{AcceptorState, LearnerState, PaxosActor, PaxosCfg, PaxosState, Vote};
-use stateright::actor::{ActorModel, ActorModelState};
-use stateright::Expectation;
+use models::paxos::{
+    AcceptorState, LearnerState, PaxosActor, PaxosCfg, PaxosMsg, PaxosState, PaxosStorage,
+    ProposerPhase, Vote,
+};
+use stateright::actor::{ActorModel, ActorModelState, Id, Network};
+use stateright::{Expectation, RewritePlan};
 use std::collections::BTreeMap;
 
 /// The checkable model of single-decree Paxos.
@@ -155,6 +158,133 @@ pub fn is_end(m: &PaxosModel, s: &PaxosSysState) -> bool {
     decided || gave_up
 }
 
+/// Everything that tells one actor apart from another with no acceptor id in it: two
+/// acceptors with equal keys can be swapped without changing the system state. Proposers sort
+/// first and learners last, each by its own index, so only acceptors move.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct SymmetryKey {
+    /// 0 for proposers, 1 for acceptors, 2 for learners.
+    rank: u8,
+    /// A proposer's or learner's own index (they stay put); 0 for acceptors.
+    fixed: usize,
+    state: Option<AcceptorState>,
+    storage: Option<PaxosStorage>,
+    crashed: bool,
+    /// Messages to this acceptor, with their sender, then from it, with their receiver:
+    /// sorted on unordered networks, per channel in FIFO order on an ordered one.
+    inbox: Vec<(Id, PaxosMsg)>,
+    outbox: Vec<(Id, PaxosMsg)>,
+    /// The duplicating network's last delivered message, if this acceptor sent or received it.
+    last_msg: Option<(bool, Id, PaxosMsg)>,
+    /// The proposers that counted this acceptor's promise.
+    counted_by: Vec<Id>,
+    /// The (learner, vote) tallies that count this acceptor.
+    tallied: Vec<(Id, Vote)>,
+}
+
+fn symmetry_key(s: &PaxosSysState, i: usize) -> SymmetryKey {
+    let id = Id::from(i);
+    let (rank, acceptor) = match &*s.actor_states[i] {
+        PaxosState::Proposer(_) => (0, None),
+        PaxosState::Acceptor(a) => (1, Some(a.clone())),
+        PaxosState::Learner(_) => (2, None),
+    };
+    if acceptor.is_none() {
+        return SymmetryKey {
+            rank,
+            fixed: i,
+            state: None,
+            storage: None,
+            crashed: false,
+            inbox: Vec::new(),
+            outbox: Vec::new(),
+            last_msg: None,
+            counted_by: Vec::new(),
+            tallied: Vec::new(),
+        };
+    }
+    let (mut inbox, mut outbox, mut last_msg) = (Vec::new(), Vec::new(), None);
+    let mut file = |src: Id, dst: Id, msg: PaxosMsg, n: usize| {
+        for _ in 0..n {
+            if dst == id {
+                inbox.push((src, msg));
+            } else if src == id {
+                outbox.push((dst, msg));
+            }
+        }
+    };
+    match &s.network {
+        Network::UnorderedDuplicating(set, last) => {
+            set.iter().for_each(|e| file(e.src, e.dst, e.msg, 1));
+            last_msg = last
+                .as_ref()
+                .filter(|e| e.src == id || e.dst == id)
+                .map(|e| (e.src == id, if e.src == id { e.dst } else { e.src }, e.msg));
+        }
+        Network::UnorderedNonDuplicating(multiset) => {
+            multiset
+                .iter()
+                .for_each(|(e, n)| file(e.src, e.dst, e.msg, *n));
+        }
+        Network::Ordered(channels) => channels
+            .iter()
+            .for_each(|((src, dst), queue)| queue.iter().for_each(|m| file(*src, *dst, *m, 1))),
+    }
+    if !matches!(s.network, Network::Ordered(_)) {
+        inbox.sort();
+        outbox.sort();
+    }
+    let mut counted_by = Vec::new();
+    let mut tallied = Vec::new();
+    for (j, a) in s.actor_states.iter().enumerate() {
+        match &**a {
+            PaxosState::Proposer(p) => {
+                if let ProposerPhase::Preparing { promised, .. } = &p.phase {
+                    if promised.contains(&id) {
+                        counted_by.push(Id::from(j));
+                    }
+                }
+            }
+            PaxosState::Learner(l) => {
+                for (vote, from) in &l.tallies {
+                    if from.contains(&id) {
+                        tallied.push((Id::from(j), *vote));
+                    }
+                }
+            }
+            PaxosState::Acceptor(_) => {}
+        }
+    }
+    SymmetryKey {
+        rank,
+        fixed: 0,
+        state: acceptor,
+        storage: s.actor_storages[i].clone(),
+        crashed: s.crashed[i],
+        inbox,
+        outbox,
+        last_msg,
+        counted_by,
+        tallied,
+    }
+}
+
+/// The canonical representative of `s`'s symmetry class (acceptors are interchangeable):
+/// acceptors sorted by everything that distinguishes them ([`SymmetryKey`]), ids renamed to
+/// match (in proposers' promise sets and learners' tallies too). Proposers are not
+/// interchangeable (each proposes its own value and owns its ballots), nor are learners
+/// renamed. Sound for safety only, as every symmetry in our engine.
+pub fn representative(s: &PaxosSysState) -> PaxosSysState {
+    let keys: Vec<SymmetryKey> = (0..s.actor_states.len())
+        .map(|i| symmetry_key(s, i))
+        .collect();
+    // Already in order: renaming would rebuild the same state.
+    if keys.is_sorted() {
+        return s.clone();
+    }
+    crate::rename_actors(s, &RewritePlan::from_values_to_sort(&keys))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,5 +411,39 @@ mod tests {
             _ => panic!("actor 4 is the learner"),
         }
         assert!(!only_a_chosen_value_is_learnt(&m, &learnt));
+    }
+
+    #[test]
+    fn representative_is_canonical_over_every_permutation_of_acceptors() {
+        // Every reachable state of 2 proposers and 3 acceptors (ids 2..=4), under all 6 orders
+        // of the acceptors, has one representative; proposers and the learner stay put.
+        let m = model(cfg(2, 3).with_retry(false));
+        let perms = [
+            [0, 1, 2, 3, 4, 5],
+            [0, 1, 2, 4, 3, 5],
+            [0, 1, 3, 2, 4, 5],
+            [0, 1, 3, 4, 2, 5],
+            [0, 1, 4, 2, 3, 5],
+            [0, 1, 4, 3, 2, 5],
+        ];
+        let mut seen = std::collections::HashSet::new();
+        let mut pending = m.init_states();
+        let mut actions = Vec::new();
+        while let Some(s) = pending.pop() {
+            if !seen.insert(s.clone()) {
+                continue;
+            }
+            let rep = representative(&s);
+            assert!(
+                matches!(&*rep.actor_states[0], PaxosState::Proposer(p) if p.ballot.1 == Id::from(0))
+            );
+            for perm in &perms {
+                let permuted = crate::rename_actors(&s, &RewritePlan::from_values_to_sort(perm));
+                assert!(representative(&permuted) == rep, "{s:#?}");
+            }
+            m.actions(&s, &mut actions);
+            pending.extend(actions.drain(..).filter_map(|a| m.next_state(&s, a)));
+        }
+        assert_eq!(seen.len(), 29680);
     }
 }

@@ -1,4 +1,4 @@
-//! `multi-paxos`: replicas keeping a replicated log behind a register, and clients using it,
+//! `multi-paxos`: replicas keeping a replicated log behind a key-value map, and clients using it,
 //! checked for per-slot agreement, equal applied prefixes, linearizability and progress.
 
 use crate::actors::{self, Names};
@@ -12,7 +12,7 @@ pub fn entry() -> Entry {
     Entry {
         name: "multi-paxos",
         kind: "protocol",
-        description: "Multi-Paxos: a leader runs phase 1 once and phase 2 per slot of a replicated log; clients put and get a register",
+        description: "Multi-Paxos: a leader runs phase 1 once and phase 2 per slot of a replicated log; clients put and get keys of a replicated map",
         params: || {
             let mut p = vec![
                 Param::int("replicas", 3, 5, 3, "number of replicas (3 or 5)"),
@@ -23,6 +23,13 @@ pub fn entry() -> Entry {
                     4,
                     2,
                     "operations per client, one after another (put, get, put, ...)",
+                ),
+                Param::int(
+                    "keys",
+                    1,
+                    3,
+                    2,
+                    "keys of the replicated map; client k's operation i uses key (k + i/2) mod keys",
                 ),
                 Param::int(
                     "slots",
@@ -74,6 +81,7 @@ pub fn cfg(p: &Params) -> Result<MultiPaxosCfg, String> {
         system_cfg(p),
         bug,
     )
+    .and_then(|cfg| cfg.with_keys(p.int("keys") as u8))
     .map(|cfg| cfg.with_retries(p.int("retries") as u8))
     .map_err(|e| e.to_string())
 }

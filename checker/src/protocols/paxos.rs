@@ -90,7 +90,9 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
         .with_fairness(Fairness::Weak)
         .with_end_states(spec::is_end)
         .with_refinement(refinement(&cfg)?)
-        .with_action_kinds(action_kinds(&cfg));
+        .with_action_kinds(action_kinds(&cfg))
+        // Acceptors are interchangeable (`--symmetry --safety-only`).
+        .with_symmetry(spec::representative);
     Ok(Box::new(checkable))
 }
 

@@ -80,6 +80,16 @@
 //!   plus the last envelope delivered. [`Sim::in_flight`] lists what the driver still has queued.
 //!
 //! The snapshot's history is `()`: specs whose properties read a model history need a replay.
+//!
+//! # Timer gates
+//!
+//! A protocol analysed under an explicit failure detector (Bully's accurate detector stands for
+//! the synchronous model: a wait times out only when the nodes waited for are down) declares
+//! it to the model checker as a restriction on `Timeout` actions. The driver takes the same
+//! predicate as a [`TimerGate`]: a due timer the gate refuses stays set but does not fire; it
+//! is offered again, shortly, after the next step, crash, recovery or heal. This is an oracle
+//! (the perfect failure detector of the synchronous model), not a timing argument: it lets the
+//! runtime explore exactly the schedules the checker does.
 
 use models::common::{ActorSystem, CfgError, NetworkKind, SystemCfg};
 use serde::{Deserialize, Serialize};
@@ -92,6 +102,9 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Virtual microseconds after a change at which a timer the gate refused is offered again.
+pub const GATE_RETRY_US: u64 = 1_000;
 
 /// Upper bound, in virtual microseconds, of the delay before the driver resolves a random
 /// choice an actor offered.
@@ -322,6 +335,11 @@ enum ModelNet<Msg> {
     },
 }
 
+/// Whether a due timer may fire now, given every actor's state and crash flag, the actor and
+/// the timer (see "Timer gates" in the module documentation).
+pub type TimerGate<A> =
+    Box<dyn Fn(&[Arc<<A as Actor>::State>], &[bool], Id, &<A as Actor>::Timer) -> bool + Send>;
+
 /// Per-actor driver state that the model keeps elsewhere or not at all.
 struct Node<A: Actor> {
     /// Timers set, each with the token of its pending event.
@@ -358,6 +376,12 @@ pub struct Sim<A: Actor> {
     trace: Vec<StepOf<A>>,
     steps: usize,
     messages_delivered: usize,
+    // timer gate
+    gate: Option<TimerGate<A>>,
+    /// Due timers the gate refused, by (actor, token), waiting to be offered again.
+    gated: Vec<(Id, u64)>,
+    /// Whether something happened since the gated timers were last offered.
+    regate: bool,
 }
 
 impl<A: Actor> Sim<A> {
@@ -402,6 +426,9 @@ impl<A: Actor> Sim<A> {
             trace: Vec::new(),
             steps: 0,
             messages_delivered: 0,
+            gate: None,
+            gated: Vec::new(),
+            regate: false,
         };
         for index in 0..n {
             let id = Id::from(index);
@@ -421,10 +448,23 @@ impl<A: Actor> Sim<A> {
         Self::new(system.actors(), system.system(), cfg)
     }
 
+    /// Fires a due timer only when `gate` allows it (see "Timer gates" in the module
+    /// documentation).
+    pub fn set_timer_gate(&mut self, gate: TimerGate<A>) {
+        self.gate = Some(gate);
+    }
+
     /// Processes events until one is applied and recorded; false when no live event is left.
     /// Stale events (cancelled timers, overwritten choices) and arrivals at a crashed actor are
-    /// consumed silently on the way.
+    /// consumed silently on the way, and so are due timers the gate refuses (they are offered
+    /// again after the next change).
     pub fn step(&mut self) -> bool {
+        if std::mem::take(&mut self.regate) {
+            for (id, token) in std::mem::take(&mut self.gated) {
+                let at = self.now_us.saturating_add(GATE_RETRY_US);
+                self.schedule(at, Event::Timer { id, token });
+            }
+        }
         while let Some(((at, _), event)) = self.queue.pop_first() {
             if !self.is_live(&event) {
                 // A cancelled timer or an overwritten choice leaves no mark, not even on the clock.
@@ -439,6 +479,7 @@ impl<A: Actor> Sim<A> {
             };
             if applied {
                 self.steps += 1;
+                self.regate = true;
                 return true;
             }
         }
@@ -480,6 +521,7 @@ impl<A: Actor> Sim<A> {
         self.nodes[index].timers.clear();
         self.nodes[index].randoms.clear();
         self.trace.push(Step::Crash(id));
+        self.regate = true;
         true
     }
 
@@ -498,6 +540,7 @@ impl<A: Actor> Sim<A> {
         self.trace.push(Step::Recover(id));
         self.process_commands(id, out);
         self.release_parked(id);
+        self.regate = true;
         true
     }
 
@@ -537,6 +580,7 @@ impl<A: Actor> Sim<A> {
             let at = self.now_us.saturating_add(self.draw_latency_us());
             self.schedule(at, Event::Packet(envelope));
         }
+        self.regate = true;
         true
     }
 
@@ -757,7 +801,14 @@ impl<A: Actor> Sim<A> {
         let Some(position) = timers.iter().position(|(_, t)| *t == token) else {
             return false;
         };
+        if let Some(gate) = &self.gate {
+            if !gate(&self.states, &self.crashed, id, &timers[position].0) {
+                self.gated.push((id, token));
+                return false;
+            }
+        }
         // The timer is no longer set once it fires, as in the model; the handler may set it again.
+        let timers = &mut self.nodes[index].timers;
         let (timer, _) = timers.remove(position);
         let mut out = Out::new();
         let mut state = Cow::Borrowed(&*self.states[index]);

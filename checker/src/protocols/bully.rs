@@ -23,6 +23,18 @@ pub fn entry() -> Entry {
                     "accurate",
                     "when waits time out: only if the awaited nodes are down (synchronous), or any time",
                 ),
+                Param::int(
+                    "recoveries",
+                    0,
+                    3,
+                    1,
+                    "how many recoveries in all the checker explores (bounds incarnation numbers; the runtime is unbounded)",
+                ),
+                Param::bool(
+                    "incarnation-check",
+                    true,
+                    "whether a halter ignores acks to a previous life's Halt (false: the broken variant)",
+                ),
             ];
             p.extend(actor_params_on(
                 &["unordered-duplicating"],
@@ -44,7 +56,11 @@ pub fn cfg(p: &Params) -> Result<BullyCfg, String> {
         "unreliable" => Detector::Unreliable,
         _ => Detector::Accurate,
     };
-    BullyCfg::new(p.int("nodes") as usize, detector, system_cfg(p)).map_err(|e| e.to_string())
+    let cfg = BullyCfg::new(p.int("nodes") as usize, detector, system_cfg(p))
+        .map_err(|e| e.to_string())?;
+    Ok(cfg
+        .with_recoveries(p.int("recoveries") as u32)
+        .with_incarnation_check(p.bool("incarnation-check")))
 }
 
 fn build(p: &Params) -> Result<Box<dyn Target>, String> {
@@ -55,7 +71,7 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
     let checkable: Checkable<BullyModel> = Checkable {
         model: spec::model(cfg),
         step_invariants: Vec::new(),
-        leads_to: Vec::new(),
+        leads_to: spec::leads_to(),
         fair_class: a.fair_class,
         // As for 2PC: a node that crashes and recovers forever must still get what is sent to
         // it again and again.

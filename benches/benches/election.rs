@@ -91,7 +91,7 @@ fn bully_cfg(nodes: usize) -> models::bully::BullyCfg {
 fn bully_election_run(cfg: &models::bully::BullyCfg, seed: u64) -> usize {
     let mut sim: Sim<BullyActor> = Sim::from_system(cfg, sim_cfg(seed)).expect("valid");
     // The accurate detector, as `checker run bully` realises it.
-    sim.set_timer_gate(Box::new(specs::bully::accurate_gate));
+    sim.set_timer_gate(specs::bully::accurate_gate);
     let top = Id::from(cfg.nodes - 1);
     let done = |s: &Sim<BullyActor>| {
         let st = s.actor_states();

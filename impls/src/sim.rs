@@ -337,8 +337,7 @@ enum ModelNet<Msg> {
 
 /// Whether a due timer may fire now, given every actor's state and crash flag, the actor and
 /// the timer (see "Timer gates" in the module documentation).
-pub type TimerGate<A> =
-    Box<dyn Fn(&[Arc<<A as Actor>::State>], &[bool], Id, &<A as Actor>::Timer) -> bool + Send>;
+pub type TimerGate<A> = fn(&[Arc<<A as Actor>::State>], &[bool], Id, &<A as Actor>::Timer) -> bool;
 
 /// Per-actor driver state that the model keeps elsewhere or not at all.
 struct Node<A: Actor> {
@@ -1131,6 +1130,36 @@ mod tests {
             assert_eq!(*sim.actor_states()[0], 1);
             assert!(second.contains(&outcome.virtual_time));
         }
+    }
+
+    #[test]
+    fn a_gated_timer_waits_until_the_gate_opens_and_stays_set() {
+        // Two actors with one timer each; actor 0's may fire only while actor 1 is crashed.
+        let ms = Duration::from_millis;
+        let actor = || TwiceSet {
+            first: ms(1)..ms(2),
+            second: ms(1)..ms(2),
+        };
+        let crashes = SystemCfg {
+            crashes: 1,
+            ..system()
+        };
+        let mut sim = Sim::new(vec![actor(), actor()], crashes, SimCfg::default()).unwrap();
+        sim.set_timer_gate(|_, crashed, id, _| usize::from(id) != 0 || crashed[1]);
+        assert!(sim.step(), "actor 1's timer fires");
+        assert!(!sim.step(), "actor 0's is held back: nothing left to do");
+        assert_eq!(*sim.actor_states()[0], 0);
+        assert_eq!(sim.snapshot().timers_set[0].iter().count(), 1, "still set");
+        assert!(sim.crash(Id::from(1)));
+        assert!(sim.step(), "offered again after the crash, and let through");
+        assert_eq!(*sim.actor_states()[0], 1);
+        assert_eq!(
+            sim.trace().last(),
+            Some(&Step::Timeout {
+                id: Id::from(0),
+                timer: ()
+            })
+        );
     }
 
     #[test]

@@ -324,8 +324,7 @@ fn bully_coordinator(sim: &Sim<models::bully::BullyActor>) -> Option<Id> {
 /// timer gate, the same predicate the checker uses).
 fn bully_run(cfg: BullyCfg, seed: u64) -> Checked<specs::bully::BullyModel, BullyActor, BullyCfg> {
     let mut run = Checked::new(specs::bully::model(cfg), cfg.into_model(), seeded(seed));
-    run.sim
-        .set_timer_gate(Box::new(specs::bully::accurate_gate));
+    run.sim.set_timer_gate(specs::bully::accurate_gate);
     run
 }
 

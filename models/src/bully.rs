@@ -53,8 +53,13 @@
 //!   is acked again, nothing else); a life's messages are ignored once a timeout showed it over
 //!   or a later life was heard of. Without this, a dead node's `Halt`, redelivered for ever,
 //!   keeps deposing its successor (a fair lasso the checker found).
-//! - A coordinator answers a late `Election` by halting the asker and, on its ack, announcing
-//!   itself again, so that announcements are only ever accepted by halted or electing nodes.
+//! - A coordinator, or a node halting the others, answers an `Election` by halting the asker
+//!   (a coordinator announces itself again on the ack).
+//! - A node following a coordinator ignores `Halt` and `Coordinator` from nodes below it: they
+//!   come from an election that coordinator has superseded (delayed by the network). The
+//!   checker's duplicating network redelivers the coordinator's own announcement for ever, which
+//!   hid the cost of obeying them; the runtime, which does not, found it (a node waiting for an
+//!   announcement from a halter that had itself been halted).
 //!
 //! # Deviations from the paper
 //!
@@ -238,6 +243,13 @@ impl Actor for BullyActor {
                 o.send(src, BullyMsg::Answer);
                 *state.to_mut() = self.hold_election(id, state, o);
             }
+            // Taking over already: halt the asker too, so that it acks and waits for us.
+            (BullyMsg::Election, Phase::Halting { .. }) => o.send(
+                src,
+                BullyMsg::Halt {
+                    incarnation: state.incarnation,
+                },
+            ),
             (BullyMsg::Election, _) => o.send(src, BullyMsg::Answer),
             (BullyMsg::Answer, Phase::Electing { answered: false }) => {
                 o.cancel_timer(BullyTimer::AnswerWait);
@@ -252,7 +264,10 @@ impl Actor for BullyActor {
             }
             (BullyMsg::Coordinator { incarnation }, _) if src > id => {
                 let known = state.lives.get(&src);
-                let following = state.phase == Phase::Normal && state.coordinator == Some(src);
+                // Following the sender, or a higher node (the announcement is late: see
+                // `on_halt`), there is nothing to do.
+                let following =
+                    state.phase == Phase::Normal && state.coordinator.is_some_and(|c| c >= src);
                 if news(known, incarnation, Stage::Followed) == News::Stale || following {
                     return;
                 }
@@ -329,8 +344,16 @@ impl BullyActor {
         incarnation: Incarnation,
         o: &mut Out<Self>,
     ) {
+        // Following a higher coordinator, a late halt from a lower winner (delayed past that
+        // coordinator's own halt and announcement) is ignored, unacked: the halter will be
+        // halted in turn, and obeying would wait for an announcement that never comes. (Should
+        // that coordinator be gone, the `Check` timeout starts an election, and a halter
+        // answers its `Election` with a new `Halt`.)
+        let following_higher =
+            state.phase == Phase::Normal && state.coordinator.is_some_and(|c| c > src);
         match news(state.lives.get(&src), incarnation, Stage::Halted) {
             News::Stale => {}
+            _ if following_higher => {}
             News::Repeated => o.send(src, BullyMsg::HaltAck { incarnation }),
             News::Fresh => {
                 self.cancel_all(o);

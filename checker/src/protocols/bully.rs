@@ -67,7 +67,8 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
     let cfg = cfg(p)?;
     // The actor-system declarations (fingerprint, fairness classes, words, view), moved onto
     // the model with the detector.
-    let a = actors::checkable(cfg.into_model(), Names::of(&cfg));
+    let names = Names::of(&cfg);
+    let a = actors::checkable(cfg.into_model(), names.clone());
     let checkable: Checkable<BullyModel> = Checkable {
         model: spec::model(cfg),
         step_invariants: Vec::new(),
@@ -84,10 +85,16 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
         refinement: None,
         action_kind: a.action_kind,
         action_kinds: action_kinds(&cfg),
-        // `actors::runtime` needs a bare ActorModel; this one wraps it with the detector, so
-        // `checker run` does not cover Bully yet (its runtime tests are in impls/tests).
-        runtime: None,
-        live_after_recovery: false,
+        // The simulator runs the bare actor system; under the accurate detector its timers are
+        // gated by the same predicate the model applies (an oracle for the synchronous model).
+        runtime: Some(Box::new(move |c, opts| {
+            let gate = (cfg.detector == Detector::Accurate)
+                .then_some(spec::accurate_gate as impls::sim::TimerGate<models::bully::BullyActor>);
+            actors::runtime_of(c, &c.model.actors, &names, gate, opts)
+        })),
+        // After faults stop and every node has recovered, the highest node takes over (the
+        // leads-to property, proved with crashes=1).
+        live_after_recovery: true,
     };
     Ok(Box::new(checkable))
 }

@@ -1,6 +1,6 @@
 //! `bully`: Garcia-Molina's Bully algorithm under an accurate or an unreliable failure detector,
 //! checked against "at most one coordinator among live nodes" and eventual takeover by the
-//! highest live node.
+//! highest live node, and run on the simulator with the detector as its timer gate.
 
 use crate::actors::{self, Names};
 use crate::engine::{Checkable, Fairness};

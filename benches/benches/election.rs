@@ -90,6 +90,8 @@ fn bully_cfg(nodes: usize) -> models::bully::BullyCfg {
 /// One Bully election from a cold start until the top node coordinates and all follow it.
 fn bully_election_run(cfg: &models::bully::BullyCfg, seed: u64) -> usize {
     let mut sim: Sim<BullyActor> = Sim::from_system(cfg, sim_cfg(seed)).expect("valid");
+    // The accurate detector, as `checker run bully` realises it.
+    sim.set_timer_gate(specs::bully::accurate_gate);
     let top = Id::from(cfg.nodes - 1);
     let done = |s: &Sim<BullyActor>| {
         let st = s.actor_states();

@@ -4,6 +4,7 @@
 use crate::engine::{variant_name, Checkable, Fairness};
 use impls::checked::{Checks, RuntimeOptions, RuntimeReport};
 use impls::plain::{PlainGoal, PlainOptions, PlainOutcome};
+use impls::sim::TimerGate;
 use models::common::ActorSystem;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -11,6 +12,7 @@ use serde_json::{json, Map, Value};
 use stateright::actor::{
     Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, Network,
 };
+use stateright::Model;
 use std::fmt::Debug;
 use std::hash::Hash;
 
@@ -253,6 +255,28 @@ where
     A::Timer: Ord,
     H: Clone + Debug + Hash,
 {
+    runtime_of(c, &c.model, names, None, opts)
+}
+
+/// [`runtime`] for a model `M` that wraps the actor system `actors` (its states and actions are
+/// the actor system's; Bully's adds a failure detector): the simulator runs `actors`, replays
+/// every step through it and judges its properties; the step invariants, end state and
+/// leads-to properties declared on `c` are judged with `c.model`; `gate`, if any, is the
+/// wrapper's restriction on timeouts as the simulator's timer gate.
+pub fn runtime_of<M, A, C, H>(
+    c: &Checkable<M>,
+    actors: &ActorModel<A, C, H>,
+    names: &Names,
+    gate: Option<TimerGate<A>>,
+    opts: &RuntimeOptions,
+) -> RuntimeReport
+where
+    M: Model<State = ActorModelState<A, H>, Action = ActorModelAction<A::Msg, A::Timer, A::Random>>,
+    A: Actor,
+    A::Msg: Ord,
+    A::Timer: Ord,
+    H: Clone + Debug + Hash,
+{
     let model = &c.model;
     let step_invariants = c
         .step_invariants
@@ -286,8 +310,9 @@ where
         leads_to,
         describe: Box::new(|a| (c.describe)(a)),
         names: names.0.clone(),
+        timer_gate: gate,
     };
-    impls::checked::check_runs(model, &checks, opts)
+    impls::checked::check_runs(actors, &checks, opts)
 }
 
 /// One plain run of an actor system on the simulator (see [`impls::plain`]): no nemesis, no

@@ -21,7 +21,7 @@
 //! identical trace ([`RunReport::trace_hash`]).
 
 use crate::nemesis::{FaultCounts, Faults, Nemesis, Note, Phase, Poll};
-use crate::sim::{Borrowed, Sim, Step};
+use crate::sim::{Borrowed, Sim, Step, TimerGate};
 use crate::validate::{Divergence, Replay};
 use models::common::{NetworkKind, SystemCfg};
 use serde::{Deserialize, Serialize};
@@ -61,6 +61,9 @@ pub struct Checks<'a, A: Actor, H> {
     pub describe: Box<dyn Fn(&ActorModelAction<A::Msg, A::Timer, A::Random>) -> String + 'a>,
     /// Actor names by id, for partitions in traces.
     pub names: Vec<String>,
+    /// The failure detector the protocol is analysed under, if it declares one: the
+    /// simulator's timer gate (see `impls::sim`'s "Timer gates").
+    pub timer_gate: Option<TimerGate<A>>,
 }
 
 /// How a batch of checked runs is run.
@@ -275,6 +278,9 @@ where
     let actors: Vec<Borrowed<'_, A>> = model.actors.iter().map(Borrowed).collect();
     let mut sim =
         Sim::new(actors, system, opts.faults.sim_cfg(seed)).expect("the nemesis's rates are valid");
+    if let Some(gate) = checks.timer_gate {
+        sim.set_timer_gate(gate);
+    }
     let mut nemesis = Nemesis::new(seed, opts.faults, system);
     let mut run = Run::new(model, checks, opts, seed);
     if let Err(d) = run.replay.compare(&sim.snapshot(), None) {

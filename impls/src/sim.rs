@@ -81,6 +81,16 @@
 //!   plus the last envelope delivered. [`Sim::in_flight`] lists what the driver still has queued.
 //!
 //! The snapshot's history is `()`: specs whose properties read a model history need a replay.
+//!
+//! # Timer gates
+//!
+//! A protocol analysed under an explicit failure detector (Bully's accurate detector stands for
+//! the synchronous model: a wait times out only when the nodes waited for are down) declares
+//! it to the model checker as a restriction on `Timeout` actions. The driver takes the same
+//! predicate as a [`TimerGate`]: a due timer the gate refuses stays set but does not fire; it
+//! is offered again, shortly, after the next step, crash, recovery or heal. This is an oracle
+//! (the perfect failure detector of the synchronous model), not a timing argument: it lets the
+//! runtime explore exactly the schedules the checker does.
 
 use models::common::{ActorSystem, CfgError, NetworkKind, SystemCfg};
 use serde::{Deserialize, Serialize};
@@ -93,6 +103,9 @@ use std::collections::{BinaryHeap, HashSet, VecDeque};
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Virtual microseconds after a change at which a timer the gate refused is offered again.
+pub const GATE_RETRY_US: u64 = 1_000;
 
 /// Upper bound, in virtual microseconds, of the delay before the driver resolves a random
 /// choice an actor offered.
@@ -351,6 +364,10 @@ enum ModelNet<Msg> {
     },
 }
 
+/// Whether a due timer may fire now, given every actor's state and crash flag, the actor and
+/// the timer (see "Timer gates" in the module documentation).
+pub type TimerGate<A> = fn(&[Arc<<A as Actor>::State>], &[bool], Id, &<A as Actor>::Timer) -> bool;
+
 /// Per-actor driver state that the model keeps elsewhere or not at all.
 struct Node<A: Actor> {
     /// Timers set, each with the token of its pending event.
@@ -391,6 +408,12 @@ pub struct Sim<A: Actor> {
     trace: Vec<StepOf<A>>,
     steps: usize,
     messages_delivered: usize,
+    // timer gate
+    gate: Option<TimerGate<A>>,
+    /// Due timers the gate refused, by (actor, token), waiting to be offered again.
+    gated: Vec<(Id, u64)>,
+    /// Whether something happened since the gated timers were last offered.
+    regate: bool,
 }
 
 impl<A: Actor> Sim<A> {
@@ -436,6 +459,9 @@ impl<A: Actor> Sim<A> {
             trace: Vec::new(),
             steps: 0,
             messages_delivered: 0,
+            gate: None,
+            gated: Vec::new(),
+            regate: false,
         };
         for index in 0..n {
             let id = Id::from(index);
@@ -455,10 +481,23 @@ impl<A: Actor> Sim<A> {
         Self::new(system.actors(), system.system(), cfg)
     }
 
+    /// Fires a due timer only when `gate` allows it (see "Timer gates" in the module
+    /// documentation).
+    pub fn set_timer_gate(&mut self, gate: TimerGate<A>) {
+        self.gate = Some(gate);
+    }
+
     /// Processes events until one is applied and recorded; false when no live event is left.
     /// Stale events (cancelled timers, overwritten choices) and arrivals at a crashed actor are
-    /// consumed silently on the way.
+    /// consumed silently on the way, and so are due timers the gate refuses (they are offered
+    /// again after the next change).
     pub fn step(&mut self) -> bool {
+        if std::mem::take(&mut self.regate) {
+            for (id, token) in std::mem::take(&mut self.gated) {
+                let at = self.now_us.saturating_add(GATE_RETRY_US);
+                self.schedule(at, Event::Timer { id, token });
+            }
+        }
         while let Some(Scheduled { at, event, .. }) = self.queue.pop() {
             if !self.is_live(&event) {
                 // A cancelled timer or an overwritten choice leaves no mark, not even on the clock.
@@ -473,6 +512,7 @@ impl<A: Actor> Sim<A> {
             };
             if applied {
                 self.steps += 1;
+                self.regate = true;
                 return true;
             }
         }
@@ -528,6 +568,7 @@ impl<A: Actor> Sim<A> {
         self.nodes[index].timers.clear();
         self.nodes[index].randoms.clear();
         self.record(Step::Crash(id));
+        self.regate = true;
         true
     }
 
@@ -546,6 +587,7 @@ impl<A: Actor> Sim<A> {
         self.record(Step::Recover(id));
         self.process_commands(id, out);
         self.release_parked(id);
+        self.regate = true;
         true
     }
 
@@ -586,6 +628,7 @@ impl<A: Actor> Sim<A> {
             let at = self.now_us.saturating_add(self.draw_latency_us());
             self.schedule(at, Event::Packet(envelope));
         }
+        self.regate = true;
         true
     }
 
@@ -810,7 +853,14 @@ impl<A: Actor> Sim<A> {
         let Some(position) = timers.iter().position(|(_, t)| *t == token) else {
             return false;
         };
+        if let Some(gate) = &self.gate {
+            if !gate(&self.states, &self.crashed, id, &timers[position].0) {
+                self.gated.push((id, token));
+                return false;
+            }
+        }
         // The timer is no longer set once it fires, as in the model; the handler may set it again.
+        let timers = &mut self.nodes[index].timers;
         let (timer, _) = timers.remove(position);
         let mut out = Out::new();
         let mut state = Cow::Borrowed(&*self.states[index]);
@@ -1192,6 +1242,36 @@ mod tests {
             assert_eq!(*sim.actor_states()[0], 1);
             assert!(second.contains(&outcome.virtual_time));
         }
+    }
+
+    #[test]
+    fn a_gated_timer_waits_until_the_gate_opens_and_stays_set() {
+        // Two actors with one timer each; actor 0's may fire only while actor 1 is crashed.
+        let ms = Duration::from_millis;
+        let actor = || TwiceSet {
+            first: ms(1)..ms(2),
+            second: ms(1)..ms(2),
+        };
+        let crashes = SystemCfg {
+            crashes: 1,
+            ..system()
+        };
+        let mut sim = Sim::new(vec![actor(), actor()], crashes, SimCfg::default()).unwrap();
+        sim.set_timer_gate(|_, crashed, id, _| usize::from(id) != 0 || crashed[1]);
+        assert!(sim.step(), "actor 1's timer fires");
+        assert!(!sim.step(), "actor 0's is held back: nothing left to do");
+        assert_eq!(*sim.actor_states()[0], 0);
+        assert_eq!(sim.snapshot().timers_set[0].iter().count(), 1, "still set");
+        assert!(sim.crash(Id::from(1)));
+        assert!(sim.step(), "offered again after the crash, and let through");
+        assert_eq!(*sim.actor_states()[0], 1);
+        assert_eq!(
+            sim.trace().last(),
+            Some(&Step::Timeout {
+                id: Id::from(0),
+                timer: ()
+            })
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! what must hold once faults stop: a leader known to every live node.
 
 use impls::sim::{Sim, SimCfg, Step};
-use models::bully::{BullyCfg, Detector, Phase};
+use models::bully::{BullyActor, BullyCfg, Detector, Phase};
 use models::chang_roberts::{Arrangement, CrCfg, CrMsg};
 use models::common::{ActorSystem, NetworkKind, SystemCfg};
 use models::raft_election::{RaftCfg, Role};
@@ -320,11 +320,19 @@ fn bully_coordinator(sim: &Sim<models::bully::BullyActor>) -> Option<Id> {
     ok.then_some(Id::from(top))
 }
 
+/// A checked Bully run whose timers fire as the accurate detector allows (the simulator's
+/// timer gate, the same predicate the checker uses).
+fn bully_run(cfg: BullyCfg, seed: u64) -> Checked<specs::bully::BullyModel, BullyActor, BullyCfg> {
+    let mut run = Checked::new(specs::bully::model(cfg), cfg.into_model(), seeded(seed));
+    run.sim.set_timer_gate(specs::bully::accurate_gate);
+    run
+}
+
 #[test]
 fn bully_coordinator_crash_then_takeover_on_recovery() {
     for seed in 0..100 {
         let cfg = bully(4, 1);
-        let mut run = Checked::new(specs::bully::model(cfg), cfg.into_model(), seeded(seed));
+        let mut run = bully_run(cfg, seed);
         assert!(run.run_until(10_000, |s| bully_coordinator(s) == Some(Id::from(3))));
         run.crash(Id::from(3));
         assert!(
@@ -376,7 +384,7 @@ fn bully_survives_a_crash_at_any_step() {
     let mut violated = Vec::new();
     for seed in 0..200 {
         let cfg = bully(4, 1);
-        let mut run = Checked::new(specs::bully::model(cfg), cfg.into_model(), seeded(seed));
+        let mut run = bully_run(cfg, seed);
         run.run_until((seed % 30) as usize, |_| false);
         let victim = Id::from(seed as usize % 4);
         run.crash(victim);

@@ -105,14 +105,23 @@ pub struct RaftState {
     pub role: Role,
     /// The leader of `term`, once known (itself if leader).
     pub leader: Option<Id>,
+    // ghost state (also in storage): read by no transition, only by the refinement mapping
+    // into `leader-election` (`specs::raft_election::abstraction`)
+    /// The terms in which this server became leader.
+    pub led: BTreeSet<Term>,
+    /// The latest leader this server has known, with its term.
+    pub known: Option<(Term, Id)>,
 }
 
 /// What a server keeps across crashes: `currentTerm` and `votedFor` (the latter only when
 /// [`RaftCfg::durable`]).
-#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
+/// The ghost fields `led` and `known` of [`RaftState`] are kept too (always: they are ghost).
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
 pub struct RaftStorage {
     pub term: Term,
     pub voted_for: Option<Id>,
+    pub led: BTreeSet<Term>,
+    pub known: Option<(Term, Id)>,
 }
 
 /// A server: its peers, the majority, the term bound and whether it persists its vote.
@@ -140,9 +149,11 @@ impl Actor for RaftActor {
     }
 
     fn on_start(&self, _id: Id, storage: &Option<RaftStorage>, o: &mut Out<Self>) -> RaftState {
-        let saved = storage.unwrap_or(RaftStorage {
+        let saved = storage.clone().unwrap_or(RaftStorage {
             term: 0,
             voted_for: None,
+            led: BTreeSet::new(),
+            known: None,
         });
         self.arm_election_timer(saved.term, o);
         RaftState {
@@ -150,6 +161,8 @@ impl Actor for RaftActor {
             voted_for: saved.voted_for,
             role: Role::Follower,
             leader: None,
+            led: saved.led,
+            known: saved.known,
         }
     }
 
@@ -174,6 +187,10 @@ impl Actor for RaftActor {
                     let s = state.to_mut();
                     s.role = Role::Follower;
                     s.leader = Some(src);
+                    if s.known.is_none_or(|(t, _)| t < term) {
+                        s.known = Some((term, src));
+                        o.save(self.storage(s));
+                    }
                 }
                 self.arm_election_timer(term, o);
             }
@@ -211,6 +228,8 @@ impl RaftActor {
         RaftStorage {
             term: state.term,
             voted_for: state.voted_for.filter(|_| self.durable),
+            led: state.led.clone(),
+            known: state.known,
         }
     }
 
@@ -290,6 +309,9 @@ impl RaftActor {
         // Become leader.
         s.role = Role::Leader;
         s.leader = Some(id);
+        s.led.insert(s.term);
+        s.known = Some((s.term, id));
+        o.save(self.storage(s));
         o.cancel_timer(RaftTimer::Election);
         o.broadcast(&self.peers, &RaftMsg::Heartbeat { term: s.term });
         o.set_timer(RaftTimer::Heartbeat, ms(HEARTBEAT_MS));
@@ -439,7 +461,7 @@ mod tests {
         let saves: Vec<_> = o
             .iter()
             .filter_map(|c| match c {
-                Command::Save(s) => Some(*s),
+                Command::Save(s) => Some(s.clone()),
                 _ => None,
             })
             .collect();

@@ -14,18 +14,22 @@
 //! | `at most one coordinator among live nodes` | always | the paper's Assertion 1, for live nodes |
 //! | `a coordinator is elected` | sometimes | some run elects one |
 //! | `the highest live node coordinates and all follow it` | eventually | after faults stop, the live node with the highest id coordinates and every live node follows it |
+//! | `no coordinator leads to the highest live node coordinating` | leads-to | whenever no live node coordinates (at the start, after the coordinator crashed), the highest live node eventually coordinates and all follow it |
 //!
 //! Crashed nodes are excluded: stateright keeps a crashed node's last state, and a coordinator
 //! that crashed is no longer one.
 //!
-//! What holds: without crashes, under the accurate detector, every property (the top node halts
-//! the others and takes over). With `crashes=1` the checker finds two coordinators even under
-//! the accurate detector, through a stale `HaltAck` (see `models::bully`), and the takeover
-//! property fails through runs that crash and recover for ever, which no fairness excludes.
+//! What holds, under the accurate detector and strong fairness: every property, without crashes
+//! and with `crashes=1` (any node down at a time, the recoveries bounded by the configuration's
+//! `recoveries` so that incarnation numbers stay finite). Under the unreliable detector two
+//! nodes coordinate at once; without the incarnation check of acks (`models::bully`), so they
+//! do after a crash even under the accurate detector.
 
+use crate::LeadsTo;
 use models::bully::{BullyActor, BullyCfg, BullyMsg, BullyState, BullyTimer, Detector, Phase};
 use stateright::actor::{ActorModel, ActorModelAction, ActorModelState, Id};
-use stateright::{Model, Property};
+use stateright::{Expectation, Model, Property};
+use std::sync::Arc;
 
 /// The actor system without the detector.
 pub type BullyActors = ActorModel<BullyActor, BullyCfg, ()>;
@@ -57,9 +61,19 @@ fn live(s: &BullySysState) -> impl Iterator<Item = (usize, &BullyState)> {
 
 /// Whether the accurate detector lets `timer` of node `i` fire in `s`.
 pub fn accurate_timeout(s: &BullySysState, i: usize, timer: BullyTimer) -> bool {
-    let n = s.actor_states.len();
-    let down = |j: usize| s.crashed[j];
-    let state = &*s.actor_states[i];
+    accurate_timeout_in(&s.actor_states, &s.crashed, i, timer)
+}
+
+/// [`accurate_timeout`] on the nodes' states and crash flags, as a driver holds them.
+pub fn accurate_timeout_in(
+    states: &[Arc<BullyState>],
+    crashed: &[bool],
+    i: usize,
+    timer: BullyTimer,
+) -> bool {
+    let n = states.len();
+    let down = |j: usize| crashed[j];
+    let state = &*states[i];
     match timer {
         BullyTimer::Check => state.coordinator.is_some_and(|c| down(usize::from(c))),
         BullyTimer::AnswerWait | BullyTimer::CoordWait => (i + 1..n).all(down),
@@ -70,8 +84,19 @@ pub fn accurate_timeout(s: &BullySysState, i: usize, timer: BullyTimer) -> bool 
     }
 }
 
+/// [`accurate_timeout_in`] in the shape of the simulator's timer gate
+/// (`impls::sim::TimerGate`): how the runtime realises the accurate detector.
+pub fn accurate_gate(
+    states: &[Arc<BullyState>],
+    crashed: &[bool],
+    id: Id,
+    timer: &BullyTimer,
+) -> bool {
+    accurate_timeout_in(states, crashed, usize::from(id), *timer)
+}
+
 /// The paper's Assertion 1, for live nodes: no two live nodes are coordinator at once.
-pub fn at_most_one_coordinator_among_live_nodes(_: &BullyModel, s: &BullySysState) -> bool {
+pub fn at_most_one_coordinator_among_live_nodes<M>(_: &M, s: &BullySysState) -> bool {
     live(s)
         .filter(|(_, n)| n.phase == Phase::Coordinator)
         .count()
@@ -79,15 +104,12 @@ pub fn at_most_one_coordinator_among_live_nodes(_: &BullyModel, s: &BullySysStat
 }
 
 /// Some live node is coordinator.
-pub fn a_coordinator_is_elected(_: &BullyModel, s: &BullySysState) -> bool {
+pub fn a_coordinator_is_elected<M>(_: &M, s: &BullySysState) -> bool {
     live(s).any(|(_, n)| n.phase == Phase::Coordinator)
 }
 
 /// The live node with the highest id coordinates and every live node follows it.
-pub fn the_highest_live_node_coordinates_and_all_follow_it(
-    _: &BullyModel,
-    s: &BullySysState,
-) -> bool {
+pub fn the_highest_live_node_coordinates_and_all_follow_it<M>(_: &M, s: &BullySysState) -> bool {
     let Some((top, state)) = live(s).last() else {
         return true;
     };
@@ -96,6 +118,21 @@ pub fn the_highest_live_node_coordinates_and_all_follow_it(
             n.coordinator == Some(Id::from(top))
                 && matches!(n.phase, Phase::Normal | Phase::Coordinator)
         })
+}
+
+/// No live node is coordinator (at the start, or after the coordinator crashed or was halted).
+pub fn no_live_coordinator<M>(_: &M, s: &BullySysState) -> bool {
+    live(s).all(|(_, n)| n.phase != Phase::Coordinator)
+}
+
+/// A leaderless state leads to the takeover by the highest live node: in particular, after the
+/// coordinator crashes a new one is elected.
+pub fn leads_to() -> Vec<LeadsTo<BullyModel>> {
+    vec![LeadsTo {
+        name: "no coordinator leads to the highest live node coordinating",
+        from: no_live_coordinator,
+        to: the_highest_live_node_coordinates_and_all_follow_it,
+    }]
 }
 
 impl Model for BullyModel {
@@ -126,6 +163,10 @@ impl Model for BullyModel {
         self.actors.format_action(action)
     }
 
+    fn within_boundary(&self, s: &BullySysState) -> bool {
+        Model::within_boundary(&self.actors, s)
+    }
+
     fn properties(&self) -> Vec<Property<Self>> {
         vec![
             Property::always(
@@ -141,9 +182,30 @@ impl Model for BullyModel {
     }
 }
 
+/// The actor system of `cfg` with the properties above, without the detector: what the
+/// runtime drives, with the detector as a gate on its timers (see [`accurate_timeout_in`]).
+pub fn actors(cfg: BullyCfg) -> BullyActors {
+    cfg.into_model()
+        .property(
+            Expectation::Always,
+            "at most one coordinator among live nodes",
+            at_most_one_coordinator_among_live_nodes,
+        )
+        .property(
+            Expectation::Sometimes,
+            "a coordinator is elected",
+            a_coordinator_is_elected,
+        )
+        .property(
+            Expectation::Eventually,
+            "the highest live node coordinates and all follow it",
+            the_highest_live_node_coordinates_and_all_follow_it,
+        )
+}
+
 /// The checkable model of `cfg`.
 pub fn model(cfg: BullyCfg) -> BullyModel {
     BullyModel {
-        actors: cfg.into_model(),
+        actors: actors(cfg),
     }
 }

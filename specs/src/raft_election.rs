@@ -20,6 +20,7 @@
 //! used up; the checker reports it. Raft's answer is randomised election timeouts, a timing
 //! assumption the model checker does not make and the runtime does.
 
+use crate::leader_election::{LeState, LeaderElection};
 use crate::StepInvariant;
 use models::raft_election::{RaftActor, RaftCfg, RaftState, Role};
 use stateright::actor::{ActorModel, ActorModelState};
@@ -90,6 +91,42 @@ pub fn terms_never_decrease(_: &RaftModel, before: &RaftSysState, after: &RaftSy
     servers(before)
         .zip(servers(after))
         .all(|(b, a)| a.term >= b.term)
+}
+
+/// How many terms the `leader-election` spec that Raft refines has: its largest. Raft's term
+/// `t` (`1..=SPEC_TERMS`; no one is elected in term 0) is the spec's term `t - 1`, so the
+/// refinement is checked for `max_term <= SPEC_TERMS`.
+pub const SPEC_TERMS: usize = LeaderElection::TERMS_MAX;
+
+/// The `leader-election` spec Raft's election refines: servers `0..nodes` with ids `1..=nodes`,
+/// [`SPEC_TERMS`] terms, any node may win.
+pub fn spec(nodes: usize) -> LeaderElection {
+    let ids = (1..=nodes as u64).collect();
+    LeaderElection::new(ids, SPEC_TERMS, false).expect("1..=9 nodes and TERMS_MAX terms are valid")
+}
+
+/// The `leader-election` state a cluster state maps to, read from the servers' ghost fields
+/// (crashed servers included: stateright keeps their last state, which matches their storage):
+/// node `i` is elected in spec term `t - 1` when server `i` became leader in term `t`; its
+/// belief is the latest leader it has known. Without the ghost fields it cannot be done from
+/// the servers' states: a server forgets its vote and its leader when it adopts a newer term,
+/// so once every server has moved on nothing says who led an older term, and the spec's sets of
+/// elected nodes never shrink.
+pub fn abstraction(s: &RaftSysState) -> LeState {
+    let spec_term = |t: u64| (t as usize).checked_sub(1).filter(|&t| t < SPEC_TERMS);
+    let mut elected = vec![std::collections::BTreeSet::new(); SPEC_TERMS];
+    for (i, r) in servers(s).enumerate() {
+        for t in r.led.iter().filter_map(|&t| spec_term(t)) {
+            elected[t].insert(i);
+        }
+    }
+    let belief = servers(s)
+        .map(|r| {
+            r.known
+                .and_then(|(t, leader)| spec_term(t).map(|t| (t, usize::from(leader) as u64 + 1)))
+        })
+        .collect();
+    LeState { elected, belief }
 }
 
 /// The checkable model: the servers of `cfg` plus every state property above.

@@ -1,6 +1,6 @@
 //! `bully`: Garcia-Molina's Bully algorithm under an accurate or an unreliable failure detector,
 //! checked against "at most one coordinator among live nodes" and eventual takeover by the
-//! highest live node.
+//! highest live node, and run on the simulator with the detector as its timer gate.
 
 use crate::actors::{self, Names};
 use crate::engine::{Checkable, Fairness};
@@ -24,6 +24,18 @@ pub fn entry() -> Entry {
                     "accurate",
                     "when waits time out: only if the awaited nodes are down (synchronous), or any time",
                 ),
+                Param::int(
+                    "recoveries",
+                    0,
+                    3,
+                    1,
+                    "how many recoveries in all the checker explores (bounds incarnation numbers; the runtime is unbounded)",
+                ),
+                Param::bool(
+                    "incarnation-check",
+                    true,
+                    "whether a halter ignores acks to a previous life's Halt (false: the broken variant)",
+                ),
             ];
             p.extend(actor_params_on(
                 &["unordered-duplicating"],
@@ -45,7 +57,11 @@ pub fn cfg(p: &Params) -> Result<BullyCfg, String> {
         "unreliable" => Detector::Unreliable,
         _ => Detector::Accurate,
     };
-    BullyCfg::new(p.int("nodes") as usize, detector, system_cfg(p)).map_err(|e| e.to_string())
+    let cfg = BullyCfg::new(p.int("nodes") as usize, detector, system_cfg(p))
+        .map_err(|e| e.to_string())?;
+    Ok(cfg
+        .with_recoveries(p.int("recoveries") as u32)
+        .with_incarnation_check(p.bool("incarnation-check")))
 }
 
 /// The bare actor system with Bully's `always` and `eventually` properties attached, for the
@@ -76,11 +92,12 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
     let udp = actors::checkable(udp_model(cfg), net_names.clone());
     // The actor-system declarations (fingerprint, fairness classes, words, view), moved onto
     // the model with the detector.
-    let a = actors::checkable(cfg.into_model(), Names::of(&cfg));
+    let names = Names::of(&cfg);
+    let a = actors::checkable(cfg.into_model(), names.clone());
     let checkable: Checkable<BullyModel> = Checkable {
         model: spec::model(cfg),
         step_invariants: Vec::new(),
-        leads_to: Vec::new(),
+        leads_to: spec::leads_to(),
         fair_class: a.fair_class,
         // As for 2PC: a node that crashes and recovers forever must still get what is sent to
         // it again and again.
@@ -93,16 +110,22 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
         refinement: None,
         action_kind: a.action_kind,
         action_kinds: action_kinds(&cfg),
-        // `actors::runtime` needs a bare ActorModel; this one wraps it with the detector, so
-        // `checker run` does not cover Bully yet (its runtime tests are in impls/tests).
-        runtime: None,
+        // The simulator runs the bare actor system; under the accurate detector its timers are
+        // gated by the same predicate the model applies (an oracle for the synchronous model).
+        runtime: Some(Box::new(move |c, opts| {
+            let gate = (cfg.detector == Detector::Accurate)
+                .then_some(spec::accurate_gate as impls::sim::TimerGate<models::bully::BullyActor>);
+            actors::runtime_of(c, &c.model.actors, &names, gate, opts)
+        })),
+        // After faults stop and every node has recovered, the highest node takes over (the
+        // leads-to property, proved with crashes=1).
         // Over UDP the detector is real timeouts: the bare actors with the spec's properties.
         net: Some(Box::new(move |_, req| {
             crate::net::serve(&udp, &net_names.0, req)
         })),
         plain: None,
         operations: |_| 1,
-        live_after_recovery: false,
+        live_after_recovery: true,
     };
     Ok(Box::new(checkable))
 }

@@ -2,7 +2,7 @@
 //! against Election Safety and one vote per term; liveness shows the split-vote run.
 
 use crate::actors::{self, Names};
-use crate::engine::Fairness;
+use crate::engine::{Fairness, Refinement};
 use crate::params::{Param, Params};
 use crate::registry::{actor_params_on, system_cfg, Entry, Target};
 use models::raft_election::RaftCfg;
@@ -62,6 +62,17 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
             spec::every_live_server_knows_the_leader(m, s) || spec::terms_used_up(m, s)
         })
         .with_action_kinds(action_kinds(&cfg));
+    // Election safety per term, and beliefs only in elected leaders, as a refinement of the
+    // abstract spec (through ghost fields, see `spec::abstraction`).
+    let checkable = if cfg.max_term as usize <= spec::SPEC_TERMS {
+        checkable.with_refinement(Refinement::new(
+            "leader-election",
+            spec::spec(cfg.nodes),
+            spec::abstraction,
+        ))
+    } else {
+        checkable
+    };
     Ok(Box::new(checkable))
 }
 

@@ -345,6 +345,27 @@ where
     impls::plain::plain_run(model, &PlainGoal { goal, leads_to }, opts)
 }
 
+/// A plain run of a bare actor model whose goal is its own `eventually` properties, with the
+/// timer gate of the failure detector the checked model imposes on it (Bully's accurate
+/// detector, as in [`runtime_of`]).
+pub fn plain_gated<A, C, H>(
+    model: &ActorModel<A, C, H>,
+    opts: &PlainOptions,
+    gate: Option<TimerGate<A>>,
+) -> PlainOutcome
+where
+    A: Actor,
+    A::Msg: Ord,
+    A::Timer: Ord,
+    H: Clone + Debug + Hash,
+{
+    let goal = PlainGoal {
+        goal: Vec::new(),
+        leads_to: Vec::new(),
+    };
+    impls::plain::plain_run_gated(model, &goal, opts, gate)
+}
+
 /// The fingerprint of an actor-system state.
 ///
 /// stateright 0.31's `Hash` for `HashableHashMap`/`HashableHashSet` writes the sorted hashes of

@@ -202,6 +202,23 @@ where
     A::Timer: Ord,
     H: Clone + Debug + Hash,
 {
+    plain_run_gated(model, goal, opts, None)
+}
+
+/// [`plain_run`] with the simulator's timer gate (see "Timer gates" in [`crate::sim`]): for a
+/// protocol analysed under a failure detector the model imposes on its timeouts.
+pub fn plain_run_gated<A, C, H>(
+    model: &ActorModel<A, C, H>,
+    goal: &PlainGoal<'_, A, H>,
+    opts: &PlainOptions,
+    gate: Option<crate::sim::TimerGate<A>>,
+) -> PlainOutcome
+where
+    A: Actor,
+    A::Msg: Ord,
+    A::Timer: Ord,
+    H: Clone + Debug + Hash,
+{
     let history = RefCell::new(model.init_history.clone());
     let actors: Vec<Historian<'_, A, C, H>> = model
         .actors
@@ -220,6 +237,9 @@ where
     let system = crate::checked::system_of(model);
     let mut sim = Sim::new(actors, system, sim_cfg).expect("the default rates are valid");
     sim.set_recording(false);
+    if let Some(gate) = gate {
+        sim.set_timer_gate(gate);
+    }
     let eventually: Vec<stateright::Property<ActorModel<A, C, H>>> = model
         .properties()
         .into_iter()

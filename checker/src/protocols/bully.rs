@@ -90,6 +90,7 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
     let cfg = cfg(p)?;
     let net_names = Names::of(&cfg);
     let udp = actors::checkable(udp_model(cfg), net_names.clone());
+    let plain_model = udp_model(cfg);
     // The actor-system declarations (fingerprint, fairness classes, words, view), moved onto
     // the model with the detector.
     let names = Names::of(&cfg);
@@ -123,7 +124,12 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
         net: Some(Box::new(move |_, req| {
             crate::net::serve(&udp, &net_names.0, req)
         })),
-        plain: None,
+        // Plain runs (benches) go the same way, with the spec's properties as the goal.
+        plain: Some(Box::new(move |_, opts| {
+            let gate = (cfg.detector == Detector::Accurate)
+                .then_some(spec::accurate_gate as impls::sim::TimerGate<models::bully::BullyActor>);
+            actors::plain_gated(&plain_model, opts, gate)
+        })),
         operations: |_| 1,
         live_after_recovery: true,
     };

@@ -5,9 +5,12 @@
 //!   payload) and a decoder that refuses bad datagrams with a reason instead of panicking.
 //! * [`node`]: one actor as a node: commands applied as the model applies them, on real
 //!   timers, with seeded randomness and storage written atomically to a file.
+//! * [`batch`]: datagrams received and sent in batches (`recvmmsg`/`sendmmsg` on Linux, one
+//!   datagram per call elsewhere).
 //! * [`cluster`]: every actor of a system as a node on `127.0.0.1`, a generic workload of
 //!   back-to-back protocol instances, safety judged on what the nodes publish.
 
+pub mod batch;
 pub mod cluster;
 pub mod node;
 pub mod wire;

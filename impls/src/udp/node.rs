@@ -1,7 +1,10 @@
 //! One actor as a UDP node: the actor's commands applied on real time, exactly as
 //! stateright's `ActorModel` (and [`crate::sim`]) applies them.
 //!
-//! * `Send` encodes the message ([`super::wire`]) and sends one datagram to the peer's address.
+//! * `Send` encodes the message ([`super::wire`]) as one datagram to the peer's address. The
+//!   datagrams a poll's handlers emit are sent together, in order, at the end of the poll
+//!   (after the handlers of every datagram the poll received; [`super::batch`]); the observer
+//!   sees each step before any of its datagrams leaves.
 //! * `SetTimer` sets a real deadline drawn (seeded) from the actor's range; setting a timer
 //!   that is already set replaces its deadline. `CancelTimer` clears it. A timer that fires is
 //!   cleared *before* `on_timeout` runs, so the handler may set it again.
@@ -14,6 +17,7 @@
 //! Every datagram the node refuses is counted by reason ([`Drops`]); nothing a peer (or
 //! anyone) sends can make it panic.
 
+use super::batch::{Inbox, Outbox};
 use super::wire::{self, Datagram, DecodeError, DATAGRAM_MAX};
 use crate::sim::SplitMix64;
 use serde::de::DeserializeOwned;
@@ -177,7 +181,11 @@ pub struct Node<'a, A: Actor, O: Observer<A>> {
     randoms: Vec<(String, Vec<A::Random>, Instant)>,
     rng: SplitMix64,
     counters: Counters,
-    recv_buf: Vec<u8>,
+    /// Datagrams received in one system call, handled in order.
+    inbox: Inbox,
+    /// Datagrams the handlers emitted, sent together at the end of each poll.
+    outbox: Outbox,
+    /// Where a message is encoded before it joins the outbox.
     send_buf: Vec<u8>,
     /// The read timeout last set on the socket, to skip needless system calls.
     read_timeout: Option<Duration>,
@@ -233,11 +241,14 @@ where
             randoms: Vec::new(),
             rng,
             counters: Counters::default(),
-            recv_buf: vec![0; DATAGRAM_MAX + 1],
+            // One byte more than accepted, so that a longer datagram is seen as oversized.
+            inbox: Inbox::new(DATAGRAM_MAX + 1),
+            outbox: Outbox::default(),
             send_buf: Vec::with_capacity(256),
             read_timeout: None,
         };
         node.apply(None, out);
+        node.flush();
         Ok(node)
     }
 
@@ -270,8 +281,9 @@ where
         }
     }
 
-    /// One round of work: switch epoch if told to, fire what is due, then wait at most
-    /// `max_wait` for one datagram and handle it.
+    /// One round of work: switch epoch if told to, fire what is due, send what that emitted,
+    /// then wait at most `max_wait` for datagrams, handle every one already queued (up to a
+    /// batch, [`super::batch::BATCH`]) in order, and send what they emitted together.
     pub fn poll(&mut self, max_wait: Duration) {
         if let Some(epoch) = self.observer.current_epoch() {
             if epoch != self.epoch {
@@ -279,6 +291,7 @@ where
             }
         }
         self.fire_due();
+        self.flush();
         let now = Instant::now();
         let next = self
             .timers
@@ -313,26 +326,27 @@ where
             }
             self.read_timeout = Some(wait);
         }
-        match self.socket.recv_from(&mut self.recv_buf) {
-            Ok((len, from)) => self.handle_datagram(len, from),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            // An ICMP error from an earlier send, or an interrupted call: nothing to handle.
-            Err(_) => {}
+        // Readable already on the precise path: take what is queued without waiting.
+        let mut inbox = std::mem::take(&mut self.inbox);
+        inbox.receive(&self.socket, !precise);
+        for i in 0..inbox.len() {
+            let (bytes, from) = inbox.get(i);
+            self.handle_datagram(bytes, from);
         }
+        self.inbox = inbox;
+        self.flush();
     }
 
     /// Handles `bytes` as if they had arrived from `from` (tests and fuzzing feed datagrams
-    /// this way, without a socket). Longer input than a socket would deliver is cut as the
-    /// socket would cut it.
+    /// this way, without a socket), and sends what that emitted. Longer input than a socket
+    /// would deliver is cut as the socket would cut it.
     pub fn handle_bytes(&mut self, bytes: &[u8], from: SocketAddr) {
-        let len = bytes.len().min(self.recv_buf.len());
-        self.recv_buf[..len].copy_from_slice(&bytes[..len]);
-        self.handle_datagram(len, from);
+        self.handle_datagram(&bytes[..bytes.len().min(DATAGRAM_MAX + 1)], from);
+        self.flush();
     }
 
-    /// Handles the first `len` bytes of the receive buffer, from `from`.
-    fn handle_datagram(&mut self, len: usize, from: SocketAddr) {
-        let bytes = &self.recv_buf[..len];
+    /// Handles one received datagram, from `from`.
+    fn handle_datagram(&mut self, bytes: &[u8], from: SocketAddr) {
         match wire::decode::<A::Msg>(bytes, self.cfg.peers.len()) {
             Err(reason) => self.counters.dropped.count(reason),
             Ok(Datagram::Wake { epoch }) => {
@@ -469,6 +483,7 @@ where
         }
     }
 
+    /// Encodes a message and queues its datagram; [`Node::flush`] sends it.
     fn send(&mut self, dst: Id, msg: &A::Msg) {
         let Some(addr) = self.cfg.peers.get(usize::from(dst)).copied() else {
             self.counters.undeliverable += 1;
@@ -478,10 +493,14 @@ where
             self.counters.send_errors += 1;
             return;
         }
-        match self.socket.send_to(&self.send_buf, addr) {
-            Ok(_) => self.counters.sent += 1,
-            Err(_) => self.counters.send_errors += 1,
-        }
+        self.outbox.push(&self.send_buf, addr);
+    }
+
+    /// Sends every queued datagram, in the order the handlers emitted them.
+    fn flush(&mut self) {
+        let (sent, refused) = self.outbox.flush(&self.socket);
+        self.counters.sent += sent;
+        self.counters.send_errors += refused;
     }
 
     fn save(&mut self, storage: A::Storage) {

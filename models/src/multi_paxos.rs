@@ -72,6 +72,8 @@
 //! - `Get` goes through the log like `Put` (no leases, no local reads).
 //! - [`Bug::SkipPhase1`] is a deliberately broken leader change, kept to show that the checker
 //!   catches it: a new leader proposes without phase 1.
+//! - [`Bug::IgnoreKey`] is a deliberately broken store, kept to show that the checker checks
+//!   the map and not just one register: replicas apply every put and get to one shared cell.
 
 use crate::common::{ActorSystem, CfgError, SystemCfg};
 use serde::{Deserialize, Serialize};
@@ -284,6 +286,9 @@ pub enum Bug {
     /// A replica that takes over leads at once, without phase 1: it cannot learn what the old
     /// leader got accepted, and may choose another command in the same slot.
     SkipPhase1,
+    /// Replicas apply every put and get to one shared cell, whatever its key: a register, not
+    /// a map. A get of one key may read a value put on another.
+    IgnoreKey,
 }
 
 /// A node: immutable configuration only.
@@ -527,6 +532,14 @@ fn durable(r: &ReplicaState) -> MultiPaxosStorage {
 }
 
 impl MultiPaxosActor {
+    /// The broken variant a replica runs (clients run none).
+    fn bug(&self) -> Bug {
+        match self {
+            MultiPaxosActor::Replica { bug, .. } => *bug,
+            _ => Bug::None,
+        }
+    }
+
     fn replica_on_msg(
         &self,
         id: Id,
@@ -566,7 +579,7 @@ impl MultiPaxosActor {
             }
             Accepted { ballot, slot } => self.on_accepted(r, src, ballot, slot, o),
             Chosen { slot, command } if slot >= r.log.len() && !r.chosen.contains_key(&slot) => {
-                learn(r.to_mut(), slot, command, o);
+                learn(r.to_mut(), slot, command, self.bug(), o);
             }
             _ => {}
         }
@@ -752,7 +765,7 @@ impl MultiPaxosActor {
         o.broadcast(peers, &MultiPaxosMsg::Chosen { slot, command });
         if slot >= r.log.len() && !r.chosen.contains_key(&slot) {
             r.answer.insert(slot);
-            learn(r, slot, command, o);
+            learn(r, slot, command, self.bug(), o);
         }
     }
 
@@ -770,7 +783,7 @@ impl MultiPaxosActor {
         };
         r.promised = ballot;
         match bug {
-            Bug::None => {
+            Bug::None | Bug::IgnoreKey => {
                 r.leader = Some(Leadership::Preparing {
                     ballot,
                     promises: BTreeSet::from([id]),
@@ -819,7 +832,15 @@ fn next_slot(r: &ReplicaState) -> Slot {
 }
 
 /// A replica learns that `slot` holds `command`, and applies every slot it can in order.
-fn learn(r: &mut ReplicaState, slot: Slot, command: Command, o: &mut Out<MultiPaxosActor>) {
+fn learn(
+    r: &mut ReplicaState,
+    slot: Slot,
+    command: Command,
+    bug: Bug,
+    o: &mut Out<MultiPaxosActor>,
+) {
+    // Broken on purpose: every key names the same cell.
+    let cell = |key: Key| if bug == Bug::IgnoreKey { 0 } else { key };
     r.chosen.insert(slot, command);
     while let Some(command) = r.chosen.remove(&r.log.len()) {
         let slot = r.log.len();
@@ -836,12 +857,12 @@ fn learn(r: &mut ReplicaState, slot: Slot, command: Command, o: &mut Out<MultiPa
         }
         let reply = match op {
             Op::Put(key, value) => {
-                r.store.0.insert(key, value);
+                r.store.0.insert(cell(key), value);
                 MultiPaxosMsg::PutOk { req }
             }
             Op::Get(key) => MultiPaxosMsg::GetOk {
                 req,
-                value: r.store.get(key),
+                value: r.store.get(cell(key)),
             },
         };
         if answer {

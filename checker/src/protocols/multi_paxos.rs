@@ -47,9 +47,9 @@ pub fn entry() -> Entry {
                 ),
                 Param::choice(
                     "bug",
-                    &["none", "skip-phase-1"],
+                    &["none", "skip-phase-1", "ignore-key"],
                     "none",
-                    "a deliberately broken variant: a new leader that skips phase 1",
+                    "a deliberately broken variant: a new leader that skips phase 1, or replicas that apply every key to one cell",
                 ),
             ];
             p.push(Param::int(
@@ -70,6 +70,7 @@ pub fn entry() -> Entry {
 pub fn cfg(p: &Params) -> Result<MultiPaxosCfg, String> {
     let bug = match p.word("bug") {
         "skip-phase-1" => Bug::SkipPhase1,
+        "ignore-key" => Bug::IgnoreKey,
         _ => Bug::None,
     };
     MultiPaxosCfg::new(
@@ -121,7 +122,7 @@ fn action_kinds(cfg: &MultiPaxosCfg) -> Vec<String> {
     }
     if cfg.ballots > 1 {
         kinds.push("replica timeout Election".into());
-        if cfg.bug == Bug::None {
+        if cfg.bug != Bug::SkipPhase1 {
             kinds.push("replica receives Prepare".into());
             kinds.push("replica receives Promise".into());
         }

@@ -127,6 +127,7 @@ fn bench_cluster(c: &mut Criterion) {
             &[],
             &ClusterOptions {
                 seconds: 2.0,
+                validate: false,
                 ..ClusterOptions::default()
             },
         )
@@ -148,6 +149,7 @@ fn bench_cluster(c: &mut Criterion) {
                 let opts = ClusterOptions {
                     seconds: 60.0,
                     instances_max: Some(iters),
+                    validate: false,
                     ..ClusterOptions::default()
                 };
                 let report = registry::cluster(protocol, &[], &opts)
@@ -178,6 +180,8 @@ fn ping_ours(iters: u64) -> Duration {
         instances_max: Some(iters),
         instance_timeout: Duration::from_secs(30),
         seed: 0,
+        // The driver's cost alone; trace validation is a test's job.
+        validate: false,
     };
     let report = run_cluster(&model, &goal, &opts).expect("runs");
     assert_eq!(report.instances, iters, "{report:?}");
@@ -470,6 +474,7 @@ impl Observer<WindowPinger> for Published {
         _epoch: u64,
         id: Id,
         _delivered: Option<(Id, &PingMsg, bool)>,
+        _step: Option<&impls::sim::StepOf<WindowPinger>>,
         _sends: &[(Id, PingMsg)],
         state: &Arc<WindowState>,
         _storage: &Option<()>,
@@ -541,6 +546,8 @@ fn window_cluster(iters: u64) -> Duration {
         instances_max: Some(iters),
         instance_timeout: Duration::from_secs(60),
         seed: 0,
+        // The driver's cost alone; trace validation is a test's job.
+        validate: false,
     };
     let report = run_cluster(&model, &goal, &opts).expect("runs");
     assert_eq!(report.instances, iters, "{report:?}");

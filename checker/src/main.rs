@@ -160,6 +160,9 @@ enum Command {
         /// Seed of the nodes' generators.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Skip trace validation (replaying every step through the model), for throughput.
+        #[arg(long)]
+        no_validate: bool,
         /// One JSON object on stdout instead of text.
         #[arg(long)]
         json: bool,
@@ -405,6 +408,7 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             instances,
             instance_timeout,
             seed,
+            no_validate,
             json,
         } => {
             let seconds = positive_seconds("--seconds", seconds)?;
@@ -419,6 +423,7 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
                 instances_max: instances,
                 instance_timeout: Duration::from_secs_f64(instance_timeout),
                 seed,
+                validate: !no_validate,
             });
             let report = match net(&entry, &*target, &req)? {
                 NetReport::Cluster(r) => r,
@@ -560,7 +565,34 @@ fn cluster_text(protocol: &str, r: &ClusterReport) -> String {
         micros(l.max_us)
     );
     let _ = writeln!(out, "dropped    {}", drops_text(&r.dropped));
-    if r.violations.is_empty() {
+    let divergences: Vec<_> = r
+        .violations
+        .iter()
+        .filter(|v| v.property.starts_with("trace validation:"))
+        .collect();
+    if !r.options.validate {
+        let _ = writeln!(out, "replayed   off (--no-validate)");
+    } else if divergences.is_empty() {
+        let _ = writeln!(
+            out,
+            "replayed   {} steps through the model: every one enabled, same states",
+            r.validated_steps
+        );
+    } else {
+        for v in &divergences {
+            let _ = writeln!(
+                out,
+                "replayed   DIVERGED in instance {}: {}",
+                v.instance, v.property
+            );
+        }
+    }
+    let violations: Vec<_> = r
+        .violations
+        .iter()
+        .filter(|v| !v.property.starts_with("trace validation:"))
+        .collect();
+    if violations.is_empty() {
         let _ = writeln!(
             out,
             "safety     every always property held on every state observed"
@@ -568,7 +600,7 @@ fn cluster_text(protocol: &str, r: &ClusterReport) -> String {
     } else {
         // One line per property: how many instances broke it, and the first.
         let mut by_property: Vec<(&str, u64, u64)> = Vec::new();
-        for v in &r.violations {
+        for v in &violations {
             match by_property.iter_mut().find(|(p, _, _)| *p == v.property) {
                 Some(entry) => entry.1 += 1,
                 None => by_property.push((&v.property, 1, v.instance)),

@@ -464,6 +464,8 @@ fn cluster_prints_throughput_latency_and_drops_and_exits_1_on_a_violation() {
     let doc = json(&out);
     assert_eq!(doc["protocol"], "two-phase-commit");
     assert_eq!(doc["instances"], 20);
+    // Trace validation is on by default: every step was replayed through the model.
+    assert!(doc["validated_steps"].as_u64().unwrap() > 20, "{doc}");
     for key in ["p50_us", "p99_us", "max_us"] {
         assert!(doc["latency"][key].as_u64().unwrap() > 0, "{doc}");
     }
@@ -488,6 +490,11 @@ fn cluster_prints_throughput_latency_and_drops_and_exits_1_on_a_violation() {
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
         text.contains("always \"commit only if all voted yes\" VIOLATED"),
+        "{text}"
+    );
+    // The broken TM is still a run of its (broken) model: the replay never diverges.
+    assert!(
+        text.contains("steps through the model: every one enabled, same states"),
         "{text}"
     );
 }

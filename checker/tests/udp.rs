@@ -11,6 +11,7 @@ fn opts(instances: u64) -> ClusterOptions {
         instances_max: Some(instances),
         instance_timeout: Duration::from_secs(2),
         seed: 1,
+        validate: true,
     }
 }
 

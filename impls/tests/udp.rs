@@ -356,3 +356,113 @@ fn a_timer_set_twice_fires_once_at_the_second_deadline_on_real_time() {
         assert_eq!(node.counters().randoms, 1);
     }
 }
+
+/// An actor with state the model cannot see: the server's reply counter lives in a global,
+/// so replaying its step through the model (which calls `on_msg` again) gives another state.
+/// Trace validation must catch this; it is the reason validation exists.
+static HIDDEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+#[derive(Clone, Copy, Debug, Eq, Hash, PartialEq)]
+enum Impure {
+    Client,
+    Server,
+}
+
+impl Actor for Impure {
+    type Msg = PingMsg;
+    type State = u64;
+    type Timer = ();
+    type Random = ();
+    type Storage = ();
+
+    fn on_start(&self, _id: Id, _storage: &Option<()>, o: &mut Out<Self>) -> u64 {
+        if *self == Impure::Client {
+            o.send(Id::from(1), PingMsg::Ping(1));
+        }
+        0
+    }
+
+    fn on_msg(&self, _id: Id, state: &mut Cow<u64>, src: Id, msg: PingMsg, o: &mut Out<Self>) {
+        match (self, msg) {
+            (Impure::Server, PingMsg::Ping(n)) => {
+                *state.to_mut() = HIDDEN.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                o.send(src, PingMsg::Pong(n));
+            }
+            (Impure::Client, PingMsg::Pong(n)) => *state.to_mut() = n,
+            _ => {}
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ImpureCfg;
+
+impl ActorSystem for ImpureCfg {
+    type Actor = Impure;
+    fn actors(&self) -> Vec<Impure> {
+        vec![Impure::Client, Impure::Server]
+    }
+    fn actor_name(&self, id: Id) -> String {
+        format!("{:?}", self.actors()[usize::from(id)])
+    }
+    fn system(&self) -> SystemCfg {
+        SystemCfg {
+            network: NetworkKind::Ordered,
+            lossy: false,
+            crashes: 0,
+        }
+    }
+}
+
+#[test]
+fn trace_validation_catches_an_actor_whose_state_the_model_cannot_see() {
+    let model = actor_model(ImpureCfg, ());
+    let goal: Vec<GoalPred<'_, Impure, ()>> = vec![(
+        "pong back",
+        Box::new(|s: &stateright::actor::ActorModelState<Impure, ()>| *s.actor_states[0] == 1),
+    )];
+    let opts = |validate| ClusterOptions {
+        seconds: 10.0,
+        instances_max: Some(3),
+        validate,
+        ..ClusterOptions::default()
+    };
+    // Without validation the run looks fine: the goal is reached, no property fails.
+    let report = run_cluster(&model, &goal, &opts(false)).unwrap();
+    assert_eq!(report.instances, 3, "{report:?}");
+    assert!(report.violations.is_empty(), "{report:?}");
+    assert_eq!(report.validated_steps, 0);
+    // With it, the server's delivery leads the model to another state.
+    let report = run_cluster(&model, &goal, &opts(true)).unwrap();
+    assert!(report.validated_steps > 0, "{report:?}");
+    let divergence = report
+        .violations
+        .iter()
+        .find(|v| v.property.starts_with("trace validation:"))
+        .unwrap_or_else(|| panic!("no divergence reported: {report:?}"));
+    assert!(
+        divergence.property.contains("state of actor 1 differs"),
+        "{divergence:?}"
+    );
+    assert!(report.failed());
+}
+
+#[test]
+fn trace_validation_replays_every_step_of_a_pure_system() {
+    let model = actor_model(PingCfg { rounds: 20 }, ());
+    let goal: Vec<GoalPred<'_, Pinger, ()>> = vec![(
+        "all rounds back",
+        Box::new(|s: &stateright::actor::ActorModelState<Pinger, ()>| *s.actor_states[0] == 20),
+    )];
+    let opts = ClusterOptions {
+        seconds: 10.0,
+        instances_max: Some(3),
+        ..ClusterOptions::default()
+    };
+    assert!(opts.validate, "validation is on by default");
+    let report = run_cluster(&model, &goal, &opts).unwrap();
+    assert_eq!(report.instances, 3, "{report:?}");
+    assert!(report.violations.is_empty(), "{report:?}");
+    // 40 deliveries per instance, each replayed (the last instance may be cut at its goal).
+    assert!(report.validated_steps >= 2 * 40 + 39, "{report:?}");
+}

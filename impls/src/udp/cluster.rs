@@ -25,11 +25,22 @@
 //! empty network. Every `always` property is judged after every step of every node once all
 //! nodes have started the instance; a violation is reported with its instance number.
 //!
+//! # Trace validation
+//!
+//! With [`ClusterOptions::validate`] (the default), every step a node reports, under the same
+//! lock and before its datagrams leave, is replayed through the model ([`Replay`]): it must be
+//! enabled in the state reached so far and lead to the node's new state and storage. A start
+//! is the model's initial state; a message lost or dropped as stale stays in the model's
+//! network, as the model allows. The first divergence of an instance is reported as a
+//! violation named `trace validation: ...`.
+//!
 //! Latency is measured from the start of an instance (the epoch switch) to the step that
 //! reached the goal.
 
 use super::node::{bind, Counters, Drops, Node, NodeCfg, NodeError, Observer};
 use super::wire;
+use crate::sim::StepOf;
+use crate::validate::Replay;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{
@@ -63,6 +74,9 @@ pub struct ClusterOptions {
     pub instance_timeout: Duration,
     /// Seed of the nodes' generators.
     pub seed: u64,
+    /// Trace validation: replay every step of every instance through the `ActorModel` (see
+    /// the module documentation). It costs throughput; benchmarks of the driver turn it off.
+    pub validate: bool,
 }
 
 impl Default for ClusterOptions {
@@ -72,6 +86,7 @@ impl Default for ClusterOptions {
             instances_max: None,
             instance_timeout: Duration::from_secs(1),
             seed: 0,
+            validate: true,
         }
     }
 }
@@ -136,6 +151,8 @@ pub struct ClusterReport {
     /// Every node's counters, by id.
     pub per_node: Vec<Counters>,
     pub violations: Vec<ClusterViolation>,
+    /// Steps replayed through the model by trace validation (0 when it is off).
+    pub validated_steps: u64,
 }
 
 impl ClusterReport {
@@ -146,7 +163,12 @@ impl ClusterReport {
 }
 
 /// The judge's view of the current instance, behind the lock.
-struct Judge<A: Actor, H> {
+struct Judge<'m, A: Actor, C, H>
+where
+    A::Msg: Ord,
+    A::Timer: Ord,
+    H: Clone + Debug + Hash,
+{
     epoch: u64,
     instance: u64,
     started: Instant,
@@ -159,6 +181,10 @@ struct Judge<A: Actor, H> {
     latencies_us: Vec<u64>,
     timed_out: u64,
     violations: Vec<ClusterViolation>,
+    /// The model replaying this instance's steps (trace validation); `None` when validation
+    /// is off or once this instance diverged (reported once).
+    replay: Option<Replay<'m, A, C, H>>,
+    validated_steps: u64,
 }
 
 struct Shared<'m, 'g, A: Actor, C, H>
@@ -173,14 +199,15 @@ where
     eventually: Vec<Condition<A, C, H>>,
     epoch: AtomicU64,
     stop: AtomicBool,
-    judge: Mutex<Judge<A, H>>,
+    judge: Mutex<Judge<'m, A, C, H>>,
+    validate: bool,
     /// Sends wake datagrams to the nodes when an instance starts.
     control: UdpSocket,
     addrs: Vec<SocketAddr>,
     instances_max: Option<u64>,
 }
 
-impl<A, C, H> Shared<'_, '_, A, C, H>
+impl<'m, A, C, H> Shared<'m, '_, A, C, H>
 where
     A: Actor,
     A::Msg: Ord,
@@ -188,7 +215,7 @@ where
     H: Clone + Debug + Hash,
 {
     /// Starts the next instance (the lock is held by the caller).
-    fn next_instance(&self, judge: &mut Judge<A, H>) {
+    fn next_instance(&self, judge: &mut Judge<'m, A, C, H>) {
         judge.epoch += 1;
         judge.instance += 1;
         judge.started = Instant::now();
@@ -196,6 +223,7 @@ where
         judge.published_count = 0;
         judge.violated.iter_mut().for_each(|v| *v = false);
         judge.snapshot.history = self.model.init_history.clone();
+        judge.replay = self.validate.then(|| Replay::new(self.model));
         self.epoch.store(judge.epoch, Ordering::Release);
         self.wake(judge.epoch);
     }
@@ -225,6 +253,7 @@ where
         epoch: u64,
         id: Id,
         delivered: Option<(Id, &A::Msg, bool)>,
+        step: Option<&StepOf<A>>,
         sends: &[(Id, A::Msg)],
         state: &Arc<A::State>,
         storage: &Option<A::Storage>,
@@ -235,6 +264,39 @@ where
             return;
         }
         let model = self.model;
+        let index = usize::from(id);
+        if let Some(replay) = judge.replay.as_mut() {
+            // A start is the model's initial state, already replayed; any other step must be
+            // enabled and lead the model to the node's new state and storage.
+            let diverged = match step {
+                None => None,
+                Some(step) => replay.advance(step).err().map(|d| d.to_string()),
+            }
+            .or_else(|| {
+                let replayed = replay.state();
+                if *replayed.actor_states[index] != **state {
+                    Some(format!(
+                        "{}: state of actor {index} differs",
+                        describe(step)
+                    ))
+                } else if replayed.actor_storages[index] != *storage {
+                    Some(format!(
+                        "{}: storage of actor {index} differs",
+                        describe(step)
+                    ))
+                } else {
+                    None
+                }
+            });
+            judge.validated_steps += u64::from(step.is_some());
+            if let Some(why) = diverged {
+                judge.violations.push(ClusterViolation {
+                    property: format!("trace validation: {why}"),
+                    instance: judge.instance,
+                });
+                judge.replay = None;
+            }
+        }
         // As the model: a no-op delivery on an unordered network is not a step, so it is not
         // recorded.
         let ordered = matches!(model.init_network, Network::Ordered(_));
@@ -254,7 +316,6 @@ where
                 judge.snapshot.history = h;
             }
         }
-        let index = usize::from(id);
         if !Arc::ptr_eq(&judge.snapshot.actor_states[index], state) {
             judge.snapshot.actor_states[index] = Arc::clone(state);
         }
@@ -298,6 +359,10 @@ where
     fn current_epoch(&self) -> Option<u64> {
         Some(self.epoch.load(Ordering::Acquire))
     }
+
+    fn wants_steps(&self) -> bool {
+        self.validate
+    }
 }
 
 /// Why a cluster could not run.
@@ -308,6 +373,11 @@ pub enum ClusterError {
     /// A node thread panicked (an actor's handler panicked).
     #[error("node {0} panicked")]
     Panicked(usize),
+}
+
+/// A step in words for a divergence report (`start` for an actor's start).
+fn describe<S: Debug>(step: Option<&S>) -> String {
+    step.map_or_else(|| "start".to_string(), |s| format!("{s:?}"))
 }
 
 /// Runs every actor of `model` as a node of a local cluster; see the module documentation.
@@ -381,7 +451,10 @@ where
             latencies_us: Vec::new(),
             timed_out: 0,
             violations: Vec::new(),
+            replay: opts.validate.then(|| Replay::new(model)),
+            validated_steps: 0,
         }),
+        validate: opts.validate,
         control,
         addrs: addrs.clone(),
         instances_max: opts.instances_max,
@@ -460,5 +533,6 @@ where
         dropped: total.dropped,
         per_node,
         violations: judge.violations,
+        validated_steps: judge.validated_steps,
     })
 }

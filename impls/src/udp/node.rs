@@ -19,7 +19,7 @@
 
 use super::batch::{Inbox, Outbox};
 use super::wire::{self, Datagram, DecodeError, DATAGRAM_MAX};
-use crate::sim::SplitMix64;
+use crate::sim::{SplitMix64, Step, StepOf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{is_no_op, Actor, Command, Id, Out};
@@ -133,17 +133,24 @@ pub trait Observer<A: Actor>: Sync {
     /// The node `id`, in `epoch`, took a step: it handled `delivered` (if a message), emitted
     /// `sends`, and its state is now `state`. `delivered` carries the sender, the message
     /// and whether the delivery was a no-op (no state change, no command), which the model
-    /// does not record in its history on unordered networks.
+    /// does not record in its history on unordered networks. `step` is the step as a model
+    /// action (`None` for a start), given only when [`Observer::wants_steps`] says so.
     #[allow(clippy::too_many_arguments)]
     fn on_step(
         &self,
         _epoch: u64,
         _id: Id,
         _delivered: Option<(Id, &A::Msg, bool)>,
+        _step: Option<&StepOf<A>>,
         _sends: &[(Id, A::Msg)],
         _state: &Arc<A::State>,
         _storage: &Option<A::Storage>,
     ) {
+    }
+    /// Whether [`Observer::on_step`] wants each step as a model action (trace validation);
+    /// building it costs a copy of the message, timer or random value.
+    fn wants_steps(&self) -> bool {
+        false
     }
     /// The epoch the node should be in, when something outside decides it (a cluster that
     /// starts a new instance); `None` keeps the node's own.
@@ -247,7 +254,7 @@ where
             send_buf: Vec::with_capacity(256),
             read_timeout: None,
         };
-        node.apply(None, out);
+        node.apply(None, None, out);
         node.flush();
         Ok(node)
     }
@@ -385,7 +392,12 @@ where
         if let Cow::Owned(next) = state {
             self.state = Arc::new(next);
         }
-        self.apply(Some((src, &msg, no_op)), out);
+        let step = self.observer.wants_steps().then(|| Step::Deliver {
+            src,
+            dst: self.cfg.id,
+            msg: msg.clone(),
+        });
+        self.apply(Some((src, &msg, no_op)), step, out);
     }
 
     /// A new instance: volatile state, timers, random choices and storage start afresh.
@@ -396,7 +408,7 @@ where
         self.storage = None;
         let mut out = Out::new();
         self.state = Arc::new(self.actor.on_start(self.cfg.id, &None, &mut out));
-        self.apply(None, out);
+        self.apply(None, None, out);
     }
 
     /// Fires every timer and random choice that is due, earliest first.
@@ -419,7 +431,8 @@ where
                 .map(|(i, (_, _, at))| (i, *at));
             let mut out = Out::new();
             let mut state = Cow::Borrowed(&*self.state);
-            match (timer, random) {
+            let wants_steps = self.observer.wants_steps();
+            let step = match (timer, random) {
                 (None, None) => return,
                 (Some((i, t)), r) if r.is_none_or(|(_, at)| t <= at) => {
                     // Cleared before the handler runs, as in the model.
@@ -427,26 +440,40 @@ where
                     self.counters.timeouts += 1;
                     self.actor
                         .on_timeout(self.cfg.id, &mut state, &timer, &mut out);
+                    wants_steps.then(|| Step::Timeout {
+                        id: self.cfg.id,
+                        timer,
+                    })
                 }
                 (_, Some((i, _))) => {
-                    let (_, options, _) = self.randoms.remove(i);
+                    let (key, options, _) = self.randoms.remove(i);
                     let pick = self.rng.below(options.len() as u64) as usize;
                     self.counters.randoms += 1;
                     self.actor
                         .on_random(self.cfg.id, &mut state, &options[pick], &mut out);
+                    wants_steps.then(|| Step::SelectRandom {
+                        actor: self.cfg.id,
+                        key,
+                        random: options[pick].clone(),
+                    })
                 }
                 (Some(_), None) => unreachable!("the guard above takes every timer alone"),
-            }
+            };
             if let Cow::Owned(next) = state {
                 self.state = Arc::new(next);
             }
-            self.apply(None, out);
+            self.apply(None, step, out);
         }
     }
 
     /// Applies the commands a handler emitted, in order, after showing the step to the
     /// observer (so that a cluster records a send before its receiver can see it).
-    fn apply(&mut self, delivered: Option<(Id, &A::Msg, bool)>, out: Out<A>) {
+    fn apply(
+        &mut self,
+        delivered: Option<(Id, &A::Msg, bool)>,
+        step: Option<StepOf<A>>,
+        out: Out<A>,
+    ) {
         let mut sends: Vec<(Id, A::Msg)> = Vec::new();
         for command in out {
             match command {
@@ -474,6 +501,7 @@ where
             self.epoch,
             self.cfg.id,
             delivered,
+            step.as_ref(),
             &sends,
             &self.state,
             &self.storage,

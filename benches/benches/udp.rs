@@ -12,7 +12,9 @@
 //!   waits for two kernel wake-ups, whatever the driver.
 //! * `udp/window/{ours,ours-cluster,raw,raw-batched,stateright-spawn}`: the windowed
 //!   ping-pong (`impls::ping::WindowCfg`, [`WINDOW`] pings in flight), throughput-bound, in
-//!   messages per second: our driver as two bare nodes, and inside a cluster (with its judge);
+//!   messages per second: our driver as two bare nodes, and inside a cluster (with its judge;
+//!   it also prints how many messages shared a datagram: our driver coalesces the messages a
+//!   poll emits to one node, the others send one datagram per message);
 //!   raw sockets with one `send_to`/`recv_from` per message (the baseline), and with the same
 //!   `recvmmsg`/`sendmmsg` batching as our driver (a reference: the kernel's floor); and
 //!   stateright's `spawn`. Each also prints the CPU time per message, user and system.
@@ -530,6 +532,11 @@ fn start_ours_window() -> Pair {
 /// Our driver inside a local cluster ([`run_cluster`]): the same nodes plus the cluster's
 /// judge (history, goal and safety checked after every step, under one lock).
 fn window_cluster(iters: u64) -> Duration {
+    window_cluster_report(iters).0
+}
+
+/// [`window_cluster`], with the messages and datagrams the nodes sent.
+fn window_cluster_report(iters: u64) -> (Duration, u64, u64) {
     let model = actor_model(
         WindowCfg {
             rounds: WINDOW_TRIPS,
@@ -551,7 +558,11 @@ fn window_cluster(iters: u64) -> Duration {
     };
     let report = run_cluster(&model, &goal, &opts).expect("runs");
     assert_eq!(report.instances, iters, "{report:?}");
-    Duration::from_micros(report.latencies_us.iter().sum())
+    (
+        Duration::from_micros(report.latencies_us.iter().sum()),
+        report.messages_sent,
+        report.datagrams_sent,
+    )
 }
 
 /// Raw sockets, windowed: two bare std sockets on two threads, one `send_to` and one
@@ -668,7 +679,12 @@ fn bench_window(c: &mut Criterion) {
     };
     pair(&mut group, "ours", start_ours_window());
     print_cost("udp/window/ours-cluster", 20 * WINDOW_TRIPS, || {
-        window_cluster(20);
+        let (_, messages, datagrams) = window_cluster_report(20);
+        // Coalescing: the messages a poll emits to one node share datagrams.
+        eprintln!(
+            "udp/window/ours-cluster: {messages} messages in {datagrams} datagrams ({:.1} per datagram)",
+            messages as f64 / datagrams.max(1) as f64
+        );
     });
     group.bench_function("ours-cluster", |b| b.iter_custom(window_cluster));
     pair(&mut group, "raw", start_raw_window());

@@ -522,8 +522,15 @@ fn node_text(protocol: &str, r: &NodeReport) -> String {
     );
     let _ = writeln!(
         out,
-        "sent {}, received {}, timeouts {}, random choices {}, send errors {}, storage errors {}",
-        c.sent, c.received, c.timeouts, c.randoms, c.send_errors, c.storage_errors
+        "sent {} messages in {} datagrams, received {} messages in {} datagrams, timeouts {}, random choices {}, send errors {}, storage errors {}",
+        c.sent,
+        c.datagrams_sent,
+        c.received,
+        c.datagrams_received,
+        c.timeouts,
+        c.randoms,
+        c.send_errors,
+        c.storage_errors
     );
     let _ = writeln!(out, "dropped: {}", drops_text(&c.dropped));
     let _ = writeln!(out, "state: {}", r.state);
@@ -555,6 +562,11 @@ fn cluster_text(protocol: &str, r: &ClusterReport) -> String {
         out,
         "messages   {} sent, {} received ({:.0}/s)",
         r.messages_sent, r.messages_received, r.messages_per_second
+    );
+    let _ = writeln!(
+        out,
+        "datagrams  {} sent, {} received",
+        r.datagrams_sent, r.datagrams_received
     );
     let l = &r.latency;
     let _ = writeln!(

@@ -116,6 +116,8 @@ fn bad_datagrams_to_a_live_node_are_counted_and_it_keeps_working() {
     assert_eq!(counters.dropped.wrong_epoch, 1, "{counters:?}");
     assert_eq!(counters.received, 1);
     assert_eq!(counters.sent, 1);
+    assert_eq!(counters.datagrams_sent, 1);
+    assert_eq!(counters.datagrams_received, 8);
 }
 
 /// Counts its own starts in its storage: `on_start` saves one more than it read back.
@@ -232,6 +234,29 @@ fn accounted(c: &impls::udp::Counters) -> u64 {
     c.received + c.wakes + c.dropped.total()
 }
 
+const TWO_PC_MSGS: [TwoPcMsg; 5] = [
+    TwoPcMsg::Prepare,
+    TwoPcMsg::Prepared,
+    TwoPcMsg::VoteNo,
+    TwoPcMsg::Commit,
+    TwoPcMsg::Abort,
+];
+
+/// A coalesced datagram (kind 2) from `src` in epoch 5 with `frames` as its frames, each
+/// behind its own length.
+fn coalesced(src: usize, frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut bytes = wire::encode_coalesced(Id::from(src), 5, &TWO_PC_MSGS[..2])
+        .unwrap()
+        .remove(0);
+    assert_eq!(bytes[3], 2, "two messages coalesce into kind 2");
+    bytes.truncate(HEADER_LEN);
+    for f in frames {
+        bytes.extend_from_slice(&(f.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(f);
+    }
+    bytes
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -258,14 +283,7 @@ proptest! {
         cut in proptest::option::of(any::<usize>()),
         extra in proptest::collection::vec(any::<u8>(), 0..3),
     ) {
-        let msgs = [
-            TwoPcMsg::Prepare,
-            TwoPcMsg::Prepared,
-            TwoPcMsg::VoteNo,
-            TwoPcMsg::Commit,
-            TwoPcMsg::Abort,
-        ];
-        let mut bytes = wire::encode(Id::from(src), 5, &msgs[msg]).unwrap();
+        let mut bytes = wire::encode(Id::from(src), 5, &TWO_PC_MSGS[msg]).unwrap();
         for (at, x) in flips {
             let i = at % bytes.len();
             bytes[i] ^= x;
@@ -280,6 +298,201 @@ proptest! {
         node.handle_bytes(&bytes, peers[src]);
         prop_assert_eq!(accounted(node.counters()), before + 1);
     }
+
+    /// Coalesced datagrams of arbitrary frames (valid messages, arbitrary bytes, lengths
+    /// that lie): never a panic; the datagram is counted once as received; at most one drop
+    /// (the whole datagram, or its rest after a bad frame); every message before the first
+    /// bad frame is delivered, in order, and nothing after it.
+    #[test]
+    fn arbitrary_coalesced_datagrams_are_delivered_up_to_the_first_bad_frame(
+        frames in proptest::collection::vec(
+            prop_oneof![
+                (0usize..5).prop_map(|m| (Some(m), postcard::to_stdvec(&TWO_PC_MSGS[m]).unwrap())),
+                proptest::collection::vec(any::<u8>(), 0..6).prop_map(|b| (None, b)),
+            ],
+            0..8,
+        ),
+        lie in proptest::option::of((any::<usize>(), any::<u16>())),
+        src in 0usize..3,
+    ) {
+        let raw: Vec<Vec<u8>> = frames.iter().map(|(_, b)| b.clone()).collect();
+        let mut bytes = coalesced(src, &raw);
+        if let Some((at, len)) = lie {
+            // Overwrite one frame's length (if there is a frame).
+            if !frames.is_empty() {
+                let k = at % frames.len();
+                let offset = HEADER_LEN + raw[..k].iter().map(|f| 2 + f.len()).sum::<usize>();
+                bytes[offset..offset + 2].copy_from_slice(&len.to_le_bytes());
+            }
+        }
+        let decoded = wire::decode::<TwoPcMsg>(&bytes, 3);
+        let actors = TwoPcCfg::new(2, system(), TmRule::AllYes).unwrap().actors();
+        let (mut node, peers) = tm_node(&actors);
+        let before = *node.counters();
+        node.handle_bytes(&bytes, peers[src]);
+        let after = *node.counters();
+        prop_assert_eq!(after.datagrams_received, before.datagrams_received + 1);
+        let drops = after.dropped.total() - before.dropped.total();
+        let delivered = after.received - before.received;
+        prop_assert!(drops <= 1);
+        prop_assert!(delivered + drops >= 1, "every datagram is accounted for");
+        // What decodes is exactly the valid frames before the first bad one (when no length
+        // lied, a frame of arbitrary bytes may still happen to be a valid message).
+        if lie.is_none() {
+            let good: Vec<TwoPcMsg> = frames
+                .iter()
+                .map_while(|(m, b)| match m {
+                    Some(m) => Some(TWO_PC_MSGS[*m]),
+                    None => match postcard::take_from_bytes::<TwoPcMsg>(b) {
+                        Ok((msg, [])) => Some(msg),
+                        _ => None,
+                    },
+                })
+                .collect();
+            let all_good = good.len() == frames.len() && !frames.is_empty();
+            prop_assert_eq!(delivered, good.len() as u64);
+            prop_assert_eq!(drops, u64::from(!all_good));
+            match decoded {
+                Ok(wire::Datagram::Batch { msgs, rest, .. }) => {
+                    prop_assert_eq!(msgs, good);
+                    prop_assert_eq!(rest.is_none(), all_good);
+                }
+                Err(_) => prop_assert!(good.is_empty()),
+                Ok(other) => prop_assert!(false, "not a batch: {:?}", other),
+            }
+        }
+    }
+
+    /// Valid coalesced datagrams with bytes flipped, cut or appended: never a panic, counted
+    /// once; cut only, what is delivered is a prefix of what was sent.
+    #[test]
+    fn mutated_coalesced_datagrams_never_panic_and_are_counted(
+        msgs in proptest::collection::vec(0usize..5, 2..12),
+        src in 0usize..3,
+        flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..4),
+        cut in proptest::option::of(any::<usize>()),
+        extra in proptest::collection::vec(any::<u8>(), 0..3),
+    ) {
+        let sent: Vec<TwoPcMsg> = msgs.iter().map(|&m| TWO_PC_MSGS[m]).collect();
+        let mut bytes = wire::encode_coalesced(Id::from(src), 5, &sent).unwrap().remove(0);
+        let only_cut = flips.is_empty() && extra.is_empty();
+        for (at, x) in flips {
+            let i = at % bytes.len();
+            bytes[i] ^= x;
+        }
+        if let Some(cut) = cut {
+            bytes.truncate(cut % (bytes.len() + 1));
+        }
+        bytes.extend(extra);
+        if only_cut {
+            match wire::decode::<TwoPcMsg>(&bytes, 3) {
+                Ok(wire::Datagram::Batch { msgs, .. }) => {
+                    prop_assert!(sent.starts_with(&msgs), "{:?} not a prefix of {:?}", msgs, sent)
+                }
+                Ok(other) => prop_assert!(false, "not a batch: {:?}", other),
+                Err(_) => {}
+            }
+        }
+        let actors = TwoPcCfg::new(2, system(), TmRule::AllYes).unwrap().actors();
+        let (mut node, peers) = tm_node(&actors);
+        let before = *node.counters();
+        node.handle_bytes(&bytes, peers[src]);
+        let after = *node.counters();
+        prop_assert_eq!(after.datagrams_received, before.datagrams_received + 1);
+        let drops = after.dropped.total() - before.dropped.total();
+        prop_assert!(drops <= 1);
+        prop_assert!(after.received - before.received + drops >= 1);
+    }
+}
+
+/// Sends `count` numbered messages, each with `pad` bytes, to node 1 in `on_start`; node 1
+/// records the numbers it receives, in order.
+#[derive(Clone)]
+enum Burst {
+    Sender { count: u64, pad: usize },
+    Recorder,
+}
+
+impl Actor for Burst {
+    type Msg = (u64, Vec<u8>);
+    type State = Vec<u64>;
+    type Timer = ();
+    type Random = ();
+    type Storage = ();
+
+    fn on_start(&self, _id: Id, _storage: &Option<()>, o: &mut Out<Self>) -> Vec<u64> {
+        if let Burst::Sender { count, pad } = self {
+            for i in 0..*count {
+                o.send(Id::from(1), (i, vec![7; *pad]));
+            }
+        }
+        Vec::new()
+    }
+
+    fn on_msg(&self, _: Id, state: &mut Cow<Vec<u64>>, _: Id, msg: Self::Msg, _: &mut Out<Self>) {
+        state.to_mut().push(msg.0);
+    }
+}
+
+/// The sender's and the recorder's counters and the recorder's state after a burst of
+/// `count` messages of `pad` bytes, all emitted in the sender's first step.
+fn burst(count: u64, pad: usize) -> (impls::udp::Counters, impls::udp::Counters, Vec<u64>) {
+    let actors = vec![Burst::Sender { count, pad }, Burst::Recorder];
+    let sockets = [bind(localhost()).unwrap(), bind(localhost()).unwrap()];
+    let peers: Vec<SocketAddr> = sockets.iter().map(|s| s.local_addr().unwrap()).collect();
+    let [s0, s1] = sockets;
+    let cfg = |id: usize| NodeCfg {
+        id: Id::from(id),
+        peers: peers.clone(),
+        epoch: 1,
+        seed: 0,
+        storage_dir: None,
+    };
+    let mut recorder = Node::start(&actors, s1, cfg(1), &()).unwrap();
+    let sender = Node::start(&actors, s0, cfg(0), &()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while (recorder.state().len() as u64) < count && Instant::now() < deadline {
+        recorder.poll(Duration::from_millis(10));
+    }
+    (
+        *sender.counters(),
+        *recorder.counters(),
+        (**recorder.state()).clone(),
+    )
+}
+
+#[test]
+fn messages_sent_in_one_poll_arrive_in_order_in_fewer_datagrams() {
+    let (sender, recorder, got) = burst(100, 0);
+    assert_eq!(got, (0..100).collect::<Vec<_>>());
+    assert_eq!((sender.sent, sender.datagrams_sent), (100, 1), "{sender:?}");
+    assert_eq!(
+        (recorder.received, recorder.datagrams_received),
+        (100, 1),
+        "{recorder:?}"
+    );
+    assert_eq!(recorder.dropped.total(), 0);
+}
+
+#[test]
+fn a_burst_larger_than_a_datagram_splits_and_keeps_its_order() {
+    // 40 messages of about 1 KiB: at most 16 fit a 16 KiB datagram.
+    let (sender, recorder, got) = burst(40, 1000);
+    assert_eq!(got, (0..40).collect::<Vec<_>>());
+    let expected = wire::encode_coalesced(
+        Id::from(0),
+        1,
+        &(0..40u64).map(|i| (i, vec![7u8; 1000])).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    assert_eq!(expected.len(), 3);
+    assert!(expected.iter().all(|d| d.len() <= DATAGRAM_MAX));
+    assert_eq!((sender.sent, sender.datagrams_sent), (40, 3), "{sender:?}");
+    assert_eq!(
+        (recorder.received, recorder.datagrams_received),
+        (40, 3),
+        "{recorder:?}"
+    );
 }
 
 #[test]

@@ -116,14 +116,30 @@ impl Inbox {
 #[derive(Default)]
 pub struct Outbox {
     bytes: Vec<u8>,
-    /// End offset in `bytes` and destination of each datagram.
-    items: Vec<(usize, SocketAddr)>,
+    /// End offset in `bytes`, destination and number of messages of each datagram.
+    items: Vec<(usize, SocketAddr, u64)>,
+}
+
+/// What [`Outbox::flush`] did: datagrams sent and refused by the socket, and the messages
+/// they carried.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flushed {
+    pub datagrams: u64,
+    pub messages: u64,
+    pub refused_datagrams: u64,
+    pub refused_messages: u64,
 }
 
 impl Outbox {
+    /// Queues a datagram carrying one message.
     pub fn push(&mut self, datagram: &[u8], to: SocketAddr) {
+        self.push_messages(datagram, to, 1);
+    }
+
+    /// Queues a datagram carrying `messages` messages (coalesced).
+    pub fn push_messages(&mut self, datagram: &[u8], to: SocketAddr, messages: u64) {
         self.bytes.extend_from_slice(datagram);
-        self.items.push((self.bytes.len(), to));
+        self.items.push((self.bytes.len(), to, messages));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -131,10 +147,10 @@ impl Outbox {
     }
 
     /// Sends every queued datagram, in order, and empties the queue; returns how many were
-    /// sent and how many the socket refused.
-    pub fn flush(&mut self, socket: &UdpSocket) -> (u64, u64) {
+    /// sent and how many the socket refused, with their messages.
+    pub fn flush(&mut self, socket: &UdpSocket) -> Flushed {
         if self.items.is_empty() {
-            return (0, 0);
+            return Flushed::default();
         }
         let counts = self.flush_os(socket);
         self.bytes.clear();
@@ -148,9 +164,9 @@ impl Outbox {
     }
 
     #[cfg(target_os = "linux")]
-    fn flush_os(&mut self, socket: &UdpSocket) -> (u64, u64) {
+    fn flush_os(&mut self, socket: &UdpSocket) -> Flushed {
         use std::os::fd::AsRawFd;
-        let (mut sent, mut refused) = (0u64, 0u64);
+        let mut done = Flushed::default();
         let mut next = 0;
         while next < self.items.len() {
             let count = (self.items.len() - next).min(BATCH);
@@ -180,29 +196,37 @@ impl Outbox {
             };
             match usize::try_from(n) {
                 Ok(n) if n > 0 => {
-                    sent += n as u64;
+                    done.datagrams += n as u64;
+                    done.messages += self.items[next..next + n].iter().map(|i| i.2).sum::<u64>();
                     next += n;
                 }
                 // The first datagram of the batch was refused: count it, go on with the rest.
                 _ => {
-                    refused += 1;
+                    done.refused_datagrams += 1;
+                    done.refused_messages += self.items[next].2;
                     next += 1;
                 }
             }
         }
-        (sent, refused)
+        done
     }
 
     #[cfg(not(target_os = "linux"))]
-    fn flush_os(&mut self, socket: &UdpSocket) -> (u64, u64) {
-        let (mut sent, mut refused) = (0u64, 0u64);
+    fn flush_os(&mut self, socket: &UdpSocket) -> Flushed {
+        let mut done = Flushed::default();
         for i in 0..self.items.len() {
             match socket.send_to(self.datagram(i), self.items[i].1) {
-                Ok(_) => sent += 1,
-                Err(_) => refused += 1,
+                Ok(_) => {
+                    done.datagrams += 1;
+                    done.messages += self.items[i].2;
+                }
+                Err(_) => {
+                    done.refused_datagrams += 1;
+                    done.refused_messages += self.items[i].2;
+                }
             }
         }
-        (sent, refused)
+        done
     }
 }
 
@@ -274,7 +298,12 @@ mod tests {
         for i in 0..total {
             out.push(&vec![i as u8; i + 1], b.local_addr().unwrap());
         }
-        assert_eq!(out.flush(&a), (total as u64, 0));
+        let done = out.flush(&a);
+        assert_eq!(
+            (done.datagrams, done.messages),
+            (total as u64, total as u64)
+        );
+        assert_eq!(done.refused_datagrams, 0);
         assert!(out.is_empty());
         let mut inbox = Inbox::new(64);
         let mut seen = 0;

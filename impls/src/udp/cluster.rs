@@ -141,6 +141,10 @@ pub struct ClusterReport {
     /// Protocol messages sent and received, over all nodes.
     pub messages_sent: u64,
     pub messages_received: u64,
+    /// Datagrams sent and received, over all nodes (several messages to one node in one
+    /// poll share datagrams; received datagrams include refused ones and wakes).
+    pub datagrams_sent: u64,
+    pub datagrams_received: u64,
     pub messages_per_second: f64,
     pub latency: Latency,
     /// Every instance's latency, in microseconds, in completion order.
@@ -527,6 +531,8 @@ where
         instances_per_second: instances as f64 / seconds.max(1e-9),
         messages_sent: total.sent,
         messages_received: total.received,
+        datagrams_sent: total.datagrams_sent,
+        datagrams_received: total.datagrams_received,
         messages_per_second: total.received as f64 / seconds.max(1e-9),
         latency: Latency::of(&mut latencies),
         latencies_us: judge.latencies_us,

@@ -1,8 +1,10 @@
 //! A network driver: the same actors as separate nodes exchanging UDP datagrams, on real
 //! time, with storage in files.
 //!
-//! * [`wire`]: the datagram format (header with magic, version, sender and epoch; postcard
-//!   payload) and a decoder that refuses bad datagrams with a reason instead of panicking.
+//! * [`wire`]: the datagram format (header with magic, version, sender and epoch; one
+//!   postcard message, or several coalesced as length-prefixed frames) and a decoder that
+//!   refuses bad datagrams (or the rest of one after a bad frame) with a reason instead of
+//!   panicking.
 //! * [`node`]: one actor as a node: commands applied as the model applies them, on real
 //!   timers, with seeded randomness and storage written atomically to a file.
 //! * [`batch`]: datagrams received and sent in batches (`recvmmsg`/`sendmmsg` on Linux, one

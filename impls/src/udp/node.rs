@@ -1,10 +1,14 @@
 //! One actor as a UDP node: the actor's commands applied on real time, exactly as
 //! stateright's `ActorModel` (and [`crate::sim`]) applies them.
 //!
-//! * `Send` encodes the message ([`super::wire`]) as one datagram to the peer's address. The
-//!   datagrams a poll's handlers emit are sent together, in order, at the end of the poll
-//!   (after the handlers of every datagram the poll received; [`super::batch`]); the observer
-//!   sees each step before any of its datagrams leaves.
+//! * `Send` encodes the message ([`super::wire`]) for the peer's address. The messages a
+//!   poll's handlers emit are sent together at the end of the poll (after the handlers of
+//!   every datagram the poll received; [`super::batch`]): those to the same peer are
+//!   coalesced, in the order they were emitted, into as few datagrams as fit
+//!   ([`wire::coalesce`]), so the order on each channel is kept. The observer sees each step
+//!   before any of its messages leaves. A received coalesced datagram is handed to the actor
+//!   message by message, in order, each a step of its own, exactly as if the messages had
+//!   arrived in datagrams of their own.
 //! * `SetTimer` sets a real deadline drawn (seeded) from the actor's range; setting a timer
 //!   that is already set replaces its deadline. `CancelTimer` clears it. A timer that fires is
 //!   cleared *before* `on_timeout` runs, so the handler may set it again.
@@ -14,8 +18,9 @@
 //!   `DIR/node-ID.storage` atomically (a temporary file, then a rename); a node started on
 //!   that directory reads it back and hands it to `on_start`.
 //!
-//! Every datagram the node refuses is counted by reason ([`Drops`]); nothing a peer (or
-//! anyone) sends can make it panic.
+//! Every datagram the node refuses is counted by reason ([`Drops`]), as is every coalesced
+//! datagram cut short by a bad frame (its messages before that frame are delivered); nothing
+//! a peer (or anyone) sends can make it panic.
 
 use super::batch::{Inbox, Outbox};
 use super::wire::{self, Datagram, DecodeError, DATAGRAM_MAX};
@@ -34,7 +39,9 @@ use std::time::{Duration, Instant};
 /// Upper bound, in microseconds, of the delay before a node resolves a random choice.
 pub const RANDOM_DELAY_US_MAX: u64 = 200;
 
-/// Datagrams refused, by reason (see [`DecodeError`]).
+/// Datagrams refused, by reason (see [`DecodeError`]). A coalesced datagram whose frames
+/// decode only up to a bad one is counted once here, under the bad frame's reason, though the
+/// messages before it were delivered.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Drops {
     pub malformed: u64,
@@ -71,10 +78,14 @@ impl Drops {
 /// What a node did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counters {
-    /// Datagrams sent.
+    /// Messages sent.
     pub sent: u64,
+    /// Datagrams sent (a datagram carries one message or several, coalesced).
+    pub datagrams_sent: u64,
     /// Messages received and handed to the actor.
     pub received: u64,
+    /// Datagrams received, accepted or not (wakes included).
+    pub datagrams_received: u64,
     /// Datagrams refused, by reason.
     pub dropped: Drops,
     /// Wake datagrams received (cluster control, not protocol messages).
@@ -93,7 +104,9 @@ pub struct Counters {
 impl Counters {
     pub fn add(&mut self, o: &Counters) {
         self.sent += o.sent;
+        self.datagrams_sent += o.datagrams_sent;
         self.received += o.received;
+        self.datagrams_received += o.datagrams_received;
         self.dropped.add(&o.dropped);
         self.wakes += o.wakes;
         self.send_errors += o.send_errors;
@@ -190,9 +203,14 @@ pub struct Node<'a, A: Actor, O: Observer<A>> {
     counters: Counters,
     /// Datagrams received in one system call, handled in order.
     inbox: Inbox,
-    /// Datagrams the handlers emitted, sent together at the end of each poll.
+    /// Messages the handlers emitted, encoded (postcard, no header) back to back.
+    payloads: Vec<u8>,
+    /// The destination (peer index) and the end offset in `payloads` of each message, in the
+    /// order emitted; coalesced into datagrams at the end of each poll.
+    pending: Vec<(usize, usize)>,
+    /// Datagrams ready to leave, sent together at the end of each poll.
     outbox: Outbox,
-    /// Where a message is encoded before it joins the outbox.
+    /// Where a datagram is built before it joins the outbox.
     send_buf: Vec<u8>,
     /// The read timeout last set on the socket, to skip needless system calls.
     read_timeout: Option<Duration>,
@@ -250,6 +268,8 @@ where
             counters: Counters::default(),
             // One byte more than accepted, so that a longer datagram is seen as oversized.
             inbox: Inbox::new(DATAGRAM_MAX + 1),
+            payloads: Vec::with_capacity(1024),
+            pending: Vec::new(),
             outbox: Outbox::default(),
             send_buf: Vec::with_capacity(256),
             read_timeout: None,
@@ -354,6 +374,7 @@ where
 
     /// Handles one received datagram, from `from`.
     fn handle_datagram(&mut self, bytes: &[u8], from: SocketAddr) {
+        self.counters.datagrams_received += 1;
         match wire::decode::<A::Msg>(bytes, self.cfg.peers.len()) {
             Err(reason) => self.counters.dropped.count(reason),
             Ok(Datagram::Wake { epoch }) => {
@@ -363,24 +384,50 @@ where
                 }
             }
             Ok(Datagram::Msg { src, epoch, msg }) => {
-                if self.cfg.peers[usize::from(src)] != from {
-                    self.counters.dropped.count(DecodeError::UnknownSender);
+                if self.accept(src, epoch, from) {
+                    self.counters.received += 1;
+                    self.deliver(src, msg);
+                }
+            }
+            Ok(Datagram::Batch {
+                src,
+                epoch,
+                msgs,
+                rest,
+            }) => {
+                if !self.accept(src, epoch, from) {
                     return;
                 }
-                if epoch != self.epoch {
-                    // A peer may have started the cluster's next instance before this node
-                    // heard of it: follow it if the cluster says so.
-                    if self.observer.current_epoch() == Some(epoch) {
-                        self.restart(epoch);
-                    } else {
-                        self.counters.dropped.count(DecodeError::WrongEpoch);
-                        return;
-                    }
+                // One step per message, in order, as if each had come alone.
+                for msg in msgs {
+                    self.counters.received += 1;
+                    self.deliver(src, msg);
                 }
-                self.counters.received += 1;
-                self.deliver(src, msg);
+                if let Some(reason) = rest {
+                    self.counters.dropped.count(reason);
+                }
             }
         }
+    }
+
+    /// Whether a datagram from peer `src` in `epoch`, received from `from`, is taken (after
+    /// following the cluster to a new epoch if need be); counts it as dropped if not.
+    fn accept(&mut self, src: Id, epoch: u64, from: SocketAddr) -> bool {
+        if self.cfg.peers[usize::from(src)] != from {
+            self.counters.dropped.count(DecodeError::UnknownSender);
+            return false;
+        }
+        if epoch != self.epoch {
+            // A peer may have started the cluster's next instance before this node heard of
+            // it: follow it if the cluster says so.
+            if self.observer.current_epoch() == Some(epoch) {
+                self.restart(epoch);
+            } else {
+                self.counters.dropped.count(DecodeError::WrongEpoch);
+                return false;
+            }
+        }
+        true
     }
 
     fn deliver(&mut self, src: Id, msg: A::Msg) {
@@ -402,6 +449,10 @@ where
 
     /// A new instance: volatile state, timers, random choices and storage start afresh.
     fn restart(&mut self, epoch: u64) {
+        // Messages of the old instance still pending leave under its epoch.
+        if !self.pending.is_empty() {
+            self.coalesce();
+        }
         self.epoch = epoch;
         self.timers.clear();
         self.randoms.clear();
@@ -511,24 +562,66 @@ where
         }
     }
 
-    /// Encodes a message and queues its datagram; [`Node::flush`] sends it.
+    /// Encodes a message and queues it; [`Node::flush`] sends it.
     fn send(&mut self, dst: Id, msg: &A::Msg) {
-        let Some(addr) = self.cfg.peers.get(usize::from(dst)).copied() else {
+        let dst = usize::from(dst);
+        if dst >= self.cfg.peers.len() {
             self.counters.undeliverable += 1;
             return;
-        };
-        if wire::encode_into(&mut self.send_buf, self.cfg.id, self.epoch, msg).is_err() {
+        }
+        if wire::encode_payload(&mut self.payloads, msg).is_err() {
             self.counters.send_errors += 1;
             return;
         }
-        self.outbox.push(&self.send_buf, addr);
+        self.pending.push((dst, self.payloads.len()));
     }
 
-    /// Sends every queued datagram, in the order the handlers emitted them.
+    /// Sends every queued message: those to one peer coalesced, in the order the handlers
+    /// emitted them, into as few datagrams as fit; peers in the order of their first message.
     fn flush(&mut self) {
-        let (sent, refused) = self.outbox.flush(&self.socket);
-        self.counters.sent += sent;
-        self.counters.send_errors += refused;
+        if !self.pending.is_empty() {
+            self.coalesce();
+        }
+        let done = self.outbox.flush(&self.socket);
+        self.counters.sent += done.messages;
+        self.counters.datagrams_sent += done.datagrams;
+        self.counters.send_errors += done.refused_messages;
+    }
+
+    /// Turns the pending messages into datagrams in the outbox, and forgets them.
+    fn coalesce(&mut self) {
+        let (pending, bytes) = (&self.pending, &self.payloads);
+        let payload = |k: usize| {
+            let start = if k == 0 { 0 } else { pending[k - 1].1 };
+            &bytes[start..pending[k].1]
+        };
+        // Peers in the order of their first message (a node has few peers: a linear scan).
+        let mut dsts: Vec<usize> = Vec::new();
+        for &(dst, _) in pending {
+            if !dsts.contains(&dst) {
+                dsts.push(dst);
+            }
+        }
+        let mut ks: Vec<usize> = Vec::with_capacity(pending.len());
+        for dst in dsts {
+            ks.clear();
+            ks.extend((0..pending.len()).filter(|&k| pending[k].0 == dst));
+            let mut next = 0;
+            for run in wire::coalesce(ks.iter().map(|&k| payload(k).len())) {
+                let run_ks = &ks[next..next + run];
+                wire::pack(
+                    &mut self.send_buf,
+                    self.cfg.id,
+                    self.epoch,
+                    run_ks.iter().map(|&k| payload(k)),
+                );
+                self.outbox
+                    .push_messages(&self.send_buf, self.cfg.peers[dst], run as u64);
+                next += run;
+            }
+        }
+        self.pending.clear();
+        self.payloads.clear();
     }
 
     fn save(&mut self, storage: A::Storage) {

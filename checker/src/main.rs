@@ -565,8 +565,10 @@ fn cluster_text(protocol: &str, r: &ClusterReport) -> String {
     );
     let _ = writeln!(
         out,
-        "datagrams  {} sent, {} received",
-        r.datagrams_sent, r.datagrams_received
+        "datagrams  {} sent, {} received ({} of them the cluster's wake-ups for new instances)",
+        r.datagrams_sent,
+        r.datagrams_received,
+        r.per_node.iter().map(|c| c.wakes).sum::<u64>()
     );
     let l = &r.latency;
     let _ = writeln!(

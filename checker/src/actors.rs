@@ -240,6 +240,36 @@ where
     }
 }
 
+/// The goal a run must reach after healing (the declared end state, if any) and the leads-to
+/// obligations it must discharge, as predicates over `c`'s states judged with `c.model`.
+#[allow(clippy::type_complexity)]
+fn goal_and_leads_to<M: Model>(
+    c: &Checkable<M>,
+) -> (
+    Vec<impls::checked::NamedPred<'_, M::State>>,
+    Vec<impls::checked::NamedLeadsTo<'_, M::State>>,
+) {
+    let model = &c.model;
+    let goal = c
+        .end_state
+        .map(|end| {
+            let pred: Box<dyn Fn(&M::State) -> bool> = Box::new(move |s| end(model, s));
+            vec![("end state", pred)]
+        })
+        .unwrap_or_default();
+    let leads_to = c
+        .leads_to
+        .iter()
+        .map(|l| {
+            let (from, to) = (l.from, l.to);
+            let from: Box<dyn Fn(&M::State) -> bool> = Box::new(move |s| from(model, s));
+            let to: Box<dyn Fn(&M::State) -> bool> = Box::new(move |s| to(model, s));
+            (l.name, from, to)
+        })
+        .collect();
+    (goal, leads_to)
+}
+
 /// Checked runs of an actor system on the simulator under a seeded nemesis (see
 /// [`impls::checked`]): every `always` property and step invariant after every step, every step
 /// replayed through the model, and, after healing, the `eventually` properties and the
@@ -287,23 +317,7 @@ where
             (inv.name, pred)
         })
         .collect();
-    let goal = c
-        .end_state
-        .map(|end| {
-            let pred: Box<dyn Fn(&_) -> bool> = Box::new(move |s| end(model, s));
-            vec![("end state", pred)]
-        })
-        .unwrap_or_default();
-    let leads_to = c
-        .leads_to
-        .iter()
-        .map(|l| {
-            let (from, to) = (l.from, l.to);
-            let from: Box<dyn Fn(&_) -> bool> = Box::new(move |s| from(model, s));
-            let to: Box<dyn Fn(&_) -> bool> = Box::new(move |s| to(model, s));
-            (l.name, from, to)
-        })
-        .collect();
+    let (goal, leads_to) = goal_and_leads_to(c);
     let checks = Checks {
         step_invariants,
         goal,
@@ -325,23 +339,7 @@ where
     H: Clone + Debug + Hash,
 {
     let model = &c.model;
-    let goal = c
-        .end_state
-        .map(|end| {
-            let pred: Box<dyn Fn(&_) -> bool> = Box::new(move |s| end(model, s));
-            vec![("end state", pred)]
-        })
-        .unwrap_or_default();
-    let leads_to = c
-        .leads_to
-        .iter()
-        .map(|l| {
-            let (from, to) = (l.from, l.to);
-            let from: Box<dyn Fn(&_) -> bool> = Box::new(move |s| from(model, s));
-            let to: Box<dyn Fn(&_) -> bool> = Box::new(move |s| to(model, s));
-            (l.name, from, to)
-        })
-        .collect();
+    let (goal, leads_to) = goal_and_leads_to(c);
     impls::plain::plain_run(model, &PlainGoal { goal, leads_to }, opts)
 }
 

@@ -4,6 +4,8 @@
 //! times a broken or unfinished run. Plus: the goal check can fail, a seed gives the same run,
 //! and judging the goal less often only lets a run go on a little past it.
 
+mod common;
+
 use checker::registry;
 use impls::plain::{PlainOptions, PlainOutcome};
 
@@ -52,15 +54,7 @@ fn every_actor_protocol_reaches_its_goal_at_its_defaults() {
     println!("plain runs reached the goal: {ran:?}");
     // Every actor protocol gets a plain runner: from `actors::checkable`, or for Bully (whose
     // model wraps the ActorModel with its detector) from its glue, with the detector's gate.
-    for name in [
-        "two-phase-commit",
-        "chang-roberts",
-        "raft-election",
-        "paxos",
-        "flp",
-        "multi-paxos",
-        "bully",
-    ] {
+    for name in common::ACTOR_PROTOCOLS {
         assert!(ran.contains(&name), "{name} has no plain run");
     }
 }

@@ -1,6 +1,8 @@
 //! Every registered actor protocol over UDP on loopback, found through the registry (a
 //! protocol registered later is covered with no new code here).
 
+mod common;
+
 use checker::registry;
 use impls::udp::ClusterOptions;
 use std::time::Duration;
@@ -39,15 +41,7 @@ fn every_actor_protocol_completes_instances_over_udp_without_a_violation() {
     }
     // Every protocol runs (Bully through its own adapter, its detector being a wrapper
     // model); specs do not.
-    for name in [
-        "bully",
-        "two-phase-commit",
-        "chang-roberts",
-        "raft-election",
-        "paxos",
-        "flp",
-        "multi-paxos",
-    ] {
+    for name in common::ACTOR_PROTOCOLS {
         assert!(ran.contains(&name), "{name} did not run over UDP: {ran:?}");
     }
     assert!(registry::cluster("atomic-commit", &[], &opts(1))

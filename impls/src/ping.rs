@@ -68,6 +68,15 @@ impl Actor for Pinger {
     }
 }
 
+/// Both systems' actor names: actor 0 is the client, actor 1 the server.
+fn role(id: Id) -> String {
+    match usize::from(id) {
+        0 => "client".into(),
+        1 => "server".into(),
+        _ => "unknown actor".into(),
+    }
+}
+
 /// The two-actor system: a client that runs `rounds` round trips against a server, on a
 /// reliable ordered network without crashes.
 #[derive(Clone, Copy, Debug, Eq, Hash, PartialEq, Serialize, Deserialize)]
@@ -88,11 +97,7 @@ impl ActorSystem for PingCfg {
     }
 
     fn actor_name(&self, id: Id) -> String {
-        match usize::from(id) {
-            0 => "client".into(),
-            1 => "server".into(),
-            _ => "unknown actor".into(),
-        }
+        role(id)
     }
 
     fn system(&self) -> SystemCfg {
@@ -195,11 +200,7 @@ impl ActorSystem for WindowCfg {
     }
 
     fn actor_name(&self, id: Id) -> String {
-        match usize::from(id) {
-            0 => "client".into(),
-            1 => "server".into(),
-            _ => "unknown actor".into(),
-        }
+        role(id)
     }
 
     fn system(&self) -> SystemCfg {

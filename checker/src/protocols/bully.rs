@@ -89,8 +89,13 @@ fn udp_model(cfg: BullyCfg) -> BullyActors {
 fn build(p: &Params) -> Result<Box<dyn Target>, String> {
     let cfg = cfg(p)?;
     let net_names = Names::of(&cfg);
-    let udp = actors::checkable(udp_model(cfg), net_names.clone());
-    let plain_model = udp_model(cfg);
+    // The bare actors with the spec's properties, shared by the UDP and plain-run hooks.
+    let udp = std::sync::Arc::new(actors::checkable(udp_model(cfg), net_names.clone()));
+    let plain_actors = std::sync::Arc::clone(&udp);
+    // Under the accurate detector the simulator's timers are gated by the same predicate the
+    // model applies (an oracle for the synchronous model).
+    let gate = (cfg.detector == Detector::Accurate)
+        .then_some(spec::accurate_gate as impls::sim::TimerGate<models::bully::BullyActor>);
     // The actor-system declarations (fingerprint, fairness classes, words, view), moved onto
     // the model with the detector.
     let names = Names::of(&cfg);
@@ -111,26 +116,21 @@ fn build(p: &Params) -> Result<Box<dyn Target>, String> {
         refinement: None,
         action_kind: a.action_kind,
         action_kinds: action_kinds(&cfg),
-        // The simulator runs the bare actor system; under the accurate detector its timers are
-        // gated by the same predicate the model applies (an oracle for the synchronous model).
+        // The simulator runs the bare actor system, its timers gated.
         runtime: Some(Box::new(move |c, opts| {
-            let gate = (cfg.detector == Detector::Accurate)
-                .then_some(spec::accurate_gate as impls::sim::TimerGate<models::bully::BullyActor>);
             actors::runtime_of(c, &c.model.actors, &names, gate, opts)
         })),
-        // After faults stop and every node has recovered, the highest node takes over (the
-        // leads-to property, proved with crashes=1).
         // Over UDP the detector is real timeouts: the bare actors with the spec's properties.
         net: Some(Box::new(move |_, req| {
             crate::net::serve(&udp, &net_names.0, req)
         })),
         // Plain runs (benches) go the same way, with the spec's properties as the goal.
         plain: Some(Box::new(move |_, opts| {
-            let gate = (cfg.detector == Detector::Accurate)
-                .then_some(spec::accurate_gate as impls::sim::TimerGate<models::bully::BullyActor>);
-            actors::plain_gated(&plain_model, opts, gate)
+            actors::plain_gated(&plain_actors.model, opts, gate)
         })),
         operations: |_| 1,
+        // After faults stop and every node has recovered, the highest node takes over (the
+        // leads-to property, proved with crashes=1).
         live_after_recovery: true,
     };
     Ok(Box::new(checkable))

@@ -5,6 +5,18 @@
 
 use checker::report::{PropertyReport, Report};
 
+/// Every registered actor protocol, which every registry-driven runtime test must have run (a
+/// guard against a hook silently missing; the tests themselves iterate over the registry).
+pub const ACTOR_PROTOCOLS: [&str; 7] = [
+    "two-phase-commit",
+    "chang-roberts",
+    "raft-election",
+    "bully",
+    "paxos",
+    "flp",
+    "multi-paxos",
+];
+
 /// The report's verdict on property `name` (panics with the name if there is none).
 pub fn property<'a>(r: &'a Report, name: &str) -> &'a PropertyReport {
     r.properties

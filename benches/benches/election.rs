@@ -6,9 +6,6 @@
 //! Configurations come from the checker's registry, so each run is what
 //! `checker check <protocol> --set ...` checks, at runtime sizes.
 
-use checker::params::Params;
-use checker::protocols::{bully, chang_roberts, raft_election};
-use checker::registry;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use impls::sim::{Sim, SimCfg};
 use models::bully::{BullyActor, Phase};
@@ -16,11 +13,6 @@ use models::chang_roberts::{CrCfg, CrMsg};
 use models::raft_election::{RaftActor, RaftCfg, Role};
 use stateright::actor::Id;
 use std::hint::black_box;
-
-fn params(name: &str, settings: &[String]) -> Params {
-    let entry = registry::find(name).expect("registered");
-    Params::resolve(&(entry.params)(), settings).expect("valid settings")
-}
 
 fn sim_cfg(seed: u64) -> SimCfg {
     SimCfg {
@@ -31,9 +23,11 @@ fn sim_cfg(seed: u64) -> SimCfg {
 }
 
 fn cr_cfg(nodes: usize, ids: &str) -> CrCfg {
-    let p = params("chang-roberts", &[format!("ids={ids}")]);
+    let setting = format!("ids={ids}");
     // The registry caps `nodes` at checkable sizes; the runtime takes the same arrangement.
-    let mut cfg = chang_roberts::cfg(&p).expect("valid");
+    let mut cfg = specs::chang_roberts::protocol()
+        .cfg_of(&[&setting])
+        .expect("valid");
     let arrangement = models::chang_roberts::Arrangement::parse(ids).expect("valid");
     cfg = CrCfg::new(nodes, &arrangement, cfg.system).expect("valid");
     cfg
@@ -61,8 +55,9 @@ fn cr_election(cfg: &CrCfg, seed: u64) -> (usize, usize) {
 }
 
 fn raft_cfg(nodes: usize) -> RaftCfg {
-    let p = params("raft-election", &["terms=6".into()]);
-    let cfg = raft_election::cfg(&p).expect("valid");
+    let cfg = specs::raft_election::protocol()
+        .cfg_of(&["terms=6"])
+        .expect("valid");
     RaftCfg::new(nodes, 1_000, true, cfg.system).expect("valid")
 }
 
@@ -82,8 +77,7 @@ fn raft_election_run(cfg: &RaftCfg, seed: u64) -> (u64, usize) {
 }
 
 fn bully_cfg(nodes: usize) -> models::bully::BullyCfg {
-    let p = params("bully", &[]);
-    let cfg = bully::cfg(&p).expect("valid");
+    let cfg = specs::bully::protocol().cfg_of(&[]).expect("valid");
     models::bully::BullyCfg::new(nodes, cfg.detector, cfg.system).expect("valid")
 }
 

@@ -5,8 +5,6 @@
 // The same allocator as the `checker` binary (defined in the benches library).
 use benches as _;
 use checker::engine::CheckOptions;
-use checker::params::Params;
-use checker::protocols::multi_paxos;
 use checker::registry;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use impls::sim::{Sim, SimCfg};
@@ -16,10 +14,9 @@ use std::time::Duration;
 
 /// The configuration the registry builds from `NAME=VALUE` settings.
 fn cfg(settings: &[&str]) -> MultiPaxosCfg {
-    let entry = registry::find("multi-paxos").expect("multi-paxos is registered");
-    let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
-    let params = Params::resolve(&(entry.params)(), &settings).expect("valid settings");
-    multi_paxos::cfg(&params).expect("a valid configuration")
+    specs::multi_paxos::protocol()
+        .cfg_of(settings)
+        .expect("a valid configuration")
 }
 
 fn all_answered(sim: &Sim<MultiPaxosActor>, ops: u8) -> bool {

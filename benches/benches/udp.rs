@@ -112,9 +112,7 @@ fn bench_codec_of<M: Serialize + DeserializeOwned>(c: &mut Criterion, protocol: 
 fn bench_codec(c: &mut Criterion) {
     let two_pc = benches::two_pc_cfg(&[]);
     bench_codec_of(c, "two-phase-commit", &delivered_messages(&two_pc));
-    let entry = registry::find("multi-paxos").expect("registered");
-    let params = checker::params::Params::resolve(&(entry.params)(), &[]).expect("defaults");
-    let mp = checker::protocols::multi_paxos::cfg(&params).expect("valid");
+    let mp = specs::multi_paxos::protocol().cfg_of(&[]).expect("valid");
     bench_codec_of(c, "multi-paxos", &delivered_messages(&mp));
 }
 

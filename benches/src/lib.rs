@@ -5,8 +5,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use checker::params::{ParamKind, Params, Value};
-use checker::protocols::two_phase_commit;
+use checker::params::{ParamKind, Value};
 use checker::registry;
 use impls::plain::PlainOptions;
 use impls::sim::{Sim, SimCfg};
@@ -17,10 +16,9 @@ use std::collections::VecDeque;
 
 /// The 2PC configuration the registry builds from `NAME=VALUE` settings, such as `["rms=5"]`.
 pub fn two_pc_cfg(settings: &[&str]) -> TwoPcCfg {
-    let entry = registry::find("two-phase-commit").expect("two-phase-commit is registered");
-    let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
-    let params = Params::resolve(&(entry.params)(), &settings).expect("valid settings");
-    two_phase_commit::cfg(&params).expect("a valid configuration")
+    specs::two_phase_commit::protocol()
+        .cfg_of(settings)
+        .expect("a valid configuration")
 }
 
 /// Runs one whole transaction on a fresh simulator seeded with `seed` until quiescence and

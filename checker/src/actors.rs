@@ -6,9 +6,9 @@ use impls::checked::{Checks, RuntimeOptions, RuntimeReport};
 use impls::plain::{PlainGoal, PlainOptions, PlainOutcome};
 use impls::sim::TimerGate;
 use models::common::ActorSystem;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
+use specs::protocol::SystemModel;
 use stateright::actor::{
     Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, Network,
 };
@@ -198,29 +198,25 @@ pub fn action_kind<A: Actor>(
 /// An actor system ready for the engine: its states fingerprinted with [`fingerprint`], its
 /// actions fair per [`fair_class`], shown in words and views keyed by actor name, covered per
 /// role. The protocol adds its own declarations (symmetry, end states, refinement, ...).
-pub fn checkable<A, C, H>(
-    model: ActorModel<A, C, H>,
-    names: Names,
-) -> Checkable<ActorModel<A, C, H>>
+pub fn checkable<M>(model: M) -> Checkable<M>
 where
-    A: Actor + Sync + 'static,
-    A::Msg: Ord + Serialize + DeserializeOwned + Send + Sync,
-    A::Timer: Ord + Serialize + Send + Sync,
-    A::State: Serialize + Send + Sync,
-    A::Storage: Serialize + DeserializeOwned + Send + Sync,
-    A::Random: Serialize + Send + Sync,
-    C: Sync,
-    H: Clone + Debug + Hash + Serialize + Send + Sync,
+    M: SystemModel,
+    <M::Actor as Actor>::Msg: Ord + Serialize,
+    <M::Actor as Actor>::Timer: Ord + Serialize,
+    <M::Actor as Actor>::State: Serialize,
+    <M::Actor as Actor>::Storage: Serialize,
+    <M::Actor as Actor>::Random: Serialize,
+    M::History: Hash + Serialize,
 {
-    let roles: Vec<String> = model.actors.iter().map(|a| a.name()).collect();
+    let actors = model.actors();
+    let names = Names::of(&actors.cfg);
+    let roles: Vec<String> = actors.actors.iter().map(|a| a.name()).collect();
     let view_names = names.clone();
-    let run_names = names.clone();
-    let net_names = names.0.clone();
     Checkable {
         model,
         step_invariants: Vec::new(),
         leads_to: Vec::new(),
-        fair_class,
+        fair_class: Box::new(fair_class),
         fairness: Fairness::Weak,
         symmetry: None,
         fingerprint,
@@ -228,15 +224,8 @@ where
         view: Box::new(move |s| view_names.view(s)),
         end_state: None,
         refinement: None,
-        action_kind: Box::new(move |a| action_kind::<A>(&roles, a)),
+        action_kind: Box::new(move |a| action_kind::<M::Actor>(&roles, a)),
         action_kinds: Vec::new(),
-        runtime: Some(Box::new(move |c, opts| runtime(c, &run_names, opts))),
-        net: Some(Box::new(move |c, req| {
-            crate::net::serve(c, &net_names, req)
-        })),
-        plain: Some(Box::new(|c, opts| plain(c, opts))),
-        operations: |_| 1,
-        live_after_recovery: false,
     }
 }
 
@@ -271,28 +260,11 @@ fn goal_and_leads_to<M: Model>(
 }
 
 /// Checked runs of an actor system on the simulator under a seeded nemesis (see
-/// [`impls::checked`]): every `always` property and step invariant after every step, every step
-/// replayed through the model, and, after healing, the `eventually` properties and the
-/// declared end state as the goal, with every leads-to obligation discharged.
-pub fn runtime<A, C, H>(
-    c: &Checkable<ActorModel<A, C, H>>,
-    names: &Names,
-    opts: &RuntimeOptions,
-) -> RuntimeReport
-where
-    A: Actor,
-    A::Msg: Ord,
-    A::Timer: Ord,
-    H: Clone + Debug + Hash,
-{
-    runtime_of(c, &c.model, names, None, opts)
-}
-
-/// [`runtime`] for a model `M` that wraps the actor system `actors` (its states and actions are
-/// the actor system's; Bully's adds a failure detector): the simulator runs `actors`, replays
-/// every step through it and judges its properties; the step invariants, end state and
-/// leads-to properties declared on `c` are judged with `c.model`; `gate`, if any, is the
-/// wrapper's restriction on timeouts as the simulator's timer gate.
+/// [`impls::checked`]): the simulator runs `actors` (the bare system of `c.model`), replays every
+/// step through it and judges its `always` properties after every step; the step invariants,
+/// end state and leads-to properties declared on `c` are judged with `c.model`, the end state
+/// and the `eventually` properties being the goal after healing; `gate`, if any, is the
+/// model's restriction on timeouts as the simulator's timer gate.
 pub fn runtime_of<M, A, C, H>(
     c: &Checkable<M>,
     actors: &ActorModel<A, C, H>,
@@ -330,38 +302,23 @@ where
 }
 
 /// One plain run of an actor system on the simulator (see [`impls::plain`]): no nemesis, no
-/// recording, no replay; the goal is the one [`runtime`] demands after healing.
-pub fn plain<A, C, H>(c: &Checkable<ActorModel<A, C, H>>, opts: &PlainOptions) -> PlainOutcome
-where
-    A: Actor,
-    A::Msg: Ord,
-    A::Timer: Ord,
-    H: Clone + Debug + Hash,
-{
-    let model = &c.model;
-    let (goal, leads_to) = goal_and_leads_to(c);
-    impls::plain::plain_run(model, &PlainGoal { goal, leads_to }, opts)
-}
-
-/// A plain run of a bare actor model whose goal is its own `eventually` properties, with the
-/// timer gate of the failure detector the checked model imposes on it (Bully's accurate
-/// detector, as in [`runtime_of`]).
-pub fn plain_gated<A, C, H>(
-    model: &ActorModel<A, C, H>,
-    opts: &PlainOptions,
+/// recording, no replay; the goal is the one [`runtime_of`] demands after healing, under the
+/// same timer gate.
+pub fn plain_of<M, A, C, H>(
+    c: &Checkable<M>,
+    actors: &ActorModel<A, C, H>,
     gate: Option<TimerGate<A>>,
+    opts: &PlainOptions,
 ) -> PlainOutcome
 where
+    M: Model<State = ActorModelState<A, H>, Action = ActorModelAction<A::Msg, A::Timer, A::Random>>,
     A: Actor,
     A::Msg: Ord,
     A::Timer: Ord,
     H: Clone + Debug + Hash,
 {
-    let goal = PlainGoal {
-        goal: Vec::new(),
-        leads_to: Vec::new(),
-    };
-    impls::plain::plain_run_gated(model, &goal, opts, gate)
+    let (goal, leads_to) = goal_and_leads_to(c);
+    impls::plain::plain_run_gated(actors, &PlainGoal { goal, leads_to }, opts, gate)
 }
 
 /// The fingerprint of an actor-system state.

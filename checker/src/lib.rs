@@ -5,8 +5,10 @@
 pub mod actors;
 pub mod engine;
 pub mod net;
-pub mod params;
 pub mod progress;
-pub mod protocols;
 pub mod registry;
 pub mod report;
+pub mod target;
+
+/// Parameters live with the declarations in `specs`; re-exported for the CLI.
+pub use specs::params;

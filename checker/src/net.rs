@@ -1,14 +1,15 @@
 //! Any registered actor protocol over UDP ([`impls::udp`]): one node (`checker node`) or a
-//! local cluster with a workload (`checker cluster`). Set up generically by
-//! [`crate::actors::checkable`], so every actor protocol registered now or later gets both
-//! with no code of its own.
+//! local cluster with a workload (`checker cluster`). Reached through the generic actor target
+//! ([`crate::target`]), so every actor protocol registered now or later gets both with no code
+//! of its own.
 
 use crate::engine::Checkable;
 use impls::udp::cluster::{run_cluster, ClusterOptions, ClusterReport, GoalPred};
 use impls::udp::node::{bind, Counters, Node, NodeCfg};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use stateright::actor::{Actor, ActorModel, Id};
+use stateright::actor::{Actor, ActorModel, ActorModelState, Id};
+use stateright::Model;
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::net::SocketAddr;
@@ -62,12 +63,14 @@ pub enum NetReport {
 
 /// Serves a [`NetRequest`] for an actor system: the cluster judges the model's `always`
 /// properties and reaches the model's `eventually` properties plus its declared end state.
-pub fn serve<A, C, H>(
-    c: &Checkable<ActorModel<A, C, H>>,
+pub fn serve<M, A, C, H>(
+    c: &Checkable<M>,
+    actors: &ActorModel<A, C, H>,
     names: &[String],
     req: &NetRequest,
 ) -> Result<NetReport, String>
 where
+    M: Model<State = ActorModelState<A, H>> + Sync,
     A: Actor + Sync,
     A::Msg: Ord + Serialize + DeserializeOwned + Send + Sync,
     A::State: Serialize + Send + Sync,
@@ -87,12 +90,13 @@ where
                     vec![pred]
                 })
                 .unwrap_or_default();
-            run_cluster(model, &goal, opts)
+            run_cluster(actors, &goal, opts)
                 .map(NetReport::Cluster)
                 .map_err(|e| e.to_string())
         }
         NetRequest::Node(opts) => {
-            let actors = model.actors.len();
+            let system = actors;
+            let actors = system.actors.len();
             if opts.id >= actors {
                 return Err(format!(
                     "--id {} out of range: this configuration has {actors} actors (ids 0..{actors})",
@@ -116,7 +120,7 @@ where
             };
             let started = Instant::now();
             let mut node =
-                Node::start(&model.actors, socket, cfg, &()).map_err(|e| e.to_string())?;
+                Node::start(&system.actors, socket, cfg, &()).map_err(|e| e.to_string())?;
             node.run_until(started + Duration::from_secs_f64(opts.seconds.max(0.0)));
             Ok(NetReport::Node(NodeReport {
                 id: opts.id,

@@ -1,19 +1,60 @@
-//! The registry: every protocol and abstract spec, registered once. The CLI, the tests and the
-//! benches find protocols here and run them through one generic code path ([`Target`]); adding a
-//! protocol adds its glue file under `protocols/` and one line to [`all`].
+//! The registry: every protocol and abstract spec, registered once, one line each. A
+//! protocol's whole checking side is its declaration in `specs` (`specs::<protocol>::protocol()`);
+//! the CLI, the tests and the benches find it here and run it through one generic code path
+//! ([`crate::target`]).
 
-use crate::engine::{CheckError, CheckOptions, Checkable, Kind, SimOptions, Status};
+use crate::engine::{CheckOptions, Kind, Status};
 use crate::net::{NetReport, NetRequest};
-use crate::params::{Param, Params};
 use crate::progress::Progress;
-use crate::protocols;
 use crate::report::Report;
+pub use crate::target::Target;
+use crate::target::{ActorTarget, SpecTarget};
 use impls::checked::{RuntimeOptions, RuntimeReport};
-use impls::plain::{PlainOptions, PlainOutcome};
-use models::common::{NetworkKind, SystemCfg};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use specs::params::{Param, Params};
+use specs::protocol::{Protocol, Spec, SystemModel};
+use stateright::actor::Actor;
 use stateright::Model;
 use std::fmt::Debug;
 use std::hash::Hash;
+use std::sync::Arc;
+
+/// Every registered protocol and spec, in listing order: one line each.
+pub fn all() -> Vec<Entry> {
+    vec![
+        spec(specs::atomic_commit::spec()),
+        actor(specs::two_phase_commit::protocol()),
+        spec(specs::leader_election::spec()),
+        actor(specs::chang_roberts::protocol()),
+        actor(specs::raft_election::protocol()),
+        actor(specs::bully::protocol()),
+        spec(specs::consensus::spec()),
+        actor(specs::paxos::protocol()),
+        actor(specs::flp::protocol()),
+        actor(specs::multi_paxos::protocol()),
+    ]
+}
+
+/// What an entry is: actors exchanging messages, or an abstract problem statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    Protocol,
+    Spec,
+}
+
+impl EntryKind {
+    /// `protocol` or `spec`, as `list` prints it.
+    pub fn word(self) -> &'static str {
+        match self {
+            EntryKind::Protocol => "protocol",
+            EntryKind::Spec => "spec",
+        }
+    }
+}
+
+/// How an entry builds its model for resolved parameters.
+pub type BuildFn = Box<dyn Fn(&Params) -> Result<Box<dyn Target>, String> + Send + Sync>;
 
 /// A registered protocol or spec.
 pub struct Entry {
@@ -21,24 +62,68 @@ pub struct Entry {
     /// `protocol` (actors exchanging messages) or `spec` (an abstract problem statement).
     pub kind: &'static str,
     pub description: &'static str,
-    pub params: fn() -> Vec<Param>,
-    pub build: fn(&Params) -> Result<Box<dyn Target>, String>,
+    /// Its parameters, with bounds and defaults.
+    pub params: Box<dyn Fn() -> Vec<Param> + Send + Sync>,
+    /// Its model for resolved parameters, ready for every path the CLI offers.
+    pub build: BuildFn,
 }
 
-/// Every registered protocol and spec, in listing order.
-pub fn all() -> Vec<Entry> {
-    vec![
-        protocols::atomic_commit::entry(),
-        protocols::two_phase_commit::entry(),
-        protocols::leader_election::entry(),
-        protocols::chang_roberts::entry(),
-        protocols::raft_election::entry(),
-        protocols::bully::entry(),
-        protocols::consensus::entry(),
-        protocols::paxos::entry(),
-        protocols::flp::entry(),
-        protocols::multi_paxos::entry(),
-    ]
+impl Entry {
+    /// Whether this is an actor protocol (runs on the simulator and over UDP).
+    pub fn entry_kind(&self) -> EntryKind {
+        if self.kind == EntryKind::Protocol.word() {
+            EntryKind::Protocol
+        } else {
+            EntryKind::Spec
+        }
+    }
+}
+
+/// The registry line of an actor protocol.
+pub fn actor<M>(decl: Protocol<M>) -> Entry
+where
+    M: SystemModel,
+    M::State: Clone + Debug + Hash + PartialEq + Send + Sync + Serialize,
+    M::Action: Clone + Debug + PartialEq + Send + Sync,
+    M::Actor: Sync,
+    <M::Actor as Actor>::Msg: Ord + Serialize + DeserializeOwned + Send + Sync,
+    <M::Actor as Actor>::Timer: Ord + Serialize + Send + Sync,
+    <M::Actor as Actor>::State: Serialize + Send + Sync,
+    <M::Actor as Actor>::Storage: Serialize + DeserializeOwned + Send + Sync,
+    <M::Actor as Actor>::Random: Serialize + Send + Sync,
+    M::History: Clone + Debug + Hash + Serialize + Send + Sync,
+{
+    let decl = Arc::new(decl);
+    let (params_decl, build_decl) = (Arc::clone(&decl), Arc::clone(&decl));
+    Entry {
+        name: decl.name,
+        kind: EntryKind::Protocol.word(),
+        description: decl.description,
+        params: Box::new(move || params_decl.params()),
+        build: Box::new(move |p| {
+            ActorTarget::build(&build_decl, p).map(|t| Box::new(t) as Box<dyn Target>)
+        }),
+    }
+}
+
+/// The registry line of an abstract spec.
+pub fn spec<M>(decl: Spec<M>) -> Entry
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Clone + Debug + Hash + PartialEq + Send + Sync + Serialize,
+    M::Action: Clone + Debug + Hash + PartialEq + Send + Sync,
+{
+    let decl = Arc::new(decl);
+    let (params_decl, build_decl) = (Arc::clone(&decl), Arc::clone(&decl));
+    Entry {
+        name: decl.name,
+        kind: EntryKind::Spec.word(),
+        description: decl.description,
+        params: Box::new(move || params_decl.params.clone()),
+        build: Box::new(move |p| {
+            SpecTarget::build(&build_decl, p).map(|t| Box::new(t) as Box<dyn Target>)
+        }),
+    }
 }
 
 /// Looks a name up; the error lists the known names.
@@ -55,160 +140,9 @@ pub fn find(name: &str) -> Result<Entry, String> {
 impl Entry {
     /// Resolves settings against this entry's parameters and builds its model.
     pub fn instantiate(&self, settings: &[String]) -> Result<(Params, Box<dyn Target>), String> {
-        let params = Params::resolve(&(self.params)(), settings)?;
+        let params = Params::resolve(&(self.params)(), settings).map_err(|e| e.to_string())?;
         let target = (self.build)(&params)?;
         Ok((params, target))
-    }
-}
-
-/// What every registered model can do, whatever its state type.
-pub trait Target: Send {
-    /// Exhaustive check.
-    fn check(
-        &self,
-        name: &str,
-        params: &Params,
-        opts: &CheckOptions,
-        progress: &Progress,
-    ) -> Result<Report, CheckError>;
-    /// Random walks.
-    fn simulate(&self, name: &str, params: &Params, opts: &SimOptions) -> Report;
-    /// Serves stateright's web explorer on `addr`; returns only on error.
-    fn explore(self: Box<Self>, addr: &str) -> Result<(), String>;
-    /// Checked runs on the simulator under a seeded nemesis (see [`impls::checked`]); `None`
-    /// for models that are not actor systems.
-    fn runtime(&self, opts: &RuntimeOptions) -> Option<RuntimeReport>;
-    /// One plain run on the simulator until the goal, for one seed, with no nemesis, no
-    /// recording and no checking (see [`impls::plain`]); `None` for models that are not actor
-    /// systems.
-    fn run_plain(&self, opts: &PlainOptions) -> Option<PlainOutcome>;
-    /// How many operations one run to the goal completes (see [`Checkable::operations`]).
-    fn operations(&self) -> u64;
-    /// See [`Checkable::live_after_recovery`].
-    fn live_after_recovery(&self) -> bool;
-    /// A node or a local cluster over UDP (see [`crate::net`]); `None` for models that are
-    /// not actor systems.
-    fn net(&self, req: &NetRequest) -> Option<Result<NetReport, String>>;
-}
-
-impl<M> Target for Checkable<M>
-where
-    M: Model + Send + Sync + 'static,
-    M::State: Clone + Debug + Hash + PartialEq + Send + Sync,
-    M::Action: Clone + Debug + PartialEq + Send + Sync,
-{
-    fn check(
-        &self,
-        name: &str,
-        params: &Params,
-        opts: &CheckOptions,
-        progress: &Progress,
-    ) -> Result<Report, CheckError> {
-        let outcome = Checkable::check(self, opts, progress)?;
-        Ok(Report::new(
-            name,
-            params,
-            match opts.strategy {
-                crate::engine::Strategy::Bfs => "check-bfs",
-                crate::engine::Strategy::Dfs => "check-dfs",
-            },
-            outcome,
-            &*self.describe,
-            &*self.view,
-        ))
-    }
-
-    fn simulate(&self, name: &str, params: &Params, opts: &SimOptions) -> Report {
-        let outcome = Checkable::simulate(self, opts);
-        Report::new(
-            name,
-            params,
-            "simulate",
-            outcome,
-            &*self.describe,
-            &*self.view,
-        )
-    }
-
-    fn explore(self: Box<Self>, addr: &str) -> Result<(), String> {
-        // tiny_http panics when it cannot bind, so find that out first.
-        drop(
-            std::net::TcpListener::bind(addr)
-                .map_err(|e| format!("cannot listen on {addr}: {e}"))?,
-        );
-        // The explorer browses the model on demand with stateright's own state hashing; the
-        // verdicts and counts of `check` come from our engine.
-        let _ = self.model.checker().serve(addr);
-        Ok(())
-    }
-
-    fn live_after_recovery(&self) -> bool {
-        self.live_after_recovery
-    }
-
-    fn runtime(&self, opts: &RuntimeOptions) -> Option<RuntimeReport> {
-        self.runtime.as_ref().map(|run| run(self, opts))
-    }
-
-    fn net(&self, req: &NetRequest) -> Option<Result<NetReport, String>> {
-        self.net.as_ref().map(|serve| serve(self, req))
-    }
-
-    fn run_plain(&self, opts: &PlainOptions) -> Option<PlainOutcome> {
-        self.plain.as_ref().map(|run| run(self, opts))
-    }
-
-    fn operations(&self) -> u64 {
-        (self.operations)(&self.model)
-    }
-}
-
-/// The parameters every actor protocol takes, with that protocol's defaults.
-pub fn actor_params(
-    network: &'static str,
-    lossy: bool,
-    crashes: u64,
-    crashes_max: u64,
-) -> Vec<Param> {
-    actor_params_on(
-        &NetworkKind::NAMES,
-        "message delivery: per-channel FIFO, or racing with or without redelivery",
-        network,
-        lossy,
-        crashes,
-        crashes_max,
-    )
-}
-
-/// [`actor_params`] for a protocol whose configuration accepts only the `networks` listed (so
-/// that sweeps over the declared choices stay valid), with the doc line that says why.
-pub fn actor_params_on(
-    networks: &'static [&'static str],
-    network_doc: &'static str,
-    network: &'static str,
-    lossy: bool,
-    crashes: u64,
-    crashes_max: u64,
-) -> Vec<Param> {
-    vec![
-        Param::choice("network", networks, network, network_doc),
-        Param::bool("lossy", lossy, "whether the network may drop messages"),
-        Param::int(
-            "crashes",
-            0,
-            crashes_max,
-            crashes,
-            "how many actors may be down at the same time (crash, then maybe recover from storage)",
-        ),
-    ]
-}
-
-/// The common actor-system settings from resolved parameters.
-pub fn system_cfg(p: &Params) -> SystemCfg {
-    SystemCfg {
-        network: NetworkKind::parse(p.word("network")).expect("declared choices parse"),
-        lossy: p.bool("lossy"),
-        crashes: p.int("crashes") as usize,
     }
 }
 
@@ -256,7 +190,7 @@ pub fn goal_promised(
         // With crashes, the goal is demanded only of protocols that promise liveness after
         // recovery; the crash-free check then decides it.
         let (_, target) = entry.instantiate(&settings)?;
-        let params = Params::resolve(&(entry.params)(), &settings)?;
+        let params = Params::resolve(&(entry.params)(), &settings).map_err(|e| e.to_string())?;
         if params.int("crashes") > 0 && !target.live_after_recovery() {
             return Ok(Some(false));
         }

@@ -404,12 +404,9 @@ fn recorded_two_pc_run(
     Vec<impls::sim::StepOf<models::two_phase_commit::TwoPcActor>>,
     Vec<specs::two_phase_commit::TwoPcSysState>,
 ) {
-    let params = checker::params::Params::resolve(
-        &(registry::find("two-phase-commit").unwrap().params)(),
-        &["crashes=1".into(), "network=unordered-duplicating".into()],
-    )
-    .unwrap();
-    let cfg = checker::protocols::two_phase_commit::cfg(&params).unwrap();
+    let cfg = specs::two_phase_commit::protocol()
+        .cfg_of(&["crashes=1", "network=unordered-duplicating"])
+        .unwrap();
     let model = specs::two_phase_commit::model(cfg);
     let faults = Faults::HEAVY;
     let mut sim = Sim::from_system(&cfg, faults.sim_cfg(seed)).unwrap();

@@ -148,16 +148,18 @@ impl SimCfg {
     pub fn validate(&self) -> Result<(), CfgError> {
         let (lo, hi) = self.latency_ms;
         if lo > hi {
-            return Err(CfgError(format!("latency_ms: lo {lo} > hi {hi}")));
+            return Err(CfgError::Inconsistent(format!(
+                "latency_ms: lo {lo} > hi {hi}"
+            )));
         }
         if self.drop_per_mille > 1000 {
-            return Err(CfgError(format!(
+            return Err(CfgError::Inconsistent(format!(
                 "drop_per_mille: {} > 1000",
                 self.drop_per_mille
             )));
         }
         if self.dup_per_mille > 1000 {
-            return Err(CfgError(format!(
+            return Err(CfgError::Inconsistent(format!(
                 "dup_per_mille: {} > 1000",
                 self.dup_per_mille
             )));

@@ -70,7 +70,7 @@
 //!   "are you there?" probe; the accurate detector fires it only when the coordinator is down.
 //! - Incarnation numbers and the per-life bookkeeping above (see "Incarnations").
 
-use crate::common::{ActorSystem, CfgError, NetworkKind, SystemCfg};
+use crate::common::{ActorSystem, Bounds, CfgError, NetworkKind, SystemBounds, SystemCfg};
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, ActorModel, Id, Out};
 use std::borrow::Cow;
@@ -83,7 +83,22 @@ pub type Incarnation = u32;
 
 /// A message of the Bully algorithm. Messages from a winner carry its incarnation, so that
 /// receivers can tell a live node's messages from those of a life that has ended.
-#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    Serialize,
+    Deserialize,
+    strum::EnumDiscriminants,
+)]
+/// Its variants without their fields, [`BullyMsgKind`], name the message kinds a protocol
+/// declares (coverage, action kinds).
+#[strum_discriminants(name(BullyMsgKind), derive(strum::IntoStaticStr))]
 pub enum BullyMsg {
     /// Lower -> higher: I am holding an election.
     Election,
@@ -475,28 +490,30 @@ pub struct BullyCfg {
 
 impl BullyCfg {
     /// The largest system accepted.
-    pub const NODES_MAX: usize = 9;
+    pub const NODES_MAX: usize = Self::NODES.max as usize;
+    /// Nodes (ids 1..=nodes): 1..=9; 3 is a good default.
+    pub const NODES: Bounds = Bounds::new("nodes", 1, 9, 3);
+    /// Recoveries in all the checker explores: 0..=3 (bounds incarnation numbers); 1 is enough
+    /// to see a takeover after a crash.
+    pub const RECOVERIES: Bounds = Bounds::new("recoveries", 0, 3, 1);
+    /// The racing network with redelivery only: every recovery starts an election and resends,
+    /// which only that network absorbs. Up to 9 nodes down at once.
+    pub const SYSTEM: SystemBounds = SystemBounds::only(
+        &[NetworkKind::UnorderedDuplicating],
+        "message delivery: racing, with redelivery (the only network that keeps repeated sends finite)",
+        9,
+    );
 
     /// A validated configuration.
     pub fn new(nodes: usize, detector: Detector, system: SystemCfg) -> Result<Self, CfgError> {
-        if !(1..=Self::NODES_MAX).contains(&nodes) {
-            return Err(CfgError(format!(
-                "nodes must be in 1..={}, got {nodes}",
-                Self::NODES_MAX
-            )));
-        }
-        if system.crashes > nodes {
-            return Err(CfgError(format!(
-                "crashes must be at most the number of nodes ({nodes}), got {}",
-                system.crashes
-            )));
-        }
+        Self::NODES.check_usize(nodes)?;
+        system.check_crashes(nodes)?;
         if system.network != NetworkKind::UnorderedDuplicating {
-            return Err(CfgError(format!(
-                "bully needs network=unordered-duplicating: every recovery starts an election \
-                 and resends, which only that network absorbs (got {})",
-                system.network.name()
-            )));
+            return Err(CfgError::Network {
+                protocol: "bully",
+                supported: "unordered-duplicating",
+                network: system.network.name(),
+            });
         }
         Ok(Self {
             nodes,

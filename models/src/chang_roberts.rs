@@ -45,7 +45,7 @@
 //! - Ids need not be unique here: duplicate ids (an explicit `ids` list with a repeat) are the
 //!   broken variant that shows why the paper requires them unique.
 
-use crate::common::{ActorSystem, CfgError, SystemCfg};
+use crate::common::{ActorSystem, Bounds, CfgError, NetworkKind, SystemBounds, SystemCfg};
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, ActorModel, Id, Out};
 use std::borrow::Cow;
@@ -54,7 +54,22 @@ use std::borrow::Cow;
 pub type Uid = u64;
 
 /// A message of Chang-Roberts.
-#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    Serialize,
+    Deserialize,
+    strum::EnumDiscriminants,
+)]
+/// Its variants without their fields, [`CrMsgKind`], name the message kinds a protocol
+/// declares (coverage, action kinds).
+#[strum_discriminants(name(CrMsgKind), derive(strum::IntoStaticStr))]
 pub enum CrMsg {
     /// The candidacy of the node with id `id`, travelling round the ring.
     Election { id: Uid },
@@ -173,19 +188,18 @@ impl Arrangement {
             "descending" => Ok(Self::Descending),
             t => {
                 if let Some(seed) = t.strip_prefix("random:") {
-                    let seed = seed.trim().parse().map_err(|_| {
-                        CfgError(format!(
-                            "ids: random:SEED needs an integer seed, not '{seed}'"
-                        ))
+                    let seed = seed.trim().parse().map_err(|_| CfgError::Malformed {
+                        name: "ids",
+                        hint: "random:SEED with an integer seed",
+                        text: t.to_string(),
                     })?;
                     return Ok(Self::Random(seed));
                 }
                 let ids: Result<Vec<Uid>, _> = t.split(',').map(|s| s.trim().parse()).collect();
-                ids.map(Self::Explicit).map_err(|_| {
-                    CfgError(format!(
-                        "ids must be {}, not '{t}' (a list holds non-negative integers)",
-                        Self::HINT
-                    ))
+                ids.map(Self::Explicit).map_err(|_| CfgError::Malformed {
+                    name: "ids",
+                    hint: "ascending, descending, random:SEED or a list of non-negative integers",
+                    text: t.to_string(),
                 })
             }
         }
@@ -199,7 +213,7 @@ impl Arrangement {
             Self::Descending => Ok((1..=n).rev().collect()),
             Self::Random(seed) => Ok(permutation(nodes, *seed)),
             Self::Explicit(ids) if ids.len() == nodes => Ok(ids.clone()),
-            Self::Explicit(ids) => Err(CfgError(format!(
+            Self::Explicit(ids) => Err(CfgError::Inconsistent(format!(
                 "ids lists {} ids but there are {nodes} nodes",
                 ids.len()
             ))),
@@ -235,8 +249,14 @@ pub struct CrCfg {
 }
 
 impl CrCfg {
-    /// The largest ring accepted.
+    /// Nodes on the ring as a protocol parameter: 1..=12 (12 descending is the largest ring the
+    /// checker finishes in seconds); 3 is a good default.
+    pub const NODES: Bounds = Bounds::new("nodes", 1, 12, 3);
+    /// The largest ring [`CrCfg::new`] accepts, for runtime measurements beyond what the
+    /// checker can explore.
     pub const NODES_MAX: usize = 100_000;
+    /// Any network (ordered by default, as the paper's ring); up to 9 nodes down at once.
+    pub const SYSTEM: SystemBounds = SystemBounds::any_network(NetworkKind::Ordered, 9);
 
     /// A validated configuration: `nodes` nodes with ids placed by `arrangement`.
     pub fn new(
@@ -244,18 +264,8 @@ impl CrCfg {
         arrangement: &Arrangement,
         system: SystemCfg,
     ) -> Result<Self, CfgError> {
-        if !(1..=Self::NODES_MAX).contains(&nodes) {
-            return Err(CfgError(format!(
-                "nodes must be in 1..={}, got {nodes}",
-                Self::NODES_MAX
-            )));
-        }
-        if system.crashes > nodes {
-            return Err(CfgError(format!(
-                "crashes must be at most the number of nodes ({nodes}), got {}",
-                system.crashes
-            )));
-        }
+        Bounds::new("nodes", 1, Self::NODES_MAX as u64, 3).check_usize(nodes)?;
+        system.check_crashes(nodes)?;
         Ok(Self {
             ids: arrangement.ids(nodes)?,
             system,
@@ -324,7 +334,7 @@ mod tests {
         assert_eq!(random, (1..=50).collect::<Vec<_>>());
         assert!(ids("1,2", 3)
             .unwrap_err()
-            .0
+            .to_string()
             .contains("2 ids but there are 3"));
         assert!(ids("1,x,3", 3).is_err());
         assert!(ids("random:x", 3).is_err());

@@ -55,7 +55,7 @@
 //! crash-recovery model: one that is eventually up for good), and Ω itself keeps working. An
 //! actor cannot know that (FLP), so it is an assumption about the environment, and the checker
 //! states it as fairness: with Ω, the recovery of `c1` (Ω's final leader) and of the oracle is
-//! owed, like a delivery (see `checker::protocols::flp`). `c2` and any keeper may stay down for
+//! owed, like a delivery (see `specs::flp::protocol`). `c2` and any keeper may stay down for
 //! good, which is why takeovers are needed.
 //!
 //! # Deviations and simplifications
@@ -65,7 +65,7 @@
 //!   takes a lock from its holder) a leader cannot get past locks held by a rival that crashed
 //!   for good, and with Ω and one crash the checker shows the leader retrying forever.
 
-use crate::common::{ActorSystem, CfgError, SystemCfg};
+use crate::common::{ActorSystem, Bounds, CfgError, NetworkKind, SystemBounds, SystemCfg};
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, ActorModel, Id, Out};
 use std::borrow::Cow;
@@ -91,7 +91,22 @@ pub const ANSWERS: usize = KEEPERS - 1;
 pub const ORACLE: usize = CONTENDERS + KEEPERS;
 
 /// A message of the leader-lock protocol.
-#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    Serialize,
+    Deserialize,
+    strum::EnumDiscriminants,
+)]
+/// Its variants without their fields, [`FlpMsgKind`], name the message kinds a protocol
+/// declares (coverage, action kinds).
+#[strum_discriminants(name(FlpMsgKind), derive(strum::IntoStaticStr))]
 pub enum FlpMsg {
     /// Contender -> keeper: lock for me in `epoch`.
     Lock { epoch: Epoch },
@@ -497,17 +512,21 @@ pub struct FlpCfg {
 }
 
 impl FlpCfg {
+    /// How often Ω changes its leader before it settles: 0..=3; 1 shows one change.
+    pub const CHANGES: Bounds = Bounds::new("changes", 0, 3, 1);
+    /// Per-channel FIFO only: contenders reuse Lock and Unlock within an epoch, and on a racing
+    /// network a stale Unlock breaks agreement (pinned in `specs::flp`). The protocol tolerates
+    /// one crash.
+    pub const SYSTEM: SystemBounds = SystemBounds::only(
+        &[NetworkKind::Ordered],
+        "message delivery: per-channel FIFO only (contenders reuse Lock and Unlock within an epoch; on a racing network a stale Unlock breaks agreement, pinned in specs::flp)",
+        1,
+    );
+
     /// A validated configuration.
     pub fn new(oracle: Oracle, changes: u8, system: SystemCfg) -> Result<Self, CfgError> {
-        if system.crashes > 1 {
-            return Err(CfgError(format!(
-                "crashes must be 0 or 1 (the protocol tolerates one), got {}",
-                system.crashes
-            )));
-        }
-        if changes > 3 {
-            return Err(CfgError(format!("changes must be in 0..=3, got {changes}")));
-        }
+        Self::SYSTEM.crashes.check_usize(system.crashes)?;
+        Self::CHANGES.check(u64::from(changes))?;
         Ok(Self {
             oracle,
             changes,

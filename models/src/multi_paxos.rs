@@ -75,7 +75,7 @@
 //! - [`Bug::IgnoreKey`] is a deliberately broken store, kept to show that the checker checks
 //!   the map and not just one register: replicas apply every put and get to one shared cell.
 
-use crate::common::{ActorSystem, CfgError, SystemCfg};
+use crate::common::{ActorSystem, Bounds, CfgError, NetworkKind, SystemBounds, SystemCfg};
 use serde::{Deserialize, Serialize};
 use stateright::actor::{majority, Actor, ActorModel, Envelope, Id, Out};
 use stateright::semantics::{ConsistencyTester, LinearizabilityTester, SequentialSpec};
@@ -159,7 +159,21 @@ pub enum Command {
 }
 
 /// A message of multi-Paxos, client requests and answers included.
-#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    Serialize,
+    Deserialize,
+    strum::EnumDiscriminants,
+)]
+/// Its variants without their fields, [`MultiPaxosMsgKind`], name the message kinds a protocol
+/// declares (coverage, action kinds).
+#[strum_discriminants(name(MultiPaxosMsgKind), derive(strum::IntoStaticStr))]
 pub enum MultiPaxosMsg {
     /// Client -> replica: write `value` under `key`.
     Put {
@@ -983,6 +997,26 @@ pub struct MultiPaxosCfg {
 }
 
 impl MultiPaxosCfg {
+    /// Replicas: 3 or 5.
+    pub const REPLICAS: Bounds = Bounds::new("replicas", 3, 5, 3);
+    /// Clients: 1..=4.
+    pub const CLIENTS: Bounds = Bounds::new("clients", 1, 4, 1);
+    /// Operations per client, one after another (put, get, put, ...): 1..=4.
+    pub const OPS: Bounds = Bounds::new("ops", 1, 4, 2);
+    /// Keys of the replicated map (client k's operation i uses key (k + i/2) mod keys): 1..=3.
+    pub const KEYS: Bounds = Bounds::new("keys", 1, 3, 2);
+    /// Log slots a leader may propose in: at least clients * ops, at most 64. Leader changes
+    /// need more (no-ops, requests proposed twice), or the last request starves.
+    pub const SLOTS: Bounds = Bounds::new("slots", 1, 64, 4);
+    /// Rounds that may be started, the first included: 1..=9 (1: a stable leader; 2: one
+    /// leader change).
+    pub const BALLOTS: Bounds = Bounds::new("ballots", 1, 9, 1);
+    /// Times a client repeats an unanswered request on a timer, per operation: 0..=3.
+    pub const RETRIES: Bounds = Bounds::new("retries", 0, 3, 0);
+    /// Any network (unordered, non-duplicating by default); up to 9 actors down at once.
+    pub const SYSTEM: SystemBounds =
+        SystemBounds::any_network(NetworkKind::UnorderedNonDuplicating, 9);
+
     /// A validated configuration.
     pub fn new(
         replicas: usize,
@@ -993,31 +1027,24 @@ impl MultiPaxosCfg {
         system: SystemCfg,
         bug: Bug,
     ) -> Result<Self, CfgError> {
+        Self::REPLICAS.check_usize(replicas)?;
         if replicas != 3 && replicas != 5 {
-            return Err(CfgError(format!("replicas must be 3 or 5, got {replicas}")));
+            return Err(CfgError::Inconsistent(format!(
+                "replicas must be 3 or 5, got {replicas}"
+            )));
         }
-        if !(1..=4).contains(&clients) {
-            return Err(CfgError(format!("clients must be in 1..=4, got {clients}")));
-        }
-        if !(1..=4).contains(&ops) {
-            return Err(CfgError(format!("ops must be in 1..=4, got {ops}")));
-        }
+        Self::CLIENTS.check_usize(clients)?;
+        Self::OPS.check(u64::from(ops))?;
         let needed = clients * usize::from(ops);
-        if slots < needed || slots > 64 {
-            return Err(CfgError(format!(
-                "slots must be in {needed}..=64 (clients * ops), got {slots}"
+        Self::SLOTS.check_usize(slots)?;
+        if slots < needed {
+            return Err(CfgError::Inconsistent(format!(
+                "slots must be in {needed}..={} (clients * ops), got {slots}",
+                Self::SLOTS.max
             )));
         }
-        if !(1..=9).contains(&ballots) {
-            return Err(CfgError(format!("ballots must be in 1..=9, got {ballots}")));
-        }
-        if system.crashes > replicas + clients {
-            return Err(CfgError(format!(
-                "crashes must be at most the number of actors ({}), got {}",
-                replicas + clients,
-                system.crashes
-            )));
-        }
+        Self::BALLOTS.check(u64::from(ballots))?;
+        system.check_crashes(replicas + clients)?;
         Ok(Self {
             replicas,
             clients,
@@ -1033,9 +1060,7 @@ impl MultiPaxosCfg {
 
     /// The same configuration with the workload spread over `keys` keys (1..=3).
     pub fn with_keys(self, keys: Key) -> Result<Self, CfgError> {
-        if !(1..=3).contains(&keys) {
-            return Err(CfgError(format!("keys must be in 1..=3, got {keys}")));
-        }
+        Self::KEYS.check(u64::from(keys))?;
         Ok(Self { keys, ..self })
     }
 

@@ -44,8 +44,8 @@
 //! # Deviations from the paper
 //!
 //! - Proposer `i` proposes value `i % values`; there are no clients.
-//! - Retries. A proposer with competitors (more than one proposer, [`PaxosCfg::retry`] on, the
-//!   default) arms a retry timer with each
+//! - Retries. A proposer with competitors (more than one proposer, [`PaxosCfg::retry`] on; off
+//!   by default, [`PaxosCfg::RETRY`]) arms a retry timer with each
 //!   ballot; when it fires it abandons the ballot, as the paper allows "at any time" (2.2), and
 //!   starts the next one. Rounds are bounded by [`PaxosCfg::ballots`] so that the state space is
 //!   finite: after its last ballot times out the proposer gives up. A lone proposer is the
@@ -59,7 +59,7 @@
 //!   promise, and [`PaxosCfg::quorum`] at or below half the acceptors a deliberately broken
 //!   quorum: both are kept to show that the checker catches them.
 
-use crate::common::{ActorSystem, CfgError, SystemCfg};
+use crate::common::{ActorSystem, Bounds, CfgError, NetworkKind, SystemBounds, SystemCfg};
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, ActorModel, Id, Out};
 use stateright::{Rewrite, RewritePlan};
@@ -77,7 +77,22 @@ pub type Value = usize;
 pub type Vote = (Ballot, Value);
 
 /// A message of single-decree Paxos.
-#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    Serialize,
+    Deserialize,
+    strum::EnumDiscriminants,
+)]
+/// Its variants without their fields, [`PaxosMsgKind`], name the message kinds a protocol
+/// declares (coverage, action kinds).
+#[strum_discriminants(name(PaxosMsgKind), derive(strum::IntoStaticStr))]
 pub enum PaxosMsg {
     /// Phase 1a, proposer -> acceptor: promise not to accept anything below `ballot`.
     Prepare { ballot: Ballot },
@@ -543,7 +558,27 @@ pub struct PaxosCfg {
 }
 
 impl PaxosCfg {
-    /// A validated configuration with a majority quorum and durable acceptors.
+    /// Acceptors: 1..=5 (3 or 5 are sensible).
+    pub const ACCEPTORS: Bounds = Bounds::new("acceptors", 1, 5, 3);
+    /// Proposers: 1..=3; 1 is the paper's distinguished proposer, 2 lets them compete.
+    pub const PROPOSERS: Bounds = Bounds::new("proposers", 1, 3, 2);
+    /// Learners: 1..=3.
+    pub const LEARNERS: Bounds = Bounds::new("learners", 1, 3, 1);
+    /// Distinct values (proposer i proposes i mod values): 1..=3.
+    pub const VALUES: Bounds = Bounds::new("values", 1, 3, 2);
+    /// Ballots per proposer before a retrying proposer gives up: 1..=4.
+    pub const BALLOTS: Bounds = Bounds::new("ballots", 1, 4, 1);
+    /// Acceptors per quorum, 0 meaning a majority (half or less is the broken variant).
+    pub const QUORUM: Bounds = Bounds::new("quorum", 0, 5, 0);
+    /// Whether competing proposers retry on a timer unless told otherwise: off, so that the
+    /// default configuration is the paper's without a duel.
+    pub const RETRY: bool = false;
+    /// Any network (unordered, non-duplicating by default); up to 11 actors down at once.
+    pub const SYSTEM: SystemBounds =
+        SystemBounds::any_network(NetworkKind::UnorderedNonDuplicating, 11);
+
+    /// A validated configuration with a majority quorum, durable acceptors and
+    /// [`PaxosCfg::RETRY`].
     pub fn new(
         proposers: usize,
         acceptors: usize,
@@ -551,17 +586,10 @@ impl PaxosCfg {
         ballots: Round,
         system: SystemCfg,
     ) -> Result<Self, CfgError> {
-        let in_range = |name: &str, n: usize, max: usize| {
-            if (1..=max).contains(&n) {
-                Ok(())
-            } else {
-                Err(CfgError(format!("{name} must be in 1..={max}, got {n}")))
-            }
-        };
-        in_range("proposers", proposers, 3)?;
-        in_range("acceptors", acceptors, 5)?;
-        in_range("values", values, 3)?;
-        in_range("ballots", ballots as usize, 4)?;
+        Self::PROPOSERS.check_usize(proposers)?;
+        Self::ACCEPTORS.check_usize(acceptors)?;
+        Self::VALUES.check_usize(values)?;
+        Self::BALLOTS.check(u64::from(ballots))?;
         let cfg = Self {
             proposers,
             acceptors,
@@ -570,7 +598,7 @@ impl PaxosCfg {
             ballots,
             quorum: acceptors / 2 + 1,
             durable: true,
-            retry: true,
+            retry: Self::RETRY,
             system,
         };
         cfg.check_crashes()?;
@@ -579,22 +607,13 @@ impl PaxosCfg {
 
     /// The same configuration with `quorum` acceptors per quorum (1..=acceptors).
     pub fn with_quorum(self, quorum: usize) -> Result<Self, CfgError> {
-        if !(1..=self.acceptors).contains(&quorum) {
-            return Err(CfgError(format!(
-                "quorum must be in 1..={} (the acceptors), got {quorum}",
-                self.acceptors
-            )));
-        }
+        Bounds::new("quorum", 1, self.acceptors as u64, 0).check_usize(quorum)?;
         Ok(Self { quorum, ..self })
     }
 
     /// The same configuration with `learners` learners (1..=3).
     pub fn with_learners(self, learners: usize) -> Result<Self, CfgError> {
-        if !(1..=3).contains(&learners) {
-            return Err(CfgError(format!(
-                "learners must be in 1..=3, got {learners}"
-            )));
-        }
+        Self::LEARNERS.check_usize(learners)?;
         let cfg = Self { learners, ..self };
         cfg.check_crashes()?;
         Ok(cfg)
@@ -611,14 +630,8 @@ impl PaxosCfg {
     }
 
     fn check_crashes(&self) -> Result<(), CfgError> {
-        let n = self.proposers + self.acceptors + self.learners;
-        if self.system.crashes > n {
-            return Err(CfgError(format!(
-                "crashes must be at most the number of actors ({n}), got {}",
-                self.system.crashes
-            )));
-        }
-        Ok(())
+        self.system
+            .check_crashes(self.proposers + self.acceptors + self.learners)
     }
 
     pub fn proposer_ids(&self) -> Vec<Id> {

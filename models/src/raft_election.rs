@@ -49,7 +49,7 @@
 //! - [`RaftCfg::durable`]` = false` is a deliberately broken server that does not persist
 //!   `votedFor`: after a crash it may vote twice in one term.
 
-use crate::common::{ActorSystem, CfgError, NetworkKind, SystemCfg};
+use crate::common::{ActorSystem, Bounds, CfgError, NetworkKind, SystemBounds, SystemCfg};
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, ActorModel, Id, Out};
 use std::borrow::Cow;
@@ -67,7 +67,22 @@ pub const ELECTION_TIMEOUT_MS: Range<u64> = 150..300;
 pub const HEARTBEAT_MS: Range<u64> = 50..51;
 
 /// A message of Raft's leader election.
-#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    Serialize,
+    Deserialize,
+    strum::EnumDiscriminants,
+)]
+/// Its variants without their fields, [`RaftMsgKind`], name the message kinds a protocol
+/// declares (coverage, action kinds).
+#[strum_discriminants(name(RaftMsgKind), derive(strum::IntoStaticStr))]
 pub enum RaftMsg {
     /// Candidate -> all: vote for me in `term`.
     RequestVote { term: Term },
@@ -335,7 +350,19 @@ pub struct RaftCfg {
 
 impl RaftCfg {
     /// The largest cluster accepted.
-    pub const NODES_MAX: usize = 9;
+    pub const NODES_MAX: usize = Self::NODES.max as usize;
+    /// Servers: 1..=9 (3 or 5 in practice).
+    pub const NODES: Bounds = Bounds::new("nodes", 1, 9, 3);
+    /// The last term a server may start an election for, as a protocol parameter: 1..=6; 2
+    /// shows a second election. [`RaftCfg::new`] takes any term from 1 (runtime runs).
+    pub const TERMS: Bounds = Bounds::new("terms", 1, 6, 2);
+    /// The racing network with redelivery only: a leader repeats its heartbeat forever, which
+    /// only that network absorbs. Up to 9 servers down at once.
+    pub const SYSTEM: SystemBounds = SystemBounds::only(
+        &[NetworkKind::UnorderedDuplicating],
+        "message delivery: racing, with redelivery (the only network that keeps repeated sends finite)",
+        9,
+    );
 
     /// A validated configuration.
     pub fn new(
@@ -344,27 +371,18 @@ impl RaftCfg {
         durable: bool,
         system: SystemCfg,
     ) -> Result<Self, CfgError> {
-        if !(1..=Self::NODES_MAX).contains(&nodes) {
-            return Err(CfgError(format!(
-                "nodes must be in 1..={}, got {nodes}",
-                Self::NODES_MAX
-            )));
-        }
+        Self::NODES.check_usize(nodes)?;
+        // [`RaftCfg::TERMS`] bounds what the checker explores; the runtime may go on longer.
         if max_term == 0 {
-            return Err(CfgError("terms must be at least 1".into()));
+            return Err(CfgError::Inconsistent("terms must be at least 1".into()));
         }
-        if system.crashes > nodes {
-            return Err(CfgError(format!(
-                "crashes must be at most the number of nodes ({nodes}), got {}",
-                system.crashes
-            )));
-        }
+        system.check_crashes(nodes)?;
         if system.network != NetworkKind::UnorderedDuplicating {
-            return Err(CfgError(format!(
-                "raft-election needs network=unordered-duplicating: a leader repeats its \
-                 heartbeat forever, which only that network absorbs (got {})",
-                system.network.name()
-            )));
+            return Err(CfgError::Network {
+                protocol: "raft-election",
+                supported: "unordered-duplicating",
+                network: system.network.name(),
+            });
         }
         Ok(Self {
             nodes,
@@ -433,7 +451,7 @@ mod tests {
         };
         assert!(RaftCfg::new(3, 2, true, ordered)
             .unwrap_err()
-            .0
+            .to_string()
             .contains("unordered-duplicating"));
         assert_eq!(cfg(true).majority(), 2);
     }

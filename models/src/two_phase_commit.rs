@@ -51,7 +51,7 @@
 //!   section 7.4, simplified): an in-doubt RM asks one peer on a timer; a decided peer tells it
 //!   the outcome, an undecided one says it does not know, and the RM asks again later.
 
-use crate::common::{ActorSystem, CfgError, SystemCfg};
+use crate::common::{ActorSystem, Bounds, CfgError, NetworkKind, SystemBounds, SystemCfg};
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, ActorModel, Id, Out};
 use stateright::{Rewrite, RewritePlan};
@@ -63,7 +63,22 @@ use std::time::Duration;
 pub const TM_ID: usize = 0;
 
 /// A message of two-phase commit.
-#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    Serialize,
+    Deserialize,
+    strum::EnumDiscriminants,
+)]
+/// Its variants without their fields, [`TwoPcMsgKind`], name the message kinds a protocol
+/// declares (coverage, action kinds).
+#[strum_discriminants(name(TwoPcMsgKind), derive(strum::IntoStaticStr))]
 pub enum TwoPcMsg {
     /// TM -> RM: please vote.
     Prepare,
@@ -565,24 +580,18 @@ pub struct TwoPcCfg {
 }
 
 impl TwoPcCfg {
+    /// Resource managers: 1..=9; 3 is the textbook example and checks in milliseconds.
+    pub const RMS: Bounds = Bounds::new("rms", 1, 9, 3);
     /// The largest number of RMs accepted.
-    pub const RMS_MAX: usize = 9;
+    pub const RMS_MAX: usize = Self::RMS.max as usize;
+    /// Any network (unordered, non-duplicating by default); up to 10 actors down at once.
+    pub const SYSTEM: SystemBounds =
+        SystemBounds::any_network(NetworkKind::UnorderedNonDuplicating, 10);
 
     /// A validated configuration.
     pub fn new(rms: usize, system: SystemCfg, rule: TmRule) -> Result<Self, CfgError> {
-        if !(1..=Self::RMS_MAX).contains(&rms) {
-            return Err(CfgError(format!(
-                "rms must be in 1..={}, got {rms}",
-                Self::RMS_MAX
-            )));
-        }
-        if system.crashes > rms + 1 {
-            return Err(CfgError(format!(
-                "crashes must be at most the number of actors ({}), got {}",
-                rms + 1,
-                system.crashes
-            )));
-        }
+        Self::RMS.check_usize(rms)?;
+        system.check_crashes(rms + 1)?;
         Ok(Self {
             rms,
             system,

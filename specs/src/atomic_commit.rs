@@ -11,7 +11,9 @@
 //! The paper's `Decide(r)` is split here into its two disjuncts, [`AcAction::DecideCommit`] and
 //! [`AcAction::DecideAbort`], so that traces say which way an RM decided.
 
-use models::common::CfgError;
+use crate::params::Param;
+use crate::protocol::Spec;
+use models::common::{Bounds, CfgError};
 use serde::{Deserialize, Serialize};
 use stateright::{Model, Property};
 
@@ -43,19 +45,14 @@ pub struct AtomicCommit {
 }
 
 impl AtomicCommit {
+    /// Resource managers: 1..=9.
+    pub const RMS: Bounds = Bounds::new("rms", 1, 9, 3);
     /// The largest number of RMs accepted.
-    pub const RMS_MAX: usize = 9;
+    pub const RMS_MAX: usize = Self::RMS.max as usize;
 
     /// A validated specification.
     pub fn new(rms: usize) -> Result<Self, CfgError> {
-        if (1..=Self::RMS_MAX).contains(&rms) {
-            Ok(Self { rms })
-        } else {
-            Err(CfgError(format!(
-                "rms must be in 1..={}, got {rms}",
-                Self::RMS_MAX
-            )))
-        }
+        Self::RMS.check_usize(rms).map(|rms| Self { rms })
     }
 }
 
@@ -161,6 +158,35 @@ impl Model for AtomicCommit {
             }),
         ]
     }
+}
+
+/// The declaration of `atomic-commit`: the abstract spec TCommit, checkable on its own.
+pub fn spec() -> Spec<AtomicCommit> {
+    Spec::new(
+        "atomic-commit",
+        "TCommit: each RM working, prepared, committed or aborted; commit needs all prepared, abort needs none committed",
+        |p| AtomicCommit::new(p.int("rms") as usize),
+    )
+    .param(Param::bounded(AtomicCommit::RMS, "number of resource managers"))
+    .describe(|a| match a {
+        AcAction::Prepare(i) => format!("rm{} prepares", i + 1),
+        AcAction::DecideCommit(i) => format!("rm{} commits", i + 1),
+        AcAction::DecideAbort(i) => format!("rm{} aborts", i + 1),
+    })
+    .view(|s| {
+        let rms: serde_json::Map<String, serde_json::Value> = s
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (format!("rm{}", i + 1), serde_json::json!(r)))
+            .collect();
+        serde_json::Value::Object(rms)
+    })
+    // The spec stops when every RM has decided; stopping anywhere else would be a deadlock.
+    .end_states(|_, s| {
+        s.iter()
+            .all(|r| matches!(r, RmState::Committed | RmState::Aborted))
+    })
+    .action_kinds(&["Prepare", "DecideCommit", "DecideAbort"])
 }
 
 #[cfg(test)]

@@ -25,8 +25,11 @@
 //! nodes coordinate at once; without the incarnation check of acks (`models::bully`), so they
 //! do after a crash even under the accurate detector.
 
+use crate::params::{Param, Params};
+use crate::protocol::{system_cfg, Fairness, Protocol, SystemModel, TimerGate};
 use crate::LeadsTo;
 use models::bully::{BullyActor, BullyCfg, BullyMsg, BullyState, BullyTimer, Detector, Phase};
+use models::common::CfgError;
 use stateright::actor::{ActorModel, ActorModelAction, ActorModelState, Id};
 use stateright::{Expectation, Model, Property};
 use std::sync::Arc;
@@ -208,4 +211,90 @@ pub fn model(cfg: BullyCfg) -> BullyModel {
     BullyModel {
         actors: actors(cfg),
     }
+}
+
+impl SystemModel for BullyModel {
+    type Actor = BullyActor;
+    type Cfg = BullyCfg;
+    type History = ();
+    fn actors(&self) -> &BullyActors {
+        &self.actors
+    }
+}
+
+/// The declaration of `bully`: Garcia-Molina's Bully algorithm under an accurate or an
+/// unreliable failure detector, checked against "at most one coordinator among live nodes"
+/// and eventual takeover by the highest live node. On the simulator the accurate detector is
+/// the timer gate; over UDP it is what real timeouts give: with timeouts of 100 ms and more
+/// against loopback latencies of microseconds and no crash, a wait never times out while the
+/// awaited node is up (`detector=unreliable` cannot be imposed on real timers and runs the
+/// same).
+pub fn protocol() -> Protocol<BullyModel> {
+    Protocol::new(
+        "bully",
+        "Bully: the highest live id takes over; safe only if timeouts never fire while a node is up",
+        BullyCfg::SYSTEM,
+        cfg,
+        model,
+    )
+    .param(Param::bounded(BullyCfg::NODES, "number of nodes (ids 1..=nodes)"))
+    .param(Param::choice(
+        "detector",
+        &["accurate", "unreliable"],
+        "accurate",
+        "when waits time out: only if the awaited nodes are down (synchronous), or any time",
+    ))
+    .param(Param::bounded(
+        BullyCfg::RECOVERIES,
+        "how many recoveries in all the checker explores (bounds incarnation numbers; the runtime is unbounded)",
+    ))
+    .param(Param::bool(
+        "incarnation-check",
+        true,
+        "whether a halter ignores acks to a previous life's Halt (false: the broken variant)",
+    ))
+    .leads_to(leads_to)
+    // As for 2PC: a node that crashes and recovers forever must still get what is sent to it
+    // again and again.
+    .fairness(|_| Fairness::Strong)
+    .end_states(the_highest_live_node_coordinates_and_all_follow_it)
+    // After faults stop and every node has recovered, the highest node takes over (the
+    // leads-to property, proved with crashes=1).
+    .live_after_recovery()
+    // Under the accurate detector the simulator's timers are gated by the same predicate the
+    // model applies (an oracle for the synchronous model).
+    .timer_gate(|cfg| {
+        (cfg.detector == Detector::Accurate).then_some(accurate_gate as TimerGate<BullyActor>)
+    })
+    .actions(|cfg, k| {
+        use models::bully::BullyMsgKind as Msg;
+        k.receives(
+            "node",
+            [
+                Msg::Election,
+                Msg::Answer,
+                Msg::Halt,
+                Msg::HaltAck,
+                Msg::Coordinator,
+            ],
+        )
+        .timeout("node", BullyTimer::HaltWait);
+        if cfg.system.crashes > 0 || cfg.detector == Detector::Unreliable {
+            k.timeout("node", BullyTimer::Check)
+                .timeout("node", BullyTimer::AnswerWait)
+                .timeout("node", BullyTimer::CoordWait);
+        }
+    })
+}
+
+/// The configuration for resolved parameters (see [`protocol`]).
+fn cfg(p: &Params) -> Result<BullyCfg, CfgError> {
+    let detector = match p.word("detector") {
+        "unreliable" => Detector::Unreliable,
+        _ => Detector::Accurate,
+    };
+    let cfg = BullyCfg::new(p.int("nodes") as usize, detector, system_cfg(p))?;
+    Ok(cfg
+        .with_recoveries(p.int("recoveries") as u32)
+        .with_incarnation_check(p.bool("incarnation-check")))
 }

@@ -14,7 +14,12 @@
 //! here always saved, so it is the state the node recovers with.
 
 use crate::leader_election::LeState;
+use crate::leader_election::LeaderElection;
+use crate::params::{Param, Params};
+use crate::protocol::{system_cfg, Fairness, Protocol, Refinement};
+use models::chang_roberts::Arrangement;
 use models::chang_roberts::{CrActor, CrCfg, CrState};
+use models::common::CfgError;
 use stateright::actor::{ActorModel, ActorModelState};
 use stateright::Expectation;
 
@@ -96,6 +101,44 @@ pub fn model(cfg: CrCfg) -> CrModel {
             "every node learns the leader",
             every_node_learns_the_leader,
         )
+}
+
+/// The declaration of `chang-roberts`: ids travel round a ring and the maximum is announced,
+/// checked as a refinement of `leader-election`.
+pub fn protocol() -> Protocol<CrModel> {
+    Protocol::new(
+        "chang-roberts",
+        "Chang-Roberts: ids travel round a ring, the maximum comes back and is announced",
+        CrCfg::SYSTEM,
+        cfg,
+        model,
+    )
+    .param(Param::bounded(CrCfg::NODES, "number of nodes on the ring"))
+    .param(Param::text(
+        "ids",
+        Arrangement::HINT,
+        "ascending",
+        "ids round the ring: rising (best case), falling (worst), seeded shuffle, or a list (repeats break it)",
+    ))
+    // A node that crashes and recovers again and again must still get what is forwarded to it.
+    .fairness(|_| Fairness::Strong)
+    .end_states(every_node_learns_the_leader)
+    .refinement(|cfg| {
+        let spec = LeaderElection::new(cfg.ids.clone(), 1, true)?;
+        Ok(Some(Refinement::new("leader-election", spec, abstraction)))
+    })
+    // A recovered node forwards again what reaches it, and the maximum goes round.
+    .live_after_recovery()
+    .actions(|_, k| {
+        use models::chang_roberts::CrMsgKind as Msg;
+        k.receives("node", [Msg::Election, Msg::Elected]);
+    })
+}
+
+/// The configuration for resolved parameters (see [`protocol`]).
+fn cfg(p: &Params) -> Result<CrCfg, CfgError> {
+    let arrangement = Arrangement::parse(p.text("ids"))?;
+    CrCfg::new(p.int("nodes") as usize, &arrangement, system_cfg(p))
 }
 
 #[cfg(test)]

@@ -16,7 +16,9 @@
 //! | `stability` | step | a chosen value stays chosen ([`stability`]) |
 //! | `a value is chosen` | eventually | under the fairness each protocol states ([`some_chosen`]) |
 
-use models::common::CfgError;
+use crate::params::Param;
+use crate::protocol::Spec;
+use models::common::{Bounds, CfgError};
 use serde::{Deserialize, Serialize};
 use stateright::{Model, Property};
 use std::collections::BTreeSet;
@@ -68,19 +70,16 @@ pub struct Consensus {
 }
 
 impl Consensus {
+    /// Proposed values: 1..=9.
+    pub const VALUES: Bounds = Bounds::new("values", 1, 9, 2);
     /// The largest number of values accepted.
-    pub const VALUES_MAX: usize = 9;
+    pub const VALUES_MAX: usize = Self::VALUES.max as usize;
 
     /// A validated specification.
     pub fn new(values: usize) -> Result<Self, CfgError> {
-        if (1..=Self::VALUES_MAX).contains(&values) {
-            Ok(Self { values })
-        } else {
-            Err(CfgError(format!(
-                "values must be in 1..={}, got {values}",
-                Self::VALUES_MAX
-            )))
-        }
+        Self::VALUES
+            .check_usize(values)
+            .map(|values| Self { values })
     }
 
     /// The proposed values as a set.
@@ -115,6 +114,26 @@ impl Model for Consensus {
             Property::eventually(A_VALUE_IS_CHOSEN, |_, s: &Chosen| some_chosen(s)),
         ]
     }
+}
+
+/// The declaration of `consensus`: the abstract spec, checkable on its own.
+pub fn spec() -> Spec<Consensus> {
+    Spec::new(
+        "consensus",
+        "Consensus: a set of chosen values, initially empty, that may grow to one proposed value and never changes after",
+        |p| Consensus::new(p.int("values") as usize),
+    )
+    .param(Param::bounded(Consensus::VALUES, "number of proposed values"))
+    .describe(|ConsensusAction::Choose(v)| format!("choose {v}"))
+    .view(|s| serde_json::json!({ "chosen": s }))
+    .step_invariants(|| {
+        vec![crate::StepInvariant {
+            name: STABILITY,
+            holds: |_, before, after| stability(before, after),
+        }]
+    })
+    .end_states(|_, s| some_chosen(s))
+    .action_kinds(&["Choose"])
 }
 
 #[cfg(test)]

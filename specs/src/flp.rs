@@ -4,8 +4,13 @@
 //! and holds with it.
 
 use crate::consensus::{self, Chosen};
+use crate::params::{Param, Params};
+use crate::protocol::{system_cfg, Fairness, Protocol, Refinement};
 use crate::StepInvariant;
+use models::common::CfgError;
 use models::flp::{ContenderPhase, FlpActor, FlpCfg, FlpState};
+use models::flp::{Oracle, ORACLE};
+use stateright::actor::Id;
 use stateright::actor::{ActorModel, ActorModelState};
 use stateright::Expectation;
 
@@ -77,6 +82,81 @@ pub fn step_invariants() -> Vec<StepInvariant<FlpModel>> {
         name: consensus::STABILITY,
         holds: stability,
     }]
+}
+
+/// The declaration of `flp`: a deterministic one-crash-tolerant consensus protocol (leader
+/// lock) that shows the Fischer-Lynch-Paterson result as a fair lasso, and the eventual leader
+/// oracle Ω that restores termination.
+pub fn protocol() -> Protocol<FlpModel> {
+    Protocol::new(
+        "flp",
+        "FLP: two contenders lock keepers; without an oracle a fair run never decides, with an eventual leader (omega) it does",
+        FlpCfg::SYSTEM,
+        cfg,
+        model,
+    )
+    .param(Param::choice(
+        "oracle",
+        &["none", "omega"],
+        "none",
+        "who tries: both contenders (none) or the leader of an eventual leader oracle (omega)",
+    ))
+    .param(Param::bounded(
+        FlpCfg::CHANGES,
+        "how often omega changes the leader before it settles (always on c1)",
+    ))
+    .param(Param::bool(
+        "takeover",
+        true,
+        "whether a keeper gives a lock held in a lower epoch to a higher one (false is broken)",
+    ))
+    .step_invariants(step_invariants)
+    // FLP's runs are fair: every message is eventually delivered. Without crashes weak fairness
+    // is that. With crashes, a node that crashes and recovers again and again could miss its
+    // messages forever under weak fairness (delivery is disabled while it is down); as for 2PC
+    // we assume a message deliverable again and again is delivered.
+    .fairness(|cfg| {
+        if cfg.system.crashes > 0 {
+            Fairness::Strong
+        } else {
+            Fairness::Weak
+        }
+    })
+    .end_states(a_value_is_chosen)
+    .refinement(|_| {
+        let spec = consensus::Consensus::new(2)?;
+        Ok(Some(Refinement::new("consensus", spec, chosen)))
+    })
+    // Ω's assumption: the leader it finally names (`c1`) is a correct process and Ω itself
+    // keeps working, stated as the recovery of `c1` and of the oracle being owed. Everything
+    // else may stay down for good.
+    .owed_recoveries(|cfg| match cfg.oracle {
+        Oracle::Omega => vec![Id::from(0), Id::from(ORACLE)],
+        Oracle::None => Vec::new(),
+    })
+    .actions(|cfg, k| {
+        use models::flp::FlpMsgKind as Msg;
+        k.receives("keeper", [Msg::Lock, Msg::Accept])
+            .receives("contender", [Msg::Granted, Msg::Accepted]);
+        if cfg.oracle == Oracle::None {
+            k.receives("keeper", [Msg::Unlock])
+                .receives("contender", [Msg::Busy]);
+        }
+        if cfg.oracle == Oracle::Omega && cfg.changes > 0 {
+            k.timeout("oracle", models::flp::FlpTimer::Change)
+                .receives("contender", [Msg::Leader]);
+        }
+    })
+}
+
+/// The configuration for resolved parameters (see [`protocol`]).
+fn cfg(p: &Params) -> Result<FlpCfg, CfgError> {
+    let oracle = match p.word("oracle") {
+        "omega" => Oracle::Omega,
+        _ => Oracle::None,
+    };
+    FlpCfg::new(oracle, p.int("changes") as u8, system_cfg(p))
+        .map(|cfg| cfg.with_takeover(p.bool("takeover")))
 }
 
 #[cfg(test)]

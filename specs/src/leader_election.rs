@@ -16,7 +16,9 @@
 //! Liveness (checked here under weak fairness): eventually some node is elected, and eventually
 //! every node believes in the same, latest leader.
 
-use models::common::CfgError;
+use crate::params::Param;
+use crate::protocol::Spec;
+use models::common::{Bounds, CfgError};
 use serde::{Deserialize, Serialize};
 use stateright::{Model, Property};
 use std::collections::BTreeSet;
@@ -61,24 +63,17 @@ impl LeaderElection {
     /// The largest number of nodes accepted.
     pub const NODES_MAX: usize = 16;
     /// The largest number of terms accepted.
-    pub const TERMS_MAX: usize = 4;
+    pub const TERMS_MAX: usize = Self::TERMS.max as usize;
+    /// Nodes (ids 1..=nodes) of the spec on its own: 1..=9.
+    pub const NODES: Bounds = Bounds::new("nodes", 1, 9, 3);
+    /// Terms (elections) modelled: 1..=4.
+    pub const TERMS: Bounds = Bounds::new("terms", 1, 4, 2);
 
     /// A validated specification. Ids need not be unique: a protocol run with duplicate ids is
     /// judged against the same spec, and fails it.
     pub fn new(ids: Vec<u64>, terms: usize, highest_wins: bool) -> Result<Self, CfgError> {
-        if !(1..=Self::NODES_MAX).contains(&ids.len()) {
-            return Err(CfgError(format!(
-                "leader election needs 1..={} nodes, got {}",
-                Self::NODES_MAX,
-                ids.len()
-            )));
-        }
-        if !(1..=Self::TERMS_MAX).contains(&terms) {
-            return Err(CfgError(format!(
-                "terms must be in 1..={}, got {terms}",
-                Self::TERMS_MAX
-            )));
-        }
+        Bounds::new("nodes", 1, Self::NODES_MAX as u64, 3).check_usize(ids.len())?;
+        Self::TERMS.check_usize(terms)?;
         Ok(Self {
             ids,
             terms,
@@ -183,6 +178,31 @@ impl Model for LeaderElection {
 /// tests that check a refinement mapping without the checker.
 pub fn is_step(spec: &LeaderElection, before: &LeState, after: &LeState) -> bool {
     before == after || spec.next_states(before).contains(after)
+}
+
+/// The declaration of `leader-election`: the abstract spec, checkable on its own.
+pub fn spec() -> Spec<LeaderElection> {
+    Spec::new(
+        "leader-election",
+        "Leader election: at most one leader per term, beliefs only in elected leaders; eventually all nodes know one",
+        |p| {
+            let ids = (1..=p.int("nodes")).collect();
+            LeaderElection::new(ids, p.int("terms") as usize, p.bool("highest-wins"))
+        },
+    )
+    .param(Param::bounded(LeaderElection::NODES, "number of nodes (ids 1..=nodes)"))
+    .param(Param::bounded(LeaderElection::TERMS, "number of terms (elections) modelled"))
+    .param(Param::bool(
+        "highest-wins",
+        false,
+        "whether only the node with the highest id may be elected",
+    ))
+    .describe(|a| match a {
+        LeAction::Elect { term, node } => format!("n{} is elected in term {term}", node + 1),
+        LeAction::Learn { node, term } => format!("n{} learns the leader of term {term}", node + 1),
+    })
+    .end_states(|_, s| s.elected.iter().all(|n| !n.is_empty()) && every_node_knows_the_leader(s))
+    .action_kinds(&["Elect", "Learn"])
 }
 
 #[cfg(test)]

@@ -7,6 +7,9 @@
 //! states, plus the [`StepInvariant`]s defined here, which our checker evaluates on every
 //! transition.
 
+pub mod params;
+pub mod protocol;
+
 pub mod atomic_commit;
 pub mod bully;
 pub mod chang_roberts;
@@ -83,4 +86,10 @@ where
         actor_storages: plan.reindex(&s.actor_storages),
         history: s.history.rewrite(plan),
     }
+}
+
+/// The name of an enum variant from its `Debug` text: `Prepare(0)` -> `Prepare`.
+pub fn variant_name(debug: &str) -> &str {
+    let end = debug.find(['(', '{', ' ']).unwrap_or(debug.len());
+    &debug[..end]
 }

@@ -20,7 +20,11 @@
 //! The property functions are generic over the model's history, so that the runtime tests can
 //! judge the simulator's snapshots (whose history is `()`) with the very same code.
 
+use crate::params::{Param, Params};
+use crate::protocol::{system_cfg, Fairness, Protocol};
 use crate::StepInvariant;
+use models::common::CfgError;
+use models::multi_paxos::Bug;
 use models::multi_paxos::{
     Command, History, Leadership, MultiPaxosActor, MultiPaxosCfg, MultiPaxosMsg, MultiPaxosState,
     Op, ReplicaState, INITIAL_VALUE,
@@ -200,6 +204,93 @@ pub fn step_invariants() -> Vec<StepInvariant<MultiPaxosModel>> {
             holds: |_, b, a| promises_only_rise(b, a),
         },
     ]
+}
+
+/// The declaration of `multi-paxos`: replicas keeping a replicated log behind a key-value map,
+/// and clients using it, checked for per-slot agreement, equal applied prefixes,
+/// linearizability and progress.
+pub fn protocol() -> Protocol<MultiPaxosModel> {
+    Protocol::new(
+        "multi-paxos",
+        "Multi-Paxos: a leader runs phase 1 once and phase 2 per slot of a replicated log; clients put and get keys of a replicated map",
+        MultiPaxosCfg::SYSTEM,
+        cfg,
+        model,
+    )
+    .param(Param::bounded(MultiPaxosCfg::REPLICAS, "number of replicas (3 or 5)"))
+    .param(Param::bounded(MultiPaxosCfg::CLIENTS, "number of clients"))
+    .param(Param::bounded(
+        MultiPaxosCfg::OPS,
+        "operations per client, one after another (put, get, put, ...)",
+    ))
+    .param(Param::bounded(
+        MultiPaxosCfg::KEYS,
+        "keys of the replicated map; client k's operation i uses key (k + i/2) mod keys",
+    ))
+    .param(Param::bounded(
+        MultiPaxosCfg::SLOTS,
+        "log slots a leader may propose in (at least clients * ops; leader changes need more, for no-ops and requests proposed twice, or the last request starves)",
+    ))
+    .param(Param::bounded(
+        MultiPaxosCfg::BALLOTS,
+        "rounds that may be started, the first included (1: a stable leader; 2: one leader change)",
+    ))
+    .param(Param::choice(
+        "bug",
+        &["none", "skip-phase-1", "ignore-key"],
+        "none",
+        "a deliberately broken variant: a new leader that skips phase 1, or replicas that apply every key to one cell",
+    ))
+    .param(Param::bounded(
+        MultiPaxosCfg::RETRIES,
+        "times a client repeats an unanswered request on a timer, per operation",
+    ))
+    .step_invariants(step_invariants)
+    // Without crashes a message stays deliverable until it is delivered, so weak fairness
+    // suffices; the election timer only acts while some request is pending.
+    .fairness(|_| Fairness::Weak)
+    // Quiet after every client has its answers is the proper end of the workload.
+    .end_states(every_operation_completes)
+    // A run completes every client's operations: that many operations per run.
+    .operations(|cfg| (cfg.clients * usize::from(cfg.ops)) as u64)
+    .actions(|cfg, k| {
+        use models::multi_paxos::MultiPaxosMsgKind as Msg;
+        use models::multi_paxos::MultiPaxosTimer as Timer;
+        k.receives("replica", [Msg::Put, Msg::Accept, Msg::Accepted, Msg::Chosen])
+            .receives("client", [Msg::PutOk]);
+        if cfg.clients * usize::from(cfg.ops) > 1 {
+            k.receives("replica", [Msg::Get]).receives("client", [Msg::GetOk]);
+        }
+        if cfg.retries > 0 {
+            k.timeout("client", Timer::Retry);
+        }
+        if cfg.ballots > 1 {
+            k.timeout("replica", Timer::Election);
+            if cfg.bug != Bug::SkipPhase1 {
+                k.receives("replica", [Msg::Prepare, Msg::Promise]);
+            }
+        }
+    })
+}
+
+/// The configuration for resolved parameters (see [`protocol`]).
+fn cfg(p: &Params) -> Result<MultiPaxosCfg, CfgError> {
+    let bug = match p.word("bug") {
+        "skip-phase-1" => Bug::SkipPhase1,
+        "ignore-key" => Bug::IgnoreKey,
+        _ => Bug::None,
+    };
+    MultiPaxosCfg::new(
+        p.int("replicas") as usize,
+        p.int("clients") as usize,
+        p.int("ops") as u8,
+        p.int("slots") as usize,
+        p.int("ballots") as u32,
+        system_cfg(p),
+        bug,
+    )?
+    .with_keys(p.int("keys") as u8)
+    .map(|cfg| cfg.with_retries(p.int("retries") as u8))
 }
 
 #[cfg(test)]

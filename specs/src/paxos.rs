@@ -22,7 +22,10 @@
 //! crashed actor's last state, and an acceptor saves every vote at once.
 
 use crate::consensus::{self, Chosen};
+use crate::params::{Param, Params};
+use crate::protocol::{system_cfg, Fairness, Protocol, Refinement, Symmetry};
 use crate::{LeadsTo, StepInvariant};
+use models::common::CfgError;
 use models::paxos::{
     AcceptorState, LearnerState, PaxosActor, PaxosCfg, PaxosMsg, PaxosState, PaxosStorage,
     ProposerPhase, Vote,
@@ -285,6 +288,91 @@ pub fn representative(s: &PaxosSysState) -> PaxosSysState {
     crate::rename_actors(s, &RewritePlan::from_values_to_sort(&keys))
 }
 
+/// The declaration of `paxos`: single-decree Paxos (proposers, acceptors, learners as actors),
+/// checked against agreement, validity, stability, termination and the consensus spec.
+pub fn protocol() -> Protocol<PaxosModel> {
+    Protocol::new(
+        "paxos",
+        "Single-decree Paxos (Paxos Made Simple): proposers, acceptors and learners choose one value",
+        PaxosCfg::SYSTEM,
+        cfg,
+        model,
+    )
+    .param(Param::bounded(PaxosCfg::ACCEPTORS, "number of acceptors (3 or 5 are sensible)"))
+    .param(Param::bounded(
+        PaxosCfg::PROPOSERS,
+        "number of proposers; 1 is the paper's distinguished proposer",
+    ))
+    .param(Param::bounded(PaxosCfg::LEARNERS, "number of learners"))
+    .param(Param::bounded(
+        PaxosCfg::VALUES,
+        "distinct values: proposer i proposes i mod values",
+    ))
+    .param(Param::bounded(
+        PaxosCfg::BALLOTS,
+        "ballots (rounds) per proposer before a retrying proposer gives up",
+    ))
+    .param(Param::bounded(
+        PaxosCfg::QUORUM,
+        "acceptors per quorum; 0 means a majority (half or less is broken)",
+    ))
+    .param(Param::bool(
+        "retry",
+        PaxosCfg::RETRY,
+        "whether competing proposers abandon a ballot on a timer and try the next (they may duel)",
+    ))
+    .param(Param::bool(
+        "durable",
+        true,
+        "whether an acceptor's promise survives a crash (false is broken)",
+    ))
+    .step_invariants(step_invariants)
+    .leads_to(leads_to)
+    // Paxos Made Simple (2.4) promises progress when messages get through and one proposer is
+    // left alone: weak fairness for deliveries and timers.
+    .fairness(|_| Fairness::Weak)
+    .end_states(is_end)
+    // Refinement of `consensus` through "chosen = accepted by a quorum in one ballot", with the
+    // configured quorum (so a broken quorum shows up here too).
+    .refinement(|cfg| {
+        let quorum = cfg.quorum;
+        let spec = consensus::Consensus::new(cfg.values)?;
+        Ok(Some(Refinement::through("consensus", spec, move |s| {
+            chosen_with(quorum, s)
+        })))
+    })
+    // Acceptors are interchangeable (`--symmetry --safety-only`).
+    .symmetry(|_| Some(representative as Symmetry<PaxosSysState>))
+    .actions(|cfg, k| {
+        use models::paxos::PaxosMsgKind as Msg;
+        k.receives("acceptor", [Msg::Prepare, Msg::Accept])
+            .receives("proposer", [Msg::Promise])
+            .receives("learner", [Msg::Accepted]);
+        if cfg.proposers > 1 && cfg.retry {
+            k.timeout("proposer", models::paxos::PaxosTimer::Retry);
+        }
+    })
+}
+
+/// The configuration for resolved parameters (see [`protocol`]).
+fn cfg(p: &Params) -> Result<PaxosCfg, CfgError> {
+    let cfg = PaxosCfg::new(
+        p.int("proposers") as usize,
+        p.int("acceptors") as usize,
+        p.int("values") as usize,
+        p.int("ballots") as u32,
+        system_cfg(p),
+    )?
+    .with_learners(p.int("learners") as usize)?;
+    let cfg = match p.int("quorum") {
+        0 => cfg,
+        q => cfg.with_quorum(q as usize)?,
+    };
+    Ok(cfg
+        .with_durable(p.bool("durable"))
+        .with_retry(p.bool("retry")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,7 +387,10 @@ mod tests {
             lossy: false,
             crashes: 0,
         };
-        PaxosCfg::new(proposers, acceptors, 2, 2, system).unwrap()
+        // Retrying proposers, two ballots each: the configuration these tests pin.
+        PaxosCfg::new(proposers, acceptors, 2, 2, system)
+            .unwrap()
+            .with_retry(true)
     }
 
     /// Applies deliveries in order, each of which must be enabled.

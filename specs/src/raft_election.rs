@@ -21,7 +21,10 @@
 //! assumption the model checker does not make and the runtime does.
 
 use crate::leader_election::{LeState, LeaderElection};
+use crate::params::{Param, Params};
+use crate::protocol::{system_cfg, Fairness, Protocol, Refinement};
 use crate::StepInvariant;
+use models::common::CfgError;
 use models::raft_election::{RaftActor, RaftCfg, RaftState, Role};
 use stateright::actor::{ActorModel, ActorModelState};
 use stateright::Expectation;
@@ -166,4 +169,55 @@ pub fn step_invariants() -> Vec<StepInvariant<RaftModel>> {
             holds: terms_never_decrease,
         },
     ]
+}
+
+/// The declaration of `raft-election`: Raft's leader election, checked for one leader per term
+/// and a refinement of `leader-election`.
+pub fn protocol() -> Protocol<RaftModel> {
+    Protocol::new(
+        "raft-election",
+        "Raft's leader election: terms, one persistent vote per term, majority wins",
+        RaftCfg::SYSTEM,
+        cfg,
+        model,
+    )
+    .param(Param::bounded(
+        RaftCfg::NODES,
+        "number of servers (3 or 5 in practice)",
+    ))
+    .param(Param::bounded(
+        RaftCfg::TERMS,
+        "last term a server may start an election for",
+    ))
+    .param(Param::bool(
+        "durable",
+        true,
+        "whether votedFor is saved before replying (false: lost in a crash, broken)",
+    ))
+    .step_invariants(step_invariants)
+    // Strong fairness: a server that crashes and recovers again and again must still get what
+    // is sent to it again and again.
+    .fairness(|_| Fairness::Strong)
+    // Quiet once every live server knows the leader, or once the terms are used up.
+    .end_states(|m, s| every_live_server_knows_the_leader(m, s) || terms_used_up(m, s))
+    // The spec models up to SPEC_TERMS terms; beyond, the refinement is not checked.
+    .refinement(|cfg| {
+        Ok((cfg.max_term as usize <= SPEC_TERMS)
+            .then(|| Refinement::new("leader-election", spec(cfg.nodes), abstraction)))
+    })
+    .actions(|_, k| {
+        use models::raft_election::RaftMsgKind as Msg;
+        k.timeout("server", models::raft_election::RaftTimer::Election)
+            .receives("server", [Msg::RequestVote, Msg::Vote, Msg::Heartbeat]);
+    })
+}
+
+/// The configuration for resolved parameters (see [`protocol`]).
+fn cfg(p: &Params) -> Result<RaftCfg, CfgError> {
+    RaftCfg::new(
+        p.int("nodes") as usize,
+        p.int("terms"),
+        p.bool("durable"),
+        system_cfg(p),
+    )
 }

@@ -23,10 +23,13 @@
 //! durable state, the one it will recover with.
 
 use crate::atomic_commit::{self, RmState as AcRm};
+use crate::params::{Param, Params};
+use crate::protocol::{system_cfg, Fairness, Protocol, Refinement, Symmetry};
 use crate::StepInvariant;
+use models::common::CfgError;
 use models::two_phase_commit::{
-    AbortCause, Decision, RmPhase, RmState, TmPhase, TmState, TwoPcActor, TwoPcCfg, TwoPcMsg,
-    TwoPcState, TwoPcStorage, TwoPcTimer, Vote, TM_ID,
+    AbortCause, Decision, RmPhase, RmState, TmPhase, TmRule, TmState, TwoPcActor, TwoPcCfg,
+    TwoPcMsg, TwoPcState, TwoPcStorage, TwoPcTimer, Vote, TM_ID,
 };
 use stateright::actor::{ActorModel, ActorModelState, Id, Network};
 use stateright::{Expectation, RewritePlan};
@@ -261,6 +264,67 @@ pub fn representative(s: &TwoPcSysState) -> TwoPcSysState {
         .map(|i| symmetry_key(s, i))
         .collect();
     crate::rename_actors(s, &RewritePlan::from_values_to_sort(&keys))
+}
+
+/// The declaration of `two-phase-commit`: the TM and `rms` RMs as actors, checked against
+/// AC1-AC4, termination and the atomic-commit spec.
+pub fn protocol() -> Protocol<TwoPcModel> {
+    Protocol::new(
+        "two-phase-commit",
+        "Two-phase commit: a transaction manager collects votes and decides; blocks if it crashes",
+        TwoPcCfg::SYSTEM,
+        cfg,
+        model,
+    )
+    .param(Param::bounded(TwoPcCfg::RMS, "number of resource managers"))
+    .param(Param::choice(
+        "commit-rule",
+        &["all-yes", "first-yes"],
+        "all-yes",
+        "when the TM commits: on every yes vote (correct) or on the first (broken)",
+    ))
+    .param(Param::bool(
+        "ask-peers",
+        false,
+        "cooperative termination: an in-doubt RM asks a peer for the outcome on a timer",
+    ))
+    .step_invariants(step_invariants)
+    // Under weak fairness a node that crashes and recovers forever may miss its messages
+    // forever (delivery is disabled while it is down); we assume, as 2PC's analyses do, that a
+    // message deliverable again and again is delivered: strong fairness. Then the only way to
+    // never decide is to stay blocked. `--fairness weak` shows the other run.
+    .fairness(|_| Fairness::Strong)
+    // Quiet after every live RM decided is the proper end of a transaction.
+    .end_states(termination)
+    .refinement(|cfg| {
+        let spec = atomic_commit::AtomicCommit::new(cfg.rms)?;
+        Ok(Some(Refinement::new("atomic-commit", spec, abstraction)))
+    })
+    // RMs are interchangeable, unless each asks its own neighbour.
+    .symmetry(|cfg| (!cfg.ask_peers).then_some(representative as Symmetry<TwoPcSysState>))
+    // Once the TM is back it decides (presumed abort if it had not), and every RM hears.
+    .live_after_recovery()
+    .actions(|cfg, k| {
+        use models::two_phase_commit::TwoPcMsgKind as Msg;
+        k.receives("rm", [Msg::Prepare, Msg::Commit, Msg::Abort])
+            .chooses("rm", "vote")
+            .receives("tm", [Msg::Prepared, Msg::VoteNo])
+            .timeout("tm", TwoPcTimer::VoteTimeout);
+        if cfg.ask_peers && cfg.rms > 1 {
+            k.timeout("rm", TwoPcTimer::AskPeer)
+                .receives("rm", [Msg::Query, Msg::Reply]);
+        }
+    })
+}
+
+/// The configuration for resolved parameters (see [`protocol`]).
+fn cfg(p: &Params) -> Result<TwoPcCfg, CfgError> {
+    let rule = match p.word("commit-rule") {
+        "first-yes" => TmRule::FirstYes,
+        _ => TmRule::AllYes,
+    };
+    let cfg = TwoPcCfg::new(p.int("rms") as usize, system_cfg(p), rule)?;
+    Ok(cfg.with_ask_peers(p.bool("ask-peers")))
 }
 
 #[cfg(test)]

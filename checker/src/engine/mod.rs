@@ -80,18 +80,8 @@ pub enum Strategy {
     Dfs,
 }
 
-/// What a run is assumed to owe to actions of a fair class (see [`Checkable::fair_class`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Fairness {
-    /// Nothing: a run may neglect any action forever, though it never stops while an action
-    /// can still change the state.
-    None,
-    /// A class that stays enabled is eventually taken.
-    Weak,
-    /// A class that is enabled again and again is eventually taken.
-    Strong,
-}
+pub use specs::protocol::{Fairness, Refinement, StatePred, StepPred, Symmetry};
+pub use specs::variant_name;
 
 /// How a check is run.
 #[derive(Clone, Debug)]
@@ -159,75 +149,20 @@ pub struct SimOptions {
     pub depth: usize,
 }
 
-/// The representative of a state's symmetry class.
-pub type Symmetry<S> = fn(&S) -> S;
 /// An action in words.
 pub type Describe<A> = Box<dyn Fn(&A) -> String + Send + Sync>;
 /// A state as readable JSON.
 pub type View<S> = Box<dyn Fn(&S) -> serde_json::Value + Send + Sync>;
 /// A predicate over states of `M`.
 pub type Pred<M> = fn(&M, &<M as Model>::State) -> bool;
-/// A check over one state or one step, boxed so that it may capture a spec.
-pub type StatePred<S> = Box<dyn Fn(&S) -> bool + Send + Sync>;
-/// A check over one step `before -> after`.
-pub type StepPred<S> = Box<dyn Fn(&S, &S) -> bool + Send + Sync>;
+/// The fairness class of an action (see [`Checkable::fair_class`]).
+pub type FairClass<A> = Box<dyn Fn(&A) -> Option<u64> + Send + Sync>;
 
-/// Checked runs of the model on the runtime (see [`impls::checked`]): present for actor
-/// systems only, set by [`crate::actors::checkable`], the one place that knows the model is an
-/// `ActorModel`. It reads the rest of the [`Checkable`] (step invariants, end states, how to
-/// describe actions) when it runs, so declarations added later with `with_*` are honoured.
-pub type RuntimeFn<M> = Box<
-    dyn Fn(&Checkable<M>, &impls::checked::RuntimeOptions) -> impls::checked::RuntimeReport
-        + Send
-        + Sync,
->;
-
-/// Any actor protocol over UDP (see [`crate::net`]): set, like [`RuntimeFn`], by
-/// [`crate::actors::checkable`] for actor systems only.
-pub type NetFn<M> = Box<
-    dyn Fn(&Checkable<M>, &crate::net::NetRequest) -> Result<crate::net::NetReport, String>
-        + Send
-        + Sync,
->;
-
-/// Plain runs of the model on the runtime (see [`impls::plain`]): present for actor systems
-/// only, set by [`crate::actors::checkable`] like [`RuntimeFn`], with the same goal.
-pub type PlainFn<M> = Box<
-    dyn Fn(&Checkable<M>, &impls::plain::PlainOptions) -> impls::plain::PlainOutcome + Send + Sync,
->;
-
-/// A refinement mapping into an abstract spec: every initial state must map to an initial
-/// state of the spec, and every step to a step of the spec or a stutter.
-pub struct Refinement<S> {
-    /// The spec's registered name, for messages.
-    pub spec: &'static str,
-    pub init_ok: StatePred<S>,
-    pub step_ok: StepPred<S>,
-}
-
-impl<S: 'static> Refinement<S> {
-    /// The refinement of a model with states `S` into `spec` through `abs`.
-    pub fn new<Spec>(spec_name: &'static str, spec: Spec, abs: fn(&S) -> Spec::State) -> Self
-    where
-        Spec: Model + Send + Sync + 'static,
-        Spec::State: PartialEq,
-    {
-        let spec = std::sync::Arc::new(spec);
-        let spec2 = std::sync::Arc::clone(&spec);
-        Self {
-            spec: spec_name,
-            init_ok: Box::new(move |s| spec.init_states().contains(&abs(s))),
-            step_ok: Box::new(move |s, t| {
-                let (a, b) = (abs(s), abs(t));
-                a == b || spec2.next_states(&a).contains(&b)
-            }),
-        }
-    }
-}
-
-/// A model together with everything the engine needs beyond stateright's `Model` trait. Build
-/// one with [`Checkable::new`] (any model) or [`crate::actors::checkable`] (actor systems), then
-/// add what the protocol declares with the `with_*` methods.
+/// A model together with everything the engine needs beyond stateright's `Model` trait: its
+/// properties, fairness, refinement and symmetry, and how to print it. Nothing here runs the
+/// model; the runtime hooks live in [`crate::target`]. Build one with [`Checkable::new`] (any
+/// model) or [`crate::actors::checkable`] (actor systems), then add what the protocol declares
+/// with the `with_*` methods.
 pub struct Checkable<M: Model> {
     pub model: M,
     /// Invariants of steps, checked on every explored transition.
@@ -236,7 +171,7 @@ pub struct Checkable<M: Model> {
     pub leads_to: Vec<LeadsTo<M>>,
     /// The fairness class of an action: the actions of one class form one obligation (for
     /// example, delivering one particular message). `None`: never owed (a crash, a loss).
-    pub fair_class: fn(&M::Action) -> Option<u64>,
+    pub fair_class: FairClass<M::Action>,
     /// The fairness the protocol assumes unless the user picks another.
     pub fairness: Fairness,
     /// A representative of the state's symmetry class, when the protocol declares one. It must
@@ -258,22 +193,6 @@ pub struct Checkable<M: Model> {
     pub action_kind: Describe<M::Action>,
     /// Every kind this configuration could fire; those that never do are reported.
     pub action_kinds: Vec<String>,
-    /// Checked runs on the runtime; `None` for models that are not actor systems.
-    pub runtime: Option<RuntimeFn<M>>,
-    /// Nodes and clusters over UDP; `None` for models that are not actor systems.
-    pub net: Option<NetFn<M>>,
-    /// Plain (unchecked, unrecorded) runs on the runtime; `None` for models that are not actor
-    /// systems.
-    pub plain: Option<PlainFn<M>>,
-    /// How many operations one run to the goal completes, for throughput figures: 1 for a
-    /// protocol that solves one instance (a transaction, a decision, an election); a
-    /// replicated log counts its clients' operations.
-    pub operations: fn(&M) -> u64,
-    /// Whether the protocol promises its liveness again once crashed actors have recovered and
-    /// faults have stopped (2PC: the TM recovers and decides). The runtime demands the goal
-    /// after healing a run with crashes only then; the checker cannot state it, since it never
-    /// owes a recovery.
-    pub live_after_recovery: bool,
 }
 
 impl<M> Checkable<M>
@@ -289,7 +208,7 @@ where
             model,
             step_invariants: Vec::new(),
             leads_to: Vec::new(),
-            fair_class: |a| Some(fingerprint(a)),
+            fair_class: Box::new(|a| Some(fingerprint(a))),
             fairness: Fairness::Weak,
             symmetry: None,
             fingerprint: fingerprint::<M::State>,
@@ -299,11 +218,6 @@ where
             refinement: None,
             action_kind: Box::new(|a| variant_name(&format!("{a:?}")).to_string()),
             action_kinds: Vec::new(),
-            runtime: None,
-            net: None,
-            plain: None,
-            operations: |_| 1,
-            live_after_recovery: false,
         }
     }
 }
@@ -349,18 +263,6 @@ impl<M: Model> Checkable<M> {
         self
     }
 
-    /// Declares that liveness holds again once crashed actors recover and faults stop.
-    pub fn with_live_after_recovery(mut self) -> Self {
-        self.live_after_recovery = true;
-        self
-    }
-
-    /// Declares how many operations one run to the goal completes (see [`Checkable::operations`]).
-    pub fn with_operations(mut self, operations: fn(&M) -> u64) -> Self {
-        self.operations = operations;
-        self
-    }
-
     pub fn with_action_kinds(mut self, kinds: Vec<String>) -> Self {
         self.action_kinds = kinds;
         self
@@ -375,12 +277,6 @@ impl<M: Model> Checkable<M> {
                 .iter()
                 .any(|p| p.expectation == stateright::Expectation::Eventually)
     }
-}
-
-/// The name of an enum variant from its `Debug` text: `Prepare(0)` -> `Prepare`.
-pub fn variant_name(debug: &str) -> &str {
-    let end = debug.find(['(', '{', ' ']).unwrap_or(debug.len());
-    &debug[..end]
 }
 
 /// A concrete run of the model: an initial state and the steps taken from it.

@@ -92,7 +92,7 @@ fn counter(max: u8, crashes: bool) -> Checkable<Counter> {
         }])
         .with_end_states(|m, s| s.0 == m.max);
     // Crashes and recoveries are never owed.
-    c.fair_class = |a| matches!(a, Act::Inc).then_some(1);
+    c.fair_class = Box::new(|a| matches!(a, Act::Inc).then_some(1));
     c
 }
 
@@ -134,7 +134,7 @@ fn stuck_where_only_unfair_actions_remain_violates_eventually() {
     }
     // If recovery were owed too, strong fairness would leave no counterexample.
     let mut owed = counter(2, true);
-    owed.fair_class = |a| (!matches!(a, Act::Crash)).then_some(fingerprint(a));
+    owed.fair_class = Box::new(|a| (!matches!(a, Act::Crash)).then_some(fingerprint(a)));
     let o = run(&owed, with_fairness(Fairness::Strong));
     assert_eq!(status(&o, "reaches max"), Status::Holds);
 }

@@ -1,7 +1,41 @@
-//! Protocol parameters: their declarations in the registry and the values a user sets.
+//! Protocol parameters: their declarations (part of a protocol's [`crate::protocol`]
+//! declaration) and the values a user sets. Integer bounds and defaults come from the models'
+//! [`Bounds`] constants, and are checked by the same [`Bounds::check`] the configuration
+//! constructors use, so a range has one source and one error message.
 
+use models::common::{Bounds, CfgError};
 use std::collections::BTreeMap;
 use std::fmt;
+
+/// A setting that cannot be applied.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ParamError {
+    /// Not of the form `NAME=VALUE`.
+    #[error("malformed --set '{0}': expected NAME=VALUE")]
+    Malformed(String),
+    /// A name the protocol does not declare.
+    #[error("unknown parameter '{name}'; known parameters: {known}")]
+    Unknown { name: String, known: String },
+    /// A name given to a protocol without parameters.
+    #[error("unknown parameter '{0}': this protocol has no parameters")]
+    NoParameters(String),
+    /// A value of the wrong type, with the type in words.
+    #[error("parameter '{name}' takes {expected}, not '{text}'")]
+    WrongType {
+        name: &'static str,
+        expected: String,
+        text: String,
+    },
+    /// An empty value for a text parameter.
+    #[error("parameter '{name}' takes {hint}, not nothing")]
+    Empty {
+        name: &'static str,
+        hint: &'static str,
+    },
+    /// A value the configuration refuses (out of range, or contradicting another).
+    #[error(transparent)]
+    Cfg(#[from] CfgError),
+}
 
 /// The type and allowed values of a parameter.
 #[derive(Clone, Debug)]
@@ -52,13 +86,22 @@ pub struct Param {
 }
 
 impl Param {
-    pub fn int(name: &'static str, min: u64, max: u64, default: u64, doc: &'static str) -> Self {
+    /// An integer parameter with the model's bounds and default.
+    pub fn bounded(bounds: Bounds, doc: &'static str) -> Self {
         Self {
-            name,
-            kind: ParamKind::Int { min, max },
-            default: Value::Int(default),
+            name: bounds.name,
+            kind: ParamKind::Int {
+                min: bounds.min,
+                max: bounds.max,
+            },
+            default: Value::Int(bounds.default),
             doc,
         }
+    }
+
+    /// An integer parameter in `min..=max`.
+    pub fn int(name: &'static str, min: u64, max: u64, default: u64, doc: &'static str) -> Self {
+        Self::bounded(Bounds::new(name, min, max, default), doc)
     }
 
     pub fn bool(name: &'static str, default: bool, doc: &'static str) -> Self {
@@ -103,52 +146,38 @@ impl Param {
         }
     }
 
-    fn parse(&self, text: &str) -> Result<Value, String> {
+    fn parse(&self, text: &str) -> Result<Value, ParamError> {
+        let wrong = || ParamError::WrongType {
+            name: self.name,
+            expected: match &self.kind {
+                ParamKind::Int { min, max } => format!("an integer in {min}..={max}"),
+                ParamKind::Bool => "true or false".into(),
+                ParamKind::Choice(words) => format!("one of {}", words.join(", ")),
+                ParamKind::Text { hint } => hint.to_string(),
+            },
+            text: text.to_string(),
+        };
         match &self.kind {
             ParamKind::Int { min, max } => {
-                let n: u64 = text.parse().map_err(|_| {
-                    format!(
-                        "parameter '{}' takes an integer in {min}..={max}, not '{text}'",
-                        self.name
-                    )
-                })?;
-                if n < *min || n > *max {
-                    return Err(format!(
-                        "parameter '{}' must be in {min}..={max}, got {n}",
-                        self.name
-                    ));
-                }
-                Ok(Value::Int(n))
+                let n: u64 = text.parse().map_err(|_| wrong())?;
+                // The model's own check, so that the message is the one its constructor gives.
+                Ok(Value::Int(Bounds::new(self.name, *min, *max, n).check(n)?))
             }
             ParamKind::Bool => match text {
                 "true" => Ok(Value::Bool(true)),
                 "false" => Ok(Value::Bool(false)),
-                _ => Err(format!(
-                    "parameter '{}' takes true or false, not '{text}'",
-                    self.name
-                )),
+                _ => Err(wrong()),
             },
             ParamKind::Choice(words) => words
                 .iter()
                 .find(|w| **w == text)
                 .map(|w| Value::Word(w))
-                .ok_or_else(|| {
-                    format!(
-                        "parameter '{}' takes one of {}, not '{text}'",
-                        self.name,
-                        words.join(", ")
-                    )
-                }),
-            ParamKind::Text { hint } => {
-                if text.is_empty() {
-                    Err(format!(
-                        "parameter '{}' takes {hint}, not nothing",
-                        self.name
-                    ))
-                } else {
-                    Ok(Value::Text(text.to_string()))
-                }
-            }
+                .ok_or_else(wrong),
+            ParamKind::Text { hint } if text.is_empty() => Err(ParamError::Empty {
+                name: self.name,
+                hint,
+            }),
+            ParamKind::Text { .. } => Ok(Value::Text(text.to_string())),
         }
     }
 }
@@ -160,23 +189,23 @@ pub struct Params(BTreeMap<&'static str, Value>);
 
 impl Params {
     /// Applies `NAME=VALUE` settings over the declared defaults.
-    pub fn resolve(decls: &[Param], settings: &[String]) -> Result<Self, String> {
+    pub fn resolve(decls: &[Param], settings: &[String]) -> Result<Self, ParamError> {
         let mut values: BTreeMap<&'static str, Value> =
             decls.iter().map(|p| (p.name, p.default.clone())).collect();
         for setting in settings {
             let Some((name, text)) = setting.split_once('=') else {
-                return Err(format!("malformed --set '{setting}': expected NAME=VALUE"));
+                return Err(ParamError::Malformed(setting.clone()));
             };
             let (name, text) = (name.trim(), text.trim());
             let decl = decls.iter().find(|p| p.name == name).ok_or_else(|| {
                 let known: Vec<_> = decls.iter().map(|p| p.name).collect();
                 if known.is_empty() {
-                    format!("unknown parameter '{name}': this protocol has no parameters")
+                    ParamError::NoParameters(name.to_string())
                 } else {
-                    format!(
-                        "unknown parameter '{name}'; known parameters: {}",
-                        known.join(", ")
-                    )
+                    ParamError::Unknown {
+                        name: name.to_string(),
+                        known: known.join(", "),
+                    }
                 }
             })?;
             values.insert(decl.name, decl.parse(text)?);
@@ -250,7 +279,11 @@ mod tests {
 
     #[test]
     fn bad_settings_are_explained() {
-        let err = |s: &str| Params::resolve(&decls(), &[s.to_string()]).unwrap_err();
+        let err = |s: &str| {
+            Params::resolve(&decls(), &[s.to_string()])
+                .unwrap_err()
+                .to_string()
+        };
         assert!(err("rms=0").contains("must be in 1..=9"));
         assert!(err("rms=x").contains("takes an integer"));
         assert!(err("lossy=yes").contains("true or false"));

@@ -2,13 +2,13 @@
 //! words, which actions are fair, and a readable, canonical view of a system state.
 
 use crate::engine::{variant_name, Checkable, Fairness};
+use crate::target::ServedModel;
 use impls::checked::{Checks, RuntimeOptions, RuntimeReport};
 use impls::plain::{PlainGoal, PlainOptions, PlainOutcome};
 use impls::sim::TimerGate;
 use models::common::ActorSystem;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use specs::protocol::SystemModel;
 use stateright::actor::{
     Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, Network,
 };
@@ -198,16 +198,7 @@ pub fn action_kind<A: Actor>(
 /// An actor system ready for the engine: its states fingerprinted with [`fingerprint`], its
 /// actions fair per [`fair_class`], shown in words and views keyed by actor name, covered per
 /// role. The protocol adds its own declarations (symmetry, end states, refinement, ...).
-pub fn checkable<M>(model: M) -> Checkable<M>
-where
-    M: SystemModel,
-    <M::Actor as Actor>::Msg: Ord + Serialize,
-    <M::Actor as Actor>::Timer: Ord + Serialize,
-    <M::Actor as Actor>::State: Serialize,
-    <M::Actor as Actor>::Storage: Serialize,
-    <M::Actor as Actor>::Random: Serialize,
-    M::History: Hash + Serialize,
-{
+pub fn checkable<M: ServedModel>(model: M) -> Checkable<M> {
     let actors = model.actors();
     let names = Names::of(&actors.cfg);
     let roles: Vec<String> = actors.actors.iter().map(|a| a.name()).collect();

@@ -8,13 +8,11 @@ use crate::net::{NetReport, NetRequest};
 use crate::progress::Progress;
 use crate::report::Report;
 pub use crate::target::Target;
-use crate::target::{ActorTarget, SpecTarget};
+use crate::target::{ActorTarget, ServedModel, SpecTarget};
 use impls::checked::{RuntimeOptions, RuntimeReport};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use specs::params::{Param, Params};
-use specs::protocol::{Protocol, Spec, SystemModel};
-use stateright::actor::Actor;
+use specs::protocol::{Protocol, Spec};
 use stateright::Model;
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -80,19 +78,7 @@ impl Entry {
 }
 
 /// The registry line of an actor protocol.
-pub fn actor<M>(decl: Protocol<M>) -> Entry
-where
-    M: SystemModel,
-    M::State: Clone + Debug + Hash + PartialEq + Send + Sync + Serialize,
-    M::Action: Clone + Debug + PartialEq + Send + Sync,
-    M::Actor: Sync,
-    <M::Actor as Actor>::Msg: Ord + Serialize + DeserializeOwned + Send + Sync,
-    <M::Actor as Actor>::Timer: Ord + Serialize + Send + Sync,
-    <M::Actor as Actor>::State: Serialize + Send + Sync,
-    <M::Actor as Actor>::Storage: Serialize + DeserializeOwned + Send + Sync,
-    <M::Actor as Actor>::Random: Serialize + Send + Sync,
-    M::History: Clone + Debug + Hash + Serialize + Send + Sync,
-{
+pub fn actor<M: ServedModel>(decl: Protocol<M>) -> Entry {
     let decl = Arc::new(decl);
     let (params_decl, build_decl) = (Arc::clone(&decl), Arc::clone(&decl));
     Entry {

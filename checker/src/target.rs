@@ -20,6 +20,36 @@ use stateright::Model;
 use std::fmt::Debug;
 use std::hash::Hash;
 
+/// An actor whose messages, timers, states, storage and choices the checker can print, the UDP
+/// driver can send and store, and the search can share between threads: every actor of a
+/// registered protocol.
+pub trait ServedActor:
+    Actor<
+        Msg: Ord + Serialize + DeserializeOwned + Send + Sync,
+        Timer: Ord + Serialize + Send + Sync,
+        State: Serialize + Send + Sync,
+        Storage: Serialize + DeserializeOwned + Send + Sync,
+        Random: Serialize + Send + Sync,
+    > + Sync
+{
+}
+
+impl<A> ServedActor for A where
+    A: Actor<
+            Msg: Ord + Serialize + DeserializeOwned + Send + Sync,
+            Timer: Ord + Serialize + Send + Sync,
+            State: Serialize + Send + Sync,
+            Storage: Serialize + DeserializeOwned + Send + Sync,
+            Random: Serialize + Send + Sync,
+        > + Sync
+{
+}
+
+/// The model of a registered actor protocol (see [`ServedActor`]).
+pub trait ServedModel: SystemModel<Actor: ServedActor, History: Serialize> {}
+
+impl<M> ServedModel for M where M: SystemModel<Actor: ServedActor, History: Serialize> {}
+
 /// What every registered model can do, whatever its state type.
 pub trait Target: Send {
     /// Exhaustive check.
@@ -36,18 +66,52 @@ pub trait Target: Send {
     fn explore(self: Box<Self>, addr: &str) -> Result<(), String>;
     /// Checked runs on the simulator under a seeded nemesis (see [`impls::checked`]); `None`
     /// for models that are not actor systems.
-    fn runtime(&self, opts: &RuntimeOptions) -> Option<RuntimeReport>;
+    fn runtime(&self, _opts: &RuntimeOptions) -> Option<RuntimeReport> {
+        None
+    }
     /// One plain run on the simulator until the goal, for one seed, with no nemesis, no
     /// recording and no checking (see [`impls::plain`]); `None` for models that are not actor
     /// systems.
-    fn run_plain(&self, opts: &PlainOptions) -> Option<PlainOutcome>;
+    fn run_plain(&self, _opts: &PlainOptions) -> Option<PlainOutcome> {
+        None
+    }
     /// How many operations one run to the goal completes.
-    fn operations(&self) -> u64;
+    fn operations(&self) -> u64 {
+        1
+    }
     /// Whether liveness holds again once crashed actors recover and faults stop.
-    fn live_after_recovery(&self) -> bool;
+    fn live_after_recovery(&self) -> bool {
+        false
+    }
     /// A node or a local cluster over UDP (see [`crate::net`]); `None` for models that are
     /// not actor systems.
-    fn net(&self, req: &NetRequest) -> Option<Result<NetReport, String>>;
+    fn net(&self, _req: &NetRequest) -> Option<Result<NetReport, String>> {
+        None
+    }
+}
+
+/// `check`, `simulate` and `explore` of a target with a `checkable` field: the same for both
+/// kinds of target.
+macro_rules! checking_methods {
+    () => {
+        fn check(
+            &self,
+            name: &str,
+            params: &Params,
+            opts: &CheckOptions,
+            progress: &Progress,
+        ) -> Result<Report, CheckError> {
+            check_report(&self.checkable, name, params, opts, progress)
+        }
+
+        fn simulate(&self, name: &str, params: &Params, opts: &SimOptions) -> Report {
+            simulate_report(&self.checkable, name, params, opts)
+        }
+
+        fn explore(self: Box<Self>, addr: &str) -> Result<(), String> {
+            serve_explorer(self.checkable.model, addr)
+        }
+    };
 }
 
 /// The check and the explorer, shared by both kinds of target.
@@ -111,16 +175,7 @@ pub struct ActorTarget<M: SystemModel> {
     live_after_recovery: bool,
 }
 
-impl<M> ActorTarget<M>
-where
-    M: SystemModel,
-    <M::Actor as Actor>::Msg: Ord + Serialize,
-    <M::Actor as Actor>::Timer: Ord + Serialize,
-    <M::Actor as Actor>::State: Serialize,
-    <M::Actor as Actor>::Storage: Serialize,
-    <M::Actor as Actor>::Random: Serialize,
-    M::History: Hash + Serialize,
-{
+impl<M: ServedModel> ActorTarget<M> {
     /// The declaration applied to resolved parameters.
     pub fn build(decl: &Protocol<M>, params: &Params) -> Result<Self, String> {
         let cfg = (decl.cfg)(params).map_err(|e| e.to_string())?;
@@ -159,36 +214,8 @@ where
     }
 }
 
-impl<M> Target for ActorTarget<M>
-where
-    M: SystemModel,
-    M::State: Clone + Debug + Hash + PartialEq + Send + Sync + Serialize,
-    M::Action: Clone + Debug + PartialEq + Send + Sync,
-    M::Actor: Sync,
-    <M::Actor as Actor>::Msg: Ord + Serialize + DeserializeOwned + Send + Sync,
-    <M::Actor as Actor>::Timer: Ord + Send + Sync,
-    <M::Actor as Actor>::State: Serialize + Send + Sync,
-    <M::Actor as Actor>::Storage: Serialize + DeserializeOwned + Send + Sync,
-    <M::Actor as Actor>::Random: Send + Sync,
-    M::History: Clone + Debug + Hash + Send + Sync,
-{
-    fn check(
-        &self,
-        name: &str,
-        params: &Params,
-        opts: &CheckOptions,
-        progress: &Progress,
-    ) -> Result<Report, CheckError> {
-        check_report(&self.checkable, name, params, opts, progress)
-    }
-
-    fn simulate(&self, name: &str, params: &Params, opts: &SimOptions) -> Report {
-        simulate_report(&self.checkable, name, params, opts)
-    }
-
-    fn explore(self: Box<Self>, addr: &str) -> Result<(), String> {
-        serve_explorer(self.checkable.model, addr)
-    }
+impl<M: ServedModel> Target for ActorTarget<M> {
+    checking_methods!();
 
     fn runtime(&self, opts: &RuntimeOptions) -> Option<RuntimeReport> {
         let c = &self.checkable;
@@ -256,41 +283,5 @@ where
     M::State: Clone + Debug + Hash + PartialEq + Send + Sync + Serialize,
     M::Action: Clone + Debug + PartialEq + Send + Sync,
 {
-    fn check(
-        &self,
-        name: &str,
-        params: &Params,
-        opts: &CheckOptions,
-        progress: &Progress,
-    ) -> Result<Report, CheckError> {
-        check_report(&self.checkable, name, params, opts, progress)
-    }
-
-    fn simulate(&self, name: &str, params: &Params, opts: &SimOptions) -> Report {
-        simulate_report(&self.checkable, name, params, opts)
-    }
-
-    fn explore(self: Box<Self>, addr: &str) -> Result<(), String> {
-        serve_explorer(self.checkable.model, addr)
-    }
-
-    fn runtime(&self, _: &RuntimeOptions) -> Option<RuntimeReport> {
-        None
-    }
-
-    fn run_plain(&self, _: &PlainOptions) -> Option<PlainOutcome> {
-        None
-    }
-
-    fn operations(&self) -> u64 {
-        1
-    }
-
-    fn live_after_recovery(&self) -> bool {
-        false
-    }
-
-    fn net(&self, _: &NetRequest) -> Option<Result<NetReport, String>> {
-        None
-    }
+    checking_methods!();
 }

@@ -117,7 +117,7 @@ pub trait SystemModel:
         Storage: Send + Sync,
     >;
     type Cfg: ActorSystem<Actor = Self::Actor> + Clone + Send + Sync + 'static;
-    type History: Clone + Debug + Hash + Send + Sync + 'static;
+    type History: Clone + Debug + Hash + PartialEq + Send + Sync + 'static;
     /// The bare actor system, with the model's state properties attached.
     fn actors(&self) -> &ActorModel<Self::Actor, Self::Cfg, Self::History>;
 }
@@ -131,7 +131,7 @@ where
     A::State: Send + Sync,
     A::Storage: Send + Sync,
     C: ActorSystem<Actor = A> + Clone + Send + Sync + 'static,
-    H: Clone + Debug + Hash + Send + Sync + 'static,
+    H: Clone + Debug + Hash + PartialEq + Send + Sync + 'static,
 {
     type Actor = A;
     type Cfg = C;

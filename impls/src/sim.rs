@@ -1149,11 +1149,7 @@ mod tests {
     }
 
     fn system() -> SystemCfg {
-        SystemCfg {
-            network: NetworkKind::Ordered,
-            lossy: false,
-            crashes: 0,
-        }
+        SystemCfg::reliable(NetworkKind::Ordered)
     }
 
     #[test]

@@ -18,9 +18,8 @@ mod common;
 
 fn system(network: NetworkKind, crashes: usize) -> SystemCfg {
     SystemCfg {
-        network,
-        lossy: false,
         crashes,
+        ..SystemCfg::reliable(network)
     }
 }
 

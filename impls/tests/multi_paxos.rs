@@ -383,11 +383,7 @@ fn a_leader_that_skips_phase_1_is_caught_on_the_runtime() {
         OPS,
         64,
         9,
-        SystemCfg {
-            network: NetworkKind::UnorderedNonDuplicating,
-            lossy: false,
-            crashes: 0,
-        },
+        SystemCfg::reliable(NetworkKind::UnorderedNonDuplicating),
         Bug::SkipPhase1,
     )
     .and_then(|cfg| cfg.with_keys(KEYS))

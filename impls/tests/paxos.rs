@@ -19,9 +19,8 @@ const STEPS_MAX: usize = 1_000;
 
 fn paxos(proposers: usize, acceptors: usize, network: NetworkKind, crashes: usize) -> PaxosCfg {
     let system = SystemCfg {
-        network,
-        lossy: false,
         crashes,
+        ..SystemCfg::reliable(network)
     };
     PaxosCfg::new(proposers, acceptors, 2, 1, system)
         .expect("a valid configuration")

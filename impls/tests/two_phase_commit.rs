@@ -32,9 +32,8 @@ const DUP_PER_MILLE: u32 = 300;
 
 fn two_pc(rms: usize, network: NetworkKind, crashes: usize, rule: TmRule) -> TwoPcCfg {
     let system = SystemCfg {
-        network,
-        lossy: false,
         crashes,
+        ..SystemCfg::reliable(network)
     };
     TwoPcCfg::new(rms, system, rule).expect("a valid configuration")
 }

@@ -299,11 +299,7 @@ mod tests {
     use stateright::actor::Command;
 
     fn system() -> SystemCfg {
-        SystemCfg {
-            network: NetworkKind::Ordered,
-            lossy: false,
-            crashes: 0,
-        }
+        SystemCfg::reliable(NetworkKind::Ordered)
     }
 
     #[test]

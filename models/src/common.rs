@@ -66,6 +66,17 @@ pub struct SystemCfg {
     pub crashes: usize,
 }
 
+impl SystemCfg {
+    /// A reliable system on `network`: no message is lost and no actor crashes.
+    pub fn reliable(network: NetworkKind) -> Self {
+        Self {
+            network,
+            lossy: false,
+            crashes: 0,
+        }
+    }
+}
+
 /// A configuration that cannot be built, with the reason in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CfgError(pub String);

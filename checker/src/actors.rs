@@ -373,11 +373,7 @@ mod tests {
 
     #[test]
     fn fingerprint_tells_apart_who_holds_a_random_choice() {
-        let system = SystemCfg {
-            network: NetworkKind::UnorderedNonDuplicating,
-            lossy: false,
-            crashes: 0,
-        };
+        let system = SystemCfg::reliable(NetworkKind::UnorderedNonDuplicating);
         let model = TwoPcCfg::new(2, system, TmRule::AllYes)
             .unwrap()
             .into_model();

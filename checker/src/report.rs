@@ -1,4 +1,5 @@
-//! The report of a check or a simulation: one shape for text and JSON, for every protocol.
+//! The report of a check or a simulation: one shape for text and JSON, for every protocol; and
+//! (in `runtime`) the text of the runtime's reports.
 
 use crate::engine::{Coverage, Fairness, Kind, Outcome, Status, Trace};
 use crate::params::Params;
@@ -6,6 +7,9 @@ use serde::Serialize;
 use serde_json::Value;
 use stateright::Model;
 use std::fmt::Write as _;
+
+mod runtime;
+pub use runtime::{cluster_text, node_text, runtime_text};
 
 /// One step of a trace: the action in words and the whole state after it.
 #[derive(Clone, Debug, Serialize)]

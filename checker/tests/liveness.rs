@@ -30,9 +30,8 @@ fn termination(r: &Report) -> &PropertyReport {
 fn a_goal_avoiding_cycle_passes_stateright_and_fails_here() {
     // The TM crashes; the prepared RMs ask each other forever, nobody knows the outcome.
     let system = SystemCfg {
-        network: NetworkKind::UnorderedNonDuplicating,
-        lossy: false,
         crashes: 1,
+        ..SystemCfg::reliable(NetworkKind::UnorderedNonDuplicating)
     };
     let cfg = TwoPcCfg::new(2, system, TmRule::AllYes)
         .unwrap()

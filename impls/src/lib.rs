@@ -7,13 +7,17 @@
 //! * [`nemesis`]: a seeded fault schedule driving a simulator: faults, then healing, then quiet.
 //! * [`validate`]: trace validation, replaying a recorded run through the `ActorModel`.
 //! * [`plain`]: plain runs of any actor protocol until its goal, unrecorded and unchecked.
-//! * [`ping`]: a trivial two-actor system for measuring the drivers themselves.
 //! * [`udp`]: the network driver: each actor a UDP node, local clusters with a workload.
 //! * [`checked`]: checked runs of any actor protocol: nemesis, trace validation, safety after
 //!   every step and liveness after healing.
+//!
+//! With the `ping` feature (off by default; this crate's tests and the benches turn it on),
+//! `ping` is a trivial two-actor system for measuring the drivers themselves. It is not a
+//! protocol and not part of the drivers' API.
 
 pub mod checked;
 pub mod nemesis;
+#[cfg(feature = "ping")]
 pub mod ping;
 pub mod plain;
 pub mod sim;

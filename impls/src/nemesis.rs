@@ -22,8 +22,9 @@
 //! The nemesis draws from its own [`SplitMix64`], seeded from the run's seed, so a run is a
 //! function of the actors, the configuration, the seed and the [`Faults`].
 
-use crate::sim::{Sim, SimCfg, SplitMix64};
+use crate::sim::{Sim, SimCfg};
 use models::common::SystemCfg;
+use models::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, Id};
 
@@ -290,15 +291,15 @@ impl Nemesis {
         if options.is_empty() {
             return false;
         }
-        match options[self.rng.below(options.len() as u64) as usize] {
+        match options[self.rng.index(options.len())] {
             0 => {
-                let id = up[self.rng.below(up.len() as u64) as usize];
+                let id = up[self.rng.index(up.len())];
                 if sim.crash(id) {
                     self.counts.crashes += 1;
                 }
             }
             1 => {
-                let id = crashed[self.rng.below(crashed.len() as u64) as usize];
+                let id = crashed[self.rng.index(crashed.len())];
                 if sim.recover(id) {
                     self.counts.recoveries += 1;
                 }
@@ -306,7 +307,7 @@ impl Nemesis {
             2 => {
                 let mut side: Vec<bool> = (0..n).map(|_| self.rng.below(2) == 1).collect();
                 if side.iter().all(|&s| s == side[0]) {
-                    let flip = self.rng.below(n as u64) as usize;
+                    let flip = self.rng.index(n);
                     side[flip] = !side[flip];
                 }
                 let ids: Vec<Id> = ids().filter(|id| side[usize::from(*id)]).collect();

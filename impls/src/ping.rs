@@ -101,11 +101,7 @@ impl ActorSystem for PingCfg {
     }
 
     fn system(&self) -> SystemCfg {
-        SystemCfg {
-            network: NetworkKind::Ordered,
-            lossy: false,
-            crashes: 0,
-        }
+        SystemCfg::reliable(NetworkKind::Ordered)
     }
 }
 
@@ -204,11 +200,7 @@ impl ActorSystem for WindowCfg {
     }
 
     fn system(&self) -> SystemCfg {
-        SystemCfg {
-            network: NetworkKind::UnorderedNonDuplicating,
-            lossy: false,
-            crashes: 0,
-        }
+        SystemCfg::reliable(NetworkKind::UnorderedNonDuplicating)
     }
 }
 

@@ -93,6 +93,7 @@
 //! runtime explore exactly the schedules the checker does.
 
 use models::common::{ActorSystem, CfgError, NetworkKind, SystemCfg};
+use models::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{
     is_no_op, Actor, ActorModelAction, ActorModelState, Command, Envelope, Id, Network, Out,
@@ -165,48 +166,6 @@ impl SimCfg {
             )));
         }
         Ok(())
-    }
-}
-
-/// SplitMix64 (Steele, Lea and Flood, 2014): a 64-bit counter passed through a mixing function.
-/// Small, fast, and statistically good enough to schedule faults; not for cryptography.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// A generator whose whole output is determined by `seed`.
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (Lemire's multiply-shift; bias below `n / 2^64`). Needs `n > 0`.
-    pub fn below(&mut self, n: u64) -> u64 {
-        assert!(n > 0, "below(0) has no value to return");
-        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
-    }
-
-    /// Uniform in `lo..=hi`; `lo` when `hi <= lo`.
-    pub fn between(&mut self, lo: u64, hi: u64) -> u64 {
-        match hi.checked_sub(lo) {
-            None | Some(0) => lo,
-            Some(u64::MAX) => self.next_u64(),
-            Some(span) => lo + self.below(span + 1),
-        }
-    }
-
-    /// True with chance `p / 1000`. Draws nothing when `p == 0`, so a fault left off does not
-    /// shift the random stream of the rest of the run.
-    pub fn per_mille(&mut self, p: u32) -> bool {
-        p > 0 && self.below(1000) < u64::from(p)
     }
 }
 
@@ -882,7 +841,7 @@ impl<A: Actor> Sim<A> {
             return false;
         };
         let (key, options, _) = randoms.remove(position);
-        let random = options[self.rng.below(options.len() as u64) as usize].clone();
+        let random = options[self.rng.index(options.len())].clone();
         let mut out = Out::new();
         let mut state = Cow::Borrowed(&*self.states[index]);
         self.actors[index].on_random(id, &mut state, &random, &mut out);
@@ -1167,33 +1126,6 @@ impl<A: Actor> Sim<A> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn splitmix64_matches_the_reference_sequence() {
-        // First outputs of the reference C implementation seeded with 0.
-        let mut rng = SplitMix64::new(0);
-        assert_eq!(rng.next_u64(), 0xE220_A839_7B1D_CDAF);
-        assert_eq!(rng.next_u64(), 0x6E78_9E6A_A1B9_65F4);
-    }
-
-    #[test]
-    fn between_stays_in_bounds_and_hits_both_ends() {
-        let mut rng = SplitMix64::new(42);
-        let draws: Vec<u64> = (0..1000).map(|_| rng.between(3, 7)).collect();
-        assert!(draws.iter().all(|d| (3..=7).contains(d)));
-        assert!(draws.contains(&3) && draws.contains(&7));
-        assert_eq!(rng.between(5, 5), 5);
-        assert_eq!(rng.between(9, 2), 9);
-    }
-
-    #[test]
-    fn per_mille_extremes_are_never_and_always() {
-        let mut rng = SplitMix64::new(1);
-        let before = rng.clone();
-        assert!(!rng.per_mille(0));
-        assert_eq!(rng, before, "a zero chance draws nothing");
-        assert!((0..100).all(|_| rng.per_mille(1000)));
-    }
-
     /// Sets timer `()` twice in `on_start`, first for `first`, then for `second`; counts timeouts.
     struct TwiceSet {
         first: Range<Duration>,
@@ -1219,11 +1151,7 @@ mod tests {
     }
 
     fn system() -> SystemCfg {
-        SystemCfg {
-            network: NetworkKind::Ordered,
-            lossy: false,
-            crashes: 0,
-        }
+        SystemCfg::reliable(NetworkKind::Ordered)
     }
 
     #[test]

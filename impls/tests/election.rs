@@ -1,125 +1,25 @@
 //! The three election protocols on the deterministic simulator, built from the same
 //! configurations the checker uses. After every step (crashes and recoveries included) the
 //! snapshot is checked against every `always` property of the protocol's spec, and the step is
-//! replayed through the actor model, which must reach the same snapshot. Scenarios then decide
+//! replayed through the actor model, which must reach the same snapshot (the harness in
+//! `common`). Scenarios then decide
 //! what must hold once faults stop: a leader known to every live node.
 
+use common::Checked;
 use impls::sim::{Sim, SimCfg, Step};
 use models::bully::{BullyActor, BullyCfg, Detector, Phase};
 use models::chang_roberts::{Arrangement, CrCfg, CrMsg};
-use models::common::{ActorSystem, NetworkKind, SystemCfg};
+use models::common::{NetworkKind, SystemCfg};
 use models::raft_election::{RaftCfg, Role};
-use stateright::actor::{Actor, ActorModel, ActorModelAction, ActorModelState, Id};
-use stateright::{Expectation, Model, Property};
+use specs::bully::{BullyActors, BullyModel};
+use stateright::actor::Id;
 
-/// A simulated run checked after every step (see the module docs).
-struct Checked<M: Model, A: Actor, C>
-where
-    A::Msg: Ord,
-    A::Timer: Ord,
-{
-    spec: M,
-    always: Vec<Property<M>>,
-    actors: ActorModel<A, C, ()>,
-    replayed: ActorModelState<A, ()>,
-    replayed_len: usize,
-    sim: Sim<A>,
-    violations: Vec<(&'static str, usize)>,
-}
-
-impl<M, A, C> Checked<M, A, C>
-where
-    A: Actor,
-    A::Msg: Ord,
-    A::Timer: Ord,
-    C: ActorSystem<Actor = A>,
-    M: Model<State = ActorModelState<A, ()>>,
-{
-    /// `actors` is the plain actor model of `cfg`, `spec` the model with the properties.
-    fn new(spec: M, actors: ActorModel<A, C, ()>, sim_cfg: SimCfg) -> Self {
-        let always = spec
-            .properties()
-            .into_iter()
-            .filter(|p| p.expectation == Expectation::Always)
-            .collect();
-        let replayed = actors.init_states().remove(0);
-        let sim = Sim::from_system(&actors.cfg, sim_cfg).expect("valid");
-        let mut run = Self {
-            spec,
-            always,
-            actors,
-            replayed,
-            replayed_len: 0,
-            sim,
-            violations: Vec::new(),
-        };
-        assert!(
-            run.replayed == run.sim.snapshot(),
-            "starts where the model does"
-        );
-        run.check();
-        run
-    }
-
-    fn check(&mut self) {
-        let snapshot = self.sim.snapshot();
-        let mut enabled = Vec::new();
-        for step in &self.sim.trace()[self.replayed_len..] {
-            let action = ActorModelAction::from(step.clone());
-            enabled.clear();
-            self.actors.actions(&self.replayed, &mut enabled);
-            assert!(
-                enabled.contains(&action),
-                "{action:?} not enabled in the model"
-            );
-            if let Some(next) = self.actors.next_state(&self.replayed, action) {
-                self.replayed = next;
-            }
-        }
-        self.replayed_len = self.sim.trace().len();
-        assert!(self.replayed == snapshot, "replay and snapshot differ");
-        for p in &self.always {
-            if !(p.condition)(&self.spec, &snapshot) {
-                self.violations.push((p.name, self.sim.trace().len()));
-            }
-        }
-    }
-
-    /// Steps until `done` holds (checked before each step) or `steps` steps were taken;
-    /// returns whether `done` holds.
-    fn run_until(&mut self, steps: usize, done: impl Fn(&Sim<A>) -> bool) -> bool {
-        for _ in 0..steps {
-            if done(&self.sim) {
-                return true;
-            }
-            if !self.sim.step() {
-                break;
-            }
-            self.check();
-        }
-        done(&self.sim)
-    }
-
-    fn crash(&mut self, id: Id) {
-        assert!(self.sim.crash(id));
-        self.check();
-    }
-
-    fn recover(&mut self, id: Id) {
-        assert!(self.sim.recover(id));
-        self.check();
-    }
-
-    fn assert_safe(&self) {
-        assert!(self.violations.is_empty(), "{:?}", self.violations);
-    }
-}
+mod common;
 
 fn system(network: NetworkKind, crashes: usize) -> SystemCfg {
     SystemCfg {
-        network,
-        lossy: false,
         crashes,
+        ..SystemCfg::reliable(network)
     }
 }
 
@@ -192,8 +92,11 @@ fn ring_of_five_elects_max_id_on_every_network_and_seed() {
         for seed in 0..100 {
             let ids = Arrangement::Random(seed);
             let cfg = CrCfg::new(5, &ids, system(network, 0)).unwrap();
-            let spec = specs::chang_roberts::model(cfg.clone());
-            let mut run = Checked::new(spec, cfg.clone().into_model(), seeded(seed));
+            let (spec, actors) = (
+                specs::chang_roberts::model(cfg.clone()),
+                cfg.clone().into_model(),
+            );
+            let mut run = Checked::new(&spec, &actors, seeded(seed));
             run.run_until(10_000, |_| false);
             run.assert_safe();
             let max = cfg.max_id();
@@ -210,13 +113,10 @@ fn duplicate_ids_elect_two_leaders_on_the_runtime() {
         system(NetworkKind::Ordered, 0),
     )
     .unwrap();
-    let spec = specs::chang_roberts::model(cfg.clone());
-    let mut run = Checked::new(spec, cfg.into_model(), seeded(0));
+    let (spec, actors) = (specs::chang_roberts::model(cfg.clone()), cfg.into_model());
+    let mut run = Checked::new(&spec, &actors, seeded(0));
     run.run_until(1_000, |_| false);
-    assert!(run
-        .violations
-        .iter()
-        .any(|(p, _)| *p == "at most one leader"));
+    assert!(run.violations.contains_key("at most one leader"));
 }
 
 // ---- Raft ----
@@ -250,11 +150,8 @@ fn raft_elects_one_leader_per_term_for_every_seed() {
     for nodes in [3, 5] {
         for seed in 0..100 {
             let cfg = raft(nodes, 0);
-            let mut run = Checked::new(
-                specs::raft_election::model(cfg),
-                cfg.into_model(),
-                seeded(seed),
-            );
+            let (spec, actors) = (specs::raft_election::model(cfg), cfg.into_model());
+            let mut run = Checked::new(&spec, &actors, seeded(seed));
             assert!(
                 run.run_until(20_000, |s| raft_leader(s).is_some()),
                 "seed {seed}"
@@ -268,11 +165,8 @@ fn raft_elects_one_leader_per_term_for_every_seed() {
 fn raft_leader_crash_then_new_leader_then_recovery() {
     for seed in 0..50 {
         let cfg = raft(5, 2);
-        let mut run = Checked::new(
-            specs::raft_election::model(cfg),
-            cfg.into_model(),
-            seeded(seed),
-        );
+        let (spec, actors) = (specs::raft_election::model(cfg), cfg.into_model());
+        let mut run = Checked::new(&spec, &actors, seeded(seed));
         assert!(run.run_until(20_000, |s| raft_leader(s).is_some()));
         let first = raft_leader(&run.sim).unwrap();
         let first_term = run.sim.actor_states()[usize::from(first)].term;
@@ -322,8 +216,12 @@ fn bully_coordinator(sim: &Sim<models::bully::BullyActor>) -> Option<Id> {
 
 /// A checked Bully run whose timers fire as the accurate detector allows (the simulator's
 /// timer gate, the same predicate the checker uses).
-fn bully_run(cfg: BullyCfg, seed: u64) -> Checked<specs::bully::BullyModel, BullyActor, BullyCfg> {
-    let mut run = Checked::new(specs::bully::model(cfg), cfg.into_model(), seeded(seed));
+fn bully_run<'m>(
+    spec: &'m BullyModel,
+    actors: &'m BullyActors,
+    seed: u64,
+) -> Checked<'m, BullyModel, BullyActor, BullyCfg> {
+    let mut run = Checked::new(spec, actors, seeded(seed));
     run.sim.set_timer_gate(specs::bully::accurate_gate);
     run
 }
@@ -332,7 +230,8 @@ fn bully_run(cfg: BullyCfg, seed: u64) -> Checked<specs::bully::BullyModel, Bull
 fn bully_coordinator_crash_then_takeover_on_recovery() {
     for seed in 0..100 {
         let cfg = bully(4, 1);
-        let mut run = bully_run(cfg, seed);
+        let (spec, actors) = (specs::bully::model(cfg), cfg.into_model());
+        let mut run = bully_run(&spec, &actors, seed);
         assert!(run.run_until(10_000, |s| bully_coordinator(s) == Some(Id::from(3))));
         run.crash(Id::from(3));
         assert!(
@@ -353,11 +252,8 @@ fn raft_survives_a_crash_at_any_step() {
     let mut leaders_changed = 0;
     for seed in 0..200 {
         let cfg = raft(5, 1);
-        let mut run = Checked::new(
-            specs::raft_election::model(cfg),
-            cfg.into_model(),
-            seeded(seed),
-        );
+        let (spec, actors) = (specs::raft_election::model(cfg), cfg.into_model());
+        let mut run = Checked::new(&spec, &actors, seeded(seed));
         // Crash a seeded server after a seeded number of steps (elections take about 15).
         run.run_until((seed % 40) as usize, |_| false);
         let victim = Id::from(seed as usize % 5);
@@ -384,7 +280,8 @@ fn bully_survives_a_crash_at_any_step() {
     let mut violated = Vec::new();
     for seed in 0..200 {
         let cfg = bully(4, 1);
-        let mut run = bully_run(cfg, seed);
+        let (spec, actors) = (specs::bully::model(cfg), cfg.into_model());
+        let mut run = bully_run(&spec, &actors, seed);
         run.run_until((seed % 30) as usize, |_| false);
         let victim = Id::from(seed as usize % 4);
         run.crash(victim);

@@ -15,14 +15,14 @@
 //! quiescent; it stops when every client has its answers.
 
 use impls::sim::{Sim, SimCfg, Step};
+use impls::validate::validate;
 use models::common::{NetworkKind, SystemCfg};
 use models::multi_paxos::{
     Bug, History, KvStore, Leadership, MultiPaxosActor, MultiPaxosCfg, MultiPaxosMsg, Ret,
 };
 use specs::multi_paxos as spec;
-use stateright::actor::{ActorModelAction, ActorModelState, Id};
+use stateright::actor::{ActorModelState, Id};
 use stateright::semantics::{ConsistencyTester, LinearizabilityTester};
-use stateright::Model;
 
 /// Most steps one checked run may take.
 const STEPS_MAX: usize = 3_000;
@@ -211,24 +211,12 @@ impl CheckedRun {
         );
     }
 
-    /// Replays the trace through the model, which must accept every step; returns the model's
-    /// own record of the clients' history.
+    /// Replays the trace through the model, which must accept every step and reach the
+    /// simulator's actor states; returns the model's own record of the clients' history.
     fn replay(&self) -> History {
         let model = spec::model(self.cfg);
-        let mut state = model.init_states().remove(0);
-        let mut enabled = Vec::new();
-        for step in self.sim.trace() {
-            let action = ActorModelAction::from(step.clone());
-            enabled.clear();
-            model.actions(&state, &mut enabled);
-            assert!(
-                enabled.contains(&action),
-                "{action:?} is not enabled in the model"
-            );
-            if let Some(next) = model.next_state(&state, action) {
-                state = next;
-            }
-        }
+        let state = validate::<_, MultiPaxosActor, _, _>(&model, self.sim.trace(), None)
+            .unwrap_or_else(|d| panic!("trace validation: {d}"));
         assert_eq!(state.actor_states, self.last.actor_states);
         state.history
     }
@@ -395,11 +383,7 @@ fn a_leader_that_skips_phase_1_is_caught_on_the_runtime() {
         OPS,
         64,
         9,
-        SystemCfg {
-            network: NetworkKind::UnorderedNonDuplicating,
-            lossy: false,
-            crashes: 0,
-        },
+        SystemCfg::reliable(NetworkKind::UnorderedNonDuplicating),
         Bug::SkipPhase1,
     )
     .and_then(|cfg| cfg.with_keys(KEYS))

@@ -11,11 +11,7 @@ use specs::multi_paxos as spec;
 use std::cell::RefCell;
 
 fn cfg(network: NetworkKind) -> MultiPaxosCfg {
-    let system = SystemCfg {
-        network,
-        lossy: false,
-        crashes: 0,
-    };
+    let system = SystemCfg::reliable(network);
     MultiPaxosCfg::new(3, 2, 2, 4, 1, system, Bug::None).unwrap()
 }
 

@@ -5,22 +5,24 @@
 //! `specs::two_phase_commit::model(cfg)` on [`Sim::snapshot`] and every step invariant on the
 //! pair (previous snapshot, next snapshot). It also replays each step through the model and
 //! checks that the model lands on the same snapshot, so the properties are judged on a state
-//! the checker itself could reach. At quiescence the scenario decides what must hold: usually
+//! the checker itself could reach (the harness in `common`, shared with the other scenario
+//! tests). At quiescence the scenario decides what must hold: usually
 //! `termination`, and every RM's phase matching the TM's decision.
 //!
 //! Runs are bounded by [`STEPS_MAX`]; a 2PC transaction of nine RMs takes about forty steps.
 
-use impls::sim::{Sim, SimCfg, Step};
+use common::Checked;
+use impls::sim::{SimCfg, Step};
 use models::common::{NetworkKind, SystemCfg};
 use models::two_phase_commit::{
     AbortCause, Decision, RmPhase, RmState, TmPhase, TmRule, TwoPcActor, TwoPcCfg, TwoPcMsg,
     TwoPcState, Vote, TM_ID,
 };
 use specs::two_phase_commit::{self as spec, TwoPcModel, TwoPcSysState};
-use specs::StepInvariant;
-use stateright::actor::{ActorModelAction, Id};
-use stateright::{Expectation, Model, Property};
+use stateright::actor::Id;
 use std::collections::BTreeMap;
+
+mod common;
 
 /// Most steps one checked run may take; a run that needs more is a bug (2PC has no retries).
 const STEPS_MAX: usize = 1_000;
@@ -30,9 +32,8 @@ const DUP_PER_MILLE: u32 = 300;
 
 fn two_pc(rms: usize, network: NetworkKind, crashes: usize, rule: TmRule) -> TwoPcCfg {
     let system = SystemCfg {
-        network,
-        lossy: false,
         crashes,
+        ..SystemCfg::reliable(network)
     };
     TwoPcCfg::new(rms, system, rule).expect("a valid configuration")
 }
@@ -46,149 +47,21 @@ fn sim_cfg(seed: u64) -> SimCfg {
 }
 
 /// A simulated 2PC run whose every step is checked against the spec (see the module docs).
-struct CheckedRun {
-    model: TwoPcModel,
-    always: Vec<Property<TwoPcModel>>,
-    step_invariants: Vec<StepInvariant<TwoPcModel>>,
-    sim: Sim<TwoPcActor>,
-    /// The snapshot after the last step.
-    last: TwoPcSysState,
-    /// The model's state after replaying the trace so far; equal to `last` after every check.
-    replayed: TwoPcSysState,
-    /// How much of the trace has been replayed.
-    replayed_len: usize,
-    /// Each violated property with the trace length at which it first failed (0: initially).
-    violations: BTreeMap<&'static str, usize>,
+type CheckedRun<'m> = Checked<'m, TwoPcModel, TwoPcActor, TwoPcCfg>;
+
+/// A run of `model`'s system with `seed`, judged by its properties and step invariants.
+fn checked_run(model: &TwoPcModel, seed: u64) -> CheckedRun<'_> {
+    Checked::new(model, model, sim_cfg(seed)).with_step_invariants(spec::step_invariants())
 }
 
-impl CheckedRun {
-    fn new(cfg: TwoPcCfg, seed: u64) -> Self {
-        let model = spec::model(cfg);
-        let always = model
-            .properties()
-            .into_iter()
-            .filter(|p| matches!(p.expectation, Expectation::Always))
-            .collect();
-        let sim = Sim::from_system(&cfg, sim_cfg(seed)).expect("a valid simulator config");
-        let last = sim.snapshot();
-        let replayed = model.init_states().remove(0);
-        let mut run = CheckedRun {
-            model,
-            always,
-            step_invariants: spec::step_invariants(),
-            sim,
-            last: last.clone(),
-            replayed,
-            replayed_len: 0,
-            violations: BTreeMap::new(),
-        };
-        assert_eq!(
-            run.replayed, last,
-            "the simulator starts where the model does"
-        );
-        run.check_state(&last);
-        run
-    }
-
-    /// Applies one event and checks the result; false when the run is quiescent.
-    fn step(&mut self) -> bool {
-        let stepped = self.sim.step();
-        if stepped {
-            self.check();
-        }
-        stepped
-    }
-
+impl CheckedRun<'_> {
     /// Steps to quiescence, checking every step.
     fn run(&mut self) {
-        for _ in 0..STEPS_MAX {
-            if !self.step() {
-                return;
-            }
-        }
-        panic!(
-            "not quiescent after {STEPS_MAX} steps: {:?}",
-            self.sim.trace()
-        );
-    }
-
-    fn crash(&mut self, id: Id) {
-        assert!(self.sim.crash(id), "crash of {id:?} refused");
-        self.check();
-    }
-
-    fn recover(&mut self, id: Id) {
-        assert!(self.sim.recover(id), "recovery of {id:?} refused");
-        self.check();
-    }
-
-    /// Replays the new steps through the model, then evaluates every property on the snapshot.
-    fn check(&mut self) {
-        let next = self.sim.snapshot();
-        self.replay();
-        assert_eq!(
-            self.replayed,
-            next,
-            "the model's replay and the snapshot differ after {:?}",
-            self.sim.trace()
-        );
-        self.check_state(&next);
-        let failed: Vec<&'static str> = self
-            .step_invariants
-            .iter()
-            .filter(|inv| !(inv.holds)(&self.model, &self.last, &next))
-            .map(|inv| inv.name)
-            .collect();
-        failed.into_iter().for_each(|name| self.record(name));
-        self.last = next;
-    }
-
-    fn check_state(&mut self, state: &TwoPcSysState) {
-        let failed: Vec<&'static str> = self
-            .always
-            .iter()
-            .filter(|p| !(p.condition)(&self.model, state))
-            .map(|p| p.name)
-            .collect();
-        failed.into_iter().for_each(|name| self.record(name));
-    }
-
-    fn record(&mut self, name: &'static str) {
-        let at = self.sim.trace().len();
-        self.violations.entry(name).or_insert(at);
-    }
-
-    /// Each new step must be enabled in the model, which must reach the snapshot. The model
-    /// treats some deliveries and timeouts as no-ops (`None`); those stutter.
-    fn replay(&mut self) {
-        let mut enabled = Vec::new();
-        for step in &self.sim.trace()[self.replayed_len..] {
-            let action = ActorModelAction::from(step.clone());
-            enabled.clear();
-            self.model.actions(&self.replayed, &mut enabled);
-            assert!(
-                enabled.contains(&action),
-                "{action:?} is not enabled in the model at {:?}",
-                self.replayed
-            );
-            if let Some(next) = self.model.next_state(&self.replayed, action) {
-                self.replayed = next;
-            }
-        }
-        self.replayed_len = self.sim.trace().len();
-    }
-
-    fn assert_safe(&self) {
-        assert!(
-            self.violations.is_empty(),
-            "violated {:?} (trace length at first failure) in {:?}",
-            self.violations,
-            self.sim.trace()
-        );
+        self.run_to_quiescence(STEPS_MAX);
     }
 
     fn holds(&self, property: fn(&TwoPcModel, &TwoPcSysState) -> bool) -> bool {
-        property(&self.model, &self.last)
+        property(self.spec(), &self.last)
     }
 
     fn tm_decision(&self) -> Option<(Decision, Option<AbortCause>)> {
@@ -249,7 +122,8 @@ struct Tally {
 fn decide_for_every_seed(cfg: TwoPcCfg, seeds: std::ops::Range<u64>) -> Tally {
     let mut tally = Tally::default();
     for seed in seeds {
-        let mut run = CheckedRun::new(cfg, seed);
+        let model = spec::model(cfg);
+        let mut run = checked_run(&model, seed);
         run.run();
         match run.assert_decided_consistently() {
             (Decision::Commit, _) => {
@@ -304,7 +178,8 @@ fn duplicating_network_decides_consistently_for_every_seed() {
     assert!(tally.commits > 0 && tally.aborts > 0, "{tally:?}");
     // The scenario is only worth its name if some message really arrives twice.
     let duplicated = (0..100).any(|seed| {
-        let mut run = CheckedRun::new(cfg, seed);
+        let model = spec::model(cfg);
+        let mut run = checked_run(&model, seed);
         run.run();
         let deliveries: Vec<_> = run
             .sim
@@ -326,7 +201,8 @@ fn tm_crash_at_any_step_then_recovery_decides_consistently() {
     let tm = Id::from(TM_ID);
     let (mut blocked, mut decided_before_crash, mut presumed_abort) = (0, 0, 0);
     for seed in 0..1000 {
-        let mut run = CheckedRun::new(cfg, seed);
+        let model = spec::model(cfg);
+        let mut run = checked_run(&model, seed);
         // A fault-free run of three RMs takes about 12 steps; crash anywhere in it or just after.
         let k = seed % 16;
         for _ in 0..k {
@@ -368,7 +244,8 @@ fn rm_crash_before_voting_then_recovery_aborts_unilaterally() {
     let mut unilateral = 0;
     let mut causes = BTreeMap::new();
     for seed in 0..1000 {
-        let mut run = CheckedRun::new(cfg, seed);
+        let model = spec::model(cfg);
+        let mut run = checked_run(&model, seed);
         let victim = Id::from(TM_ID + 1 + (seed as usize % cfg.rms));
         // Step until a seeded count, or until the victim is about to vote or has been told.
         let k = seed % 8;
@@ -414,7 +291,8 @@ fn first_yes_tm_violates_commit_only_if_all_voted_yes_on_the_runtime() {
     let mut agreement_violated = false;
     let mut first = None;
     for seed in 0..300 {
-        let mut run = CheckedRun::new(cfg, seed);
+        let model = spec::model(cfg);
+        let mut run = checked_run(&model, seed);
         run.run();
         agreement_violated |= run.violations.contains_key("agreement");
         if let Some(&at) = run.violations.get("commit only if all voted yes") {
@@ -443,7 +321,8 @@ fn same_seed_gives_identical_trace() {
     ] {
         let cfg = two_pc(5, network, 1, TmRule::AllYes);
         let trace = |seed: u64| {
-            let mut run = CheckedRun::new(cfg, seed);
+            let model = spec::model(cfg);
+            let mut run = checked_run(&model, seed);
             for _ in 0..seed % 10 {
                 run.step();
             }

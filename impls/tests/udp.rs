@@ -69,11 +69,7 @@ fn two_pc_rm_node(
 }
 
 fn system() -> SystemCfg {
-    SystemCfg {
-        network: NetworkKind::UnorderedNonDuplicating,
-        lossy: false,
-        crashes: 0,
-    }
+    SystemCfg::reliable(NetworkKind::UnorderedNonDuplicating)
 }
 
 #[test]
@@ -619,11 +615,7 @@ impl ActorSystem for ImpureCfg {
         format!("{:?}", self.actors()[usize::from(id)])
     }
     fn system(&self) -> SystemCfg {
-        SystemCfg {
-            network: NetworkKind::Ordered,
-            lossy: false,
-            crashes: 0,
-        }
+        SystemCfg::reliable(NetworkKind::Ordered)
     }
 }
 

@@ -577,9 +577,8 @@ mod tests {
 
     fn cfg() -> BullyCfg {
         let system = SystemCfg {
-            network: NetworkKind::UnorderedDuplicating,
-            lossy: false,
             crashes: 1,
+            ..SystemCfg::reliable(NetworkKind::UnorderedDuplicating)
         };
         BullyCfg::new(3, Detector::Accurate, system).unwrap()
     }

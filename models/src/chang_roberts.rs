@@ -46,6 +46,7 @@
 //!   broken variant that shows why the paper requires them unique.
 
 use crate::common::{ActorSystem, Bounds, CfgError, NetworkKind, SystemBounds, SystemCfg};
+use crate::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, ActorModel, Id, Out};
 use std::borrow::Cow;
@@ -221,19 +222,13 @@ impl Arrangement {
     }
 }
 
-/// A permutation of `1..=n` from a seed: Fisher-Yates driven by SplitMix64. Pure arithmetic,
-/// so the checker and the runtime place ids identically.
+/// A permutation of `1..=n` from a seed: Fisher-Yates driven by [`SplitMix64`]. Pure
+/// arithmetic, so the checker and the runtime place ids identically.
 fn permutation(n: usize, seed: u64) -> Vec<Uid> {
     let mut ids: Vec<Uid> = (1..=n as Uid).collect();
-    let mut x = seed;
+    let mut rng = SplitMix64::new(seed);
     for i in (1..n).rev() {
-        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = x;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        let j = ((u128::from(z) * (i as u128 + 1)) >> 64) as usize;
-        ids.swap(i, j);
+        ids.swap(i, rng.index(i + 1));
     }
     ids
 }
@@ -314,11 +309,7 @@ mod tests {
     use stateright::actor::Command;
 
     fn system() -> SystemCfg {
-        SystemCfg {
-            network: NetworkKind::Ordered,
-            lossy: false,
-            crashes: 0,
-        }
+        SystemCfg::reliable(NetworkKind::Ordered)
     }
 
     #[test]

@@ -73,6 +73,17 @@ pub struct SystemCfg {
     pub crashes: usize,
 }
 
+impl SystemCfg {
+    /// A reliable system on `network`: no message is lost and no actor crashes.
+    pub fn reliable(network: NetworkKind) -> Self {
+        Self {
+            network,
+            lossy: false,
+            crashes: 0,
+        }
+    }
+}
+
 /// A configuration that cannot be built.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CfgError {

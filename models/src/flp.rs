@@ -355,100 +355,137 @@ fn on_contender_msg(
     msg: FlpMsg,
     o: &mut Out<FlpActor>,
 ) -> Option<ContenderState> {
-    let mut next = c.clone();
-    match msg {
+    let mut next = match msg {
         FlpMsg::Granted { epoch, .. } | FlpMsg::Busy { epoch } | FlpMsg::Accepted { epoch }
             if epoch != c.epoch =>
         {
             return None; // an answer to an earlier attempt
         }
         FlpMsg::Granted { .. } | FlpMsg::Busy { .. } if !c.pending.contains(&src) => return None,
-        FlpMsg::Granted { epoch, accepted } => {
-            next.pending.remove(&src);
-            match c.phase {
-                ContenderPhase::Trying => {
-                    next.granted.insert(src);
-                    next.highest = next.highest.max(accepted);
-                }
-                // A late grant during phase 2 gets the proposal too (a granted keeper may
-                // have crashed).
-                ContenderPhase::Accepting(v) => {
-                    next.granted.insert(src);
-                    o.send(src, FlpMsg::Accept { epoch, value: v });
-                }
-                _ => {}
-            }
-        }
-        FlpMsg::Busy { .. } => {
-            next.pending.remove(&src);
-            if c.phase == ContenderPhase::Trying {
-                next.busy.insert(src);
-            }
-        }
-        FlpMsg::Accepted { .. } => {
-            let ContenderPhase::Accepting(v) = c.phase else {
-                return None;
-            };
-            if !next.accepted.insert(src) {
-                return None;
-            }
-            if next.accepted.len() >= MAJORITY {
-                next.phase = ContenderPhase::Decided(v);
-            }
-        }
-        FlpMsg::Leader { leader, epoch } if leader == id => {
-            if matches!(c.phase, ContenderPhase::Decided(_)) || epoch <= c.epoch {
-                return None;
-            }
-            // A new leadership: a new attempt in the new epoch.
-            next = ContenderState {
-                phase: ContenderPhase::Trying,
-                epoch,
-                granted: BTreeSet::new(),
-                busy: BTreeSet::new(),
-                pending: keepers.iter().copied().collect(),
-                highest: None,
-                accepted: BTreeSet::new(),
-            };
-            o.broadcast(&next.pending, &FlpMsg::Lock { epoch });
-        }
-        FlpMsg::Leader { .. } => {
-            if !matches!(
-                c.phase,
-                ContenderPhase::Trying | ContenderPhase::Accepting(_)
-            ) {
-                return None;
-            }
-            // Stand down; the new leader takes the locks over.
-            next.phase = ContenderPhase::Waiting;
-            next.granted.clear();
-            next.busy.clear();
-            next.pending.clear();
-            next.highest = None;
-            next.accepted.clear();
-        }
+        FlpMsg::Granted { epoch, accepted } => on_granted(c, src, epoch, accepted, o),
+        FlpMsg::Busy { .. } => on_busy(c, src),
+        FlpMsg::Accepted { .. } => on_accepted(c, src)?,
+        FlpMsg::Leader { leader, epoch } if leader == id => take_lead(keepers, c, epoch, o)?,
+        FlpMsg::Leader { .. } => stand_down(c)?,
         _ => return None,
-    }
+    };
     if next.phase == ContenderPhase::Trying {
-        let epoch = next.epoch;
-        if next.granted.len() >= MAJORITY {
-            // Phase 2: the highest-epoch value reported, or our own.
-            let v = next.highest.map_or(value, |(_, v)| v);
-            o.broadcast(&next.granted, &FlpMsg::Accept { epoch, value: v });
-            next.phase = ContenderPhase::Accepting(v);
-            next.busy.clear();
-        } else if next.granted.len() + next.busy.len() >= ANSWERS {
-            // Give the attempt up and ask the answered keepers again (step 3).
-            o.broadcast(&next.granted, &FlpMsg::Unlock { epoch });
-            let answered: BTreeSet<Id> = next.granted.union(&next.busy).copied().collect();
-            o.broadcast(&answered, &FlpMsg::Lock { epoch });
-            next.pending.extend(answered);
-            next.granted.clear();
-            next.busy.clear();
-            next.highest = None;
-        }
+        propose_or_give_up(value, &mut next, o);
     }
     Some(next)
+}
+
+/// A keeper granted the lock: counted in phase 1; in phase 2 it gets the proposal too (a
+/// granted keeper may have crashed).
+fn on_granted(
+    c: &ContenderState,
+    src: Id,
+    epoch: Epoch,
+    accepted: Option<Vote>,
+    o: &mut Out<FlpActor>,
+) -> ContenderState {
+    let mut next = c.clone();
+    next.pending.remove(&src);
+    match c.phase {
+        ContenderPhase::Trying => {
+            next.granted.insert(src);
+            next.highest = next.highest.max(accepted);
+        }
+        ContenderPhase::Accepting(v) => {
+            next.granted.insert(src);
+            o.send(src, FlpMsg::Accept { epoch, value: v });
+        }
+        _ => {}
+    }
+    next
+}
+
+/// A keeper's lock is held by another: counted in phase 1.
+fn on_busy(c: &ContenderState, src: Id) -> ContenderState {
+    let mut next = c.clone();
+    next.pending.remove(&src);
+    if c.phase == ContenderPhase::Trying {
+        next.busy.insert(src);
+    }
+    next
+}
+
+/// A keeper accepted the proposal: with a majority, decide.
+fn on_accepted(c: &ContenderState, src: Id) -> Option<ContenderState> {
+    let ContenderPhase::Accepting(v) = c.phase else {
+        return None;
+    };
+    let mut next = c.clone();
+    if !next.accepted.insert(src) {
+        return None;
+    }
+    if next.accepted.len() >= MAJORITY {
+        next.phase = ContenderPhase::Decided(v);
+    }
+    Some(next)
+}
+
+/// The oracle names this contender in a later epoch: a new attempt in that epoch, asking
+/// every keeper.
+fn take_lead(
+    keepers: &[Id],
+    c: &ContenderState,
+    epoch: Epoch,
+    o: &mut Out<FlpActor>,
+) -> Option<ContenderState> {
+    if matches!(c.phase, ContenderPhase::Decided(_)) || epoch <= c.epoch {
+        return None;
+    }
+    let next = ContenderState {
+        phase: ContenderPhase::Trying,
+        epoch,
+        granted: BTreeSet::new(),
+        busy: BTreeSet::new(),
+        pending: keepers.iter().copied().collect(),
+        highest: None,
+        accepted: BTreeSet::new(),
+    };
+    o.broadcast(&next.pending, &FlpMsg::Lock { epoch });
+    Some(next)
+}
+
+/// The oracle names the rival: stop trying; the new leader takes the locks over.
+fn stand_down(c: &ContenderState) -> Option<ContenderState> {
+    if !matches!(
+        c.phase,
+        ContenderPhase::Trying | ContenderPhase::Accepting(_)
+    ) {
+        return None;
+    }
+    let mut next = c.clone();
+    next.phase = ContenderPhase::Waiting;
+    next.granted.clear();
+    next.busy.clear();
+    next.pending.clear();
+    next.highest = None;
+    next.accepted.clear();
+    Some(next)
+}
+
+/// The end of phase 1: with a majority of grants, propose the highest-epoch value reported,
+/// or our own (phase 2); with all keepers but one answered and no majority, give the attempt
+/// up and ask the answered keepers again (step 3).
+fn propose_or_give_up(value: Value, next: &mut ContenderState, o: &mut Out<FlpActor>) {
+    let epoch = next.epoch;
+    if next.granted.len() >= MAJORITY {
+        let v = next.highest.map_or(value, |(_, v)| v);
+        o.broadcast(&next.granted, &FlpMsg::Accept { epoch, value: v });
+        next.phase = ContenderPhase::Accepting(v);
+        next.busy.clear();
+    } else if next.granted.len() + next.busy.len() >= ANSWERS {
+        o.broadcast(&next.granted, &FlpMsg::Unlock { epoch });
+        let answered: BTreeSet<Id> = next.granted.union(&next.busy).copied().collect();
+        o.broadcast(&answered, &FlpMsg::Lock { epoch });
+        next.pending.extend(answered);
+        next.granted.clear();
+        next.busy.clear();
+        next.highest = None;
+    }
 }
 
 /// A keeper grants a free lock (or re-grants to its holder), or, with takeovers, a lock held

@@ -2,7 +2,8 @@
 //! (`on_start`, `on_msg`, `on_timeout`, `on_random`) whose every effect leaves through
 //! [`stateright::actor::Out`], plus the configuration struct that builds its
 //! [`stateright::actor::ActorModel`]. No sockets, no clock, no randomness: the checker and the
-//! runtime drivers in `impls/` plug those in.
+//! runtime drivers in `impls/` plug those in. The one seeded generator they draw from, [`rng`],
+//! lives here because it is pure arithmetic and a configuration may be built from a seed.
 
 pub mod bully;
 pub mod chang_roberts;
@@ -11,4 +12,5 @@ pub mod flp;
 pub mod multi_paxos;
 pub mod paxos;
 pub mod raft_election;
+pub mod rng;
 pub mod two_phase_commit;

@@ -1135,11 +1135,7 @@ mod tests {
     use stateright::actor::{is_no_op, Command as Cmd};
 
     fn cfg(ballots: Round) -> MultiPaxosCfg {
-        let system = SystemCfg {
-            network: NetworkKind::UnorderedNonDuplicating,
-            lossy: false,
-            crashes: 0,
-        };
+        let system = SystemCfg::reliable(NetworkKind::UnorderedNonDuplicating);
         MultiPaxosCfg::new(3, 1, 2, 4, ballots, system, Bug::None).unwrap()
     }
 

@@ -433,9 +433,8 @@ mod tests {
 
     fn cfg(durable: bool) -> RaftCfg {
         let system = SystemCfg {
-            network: NetworkKind::UnorderedDuplicating,
-            lossy: false,
             crashes: 1,
+            ..SystemCfg::reliable(NetworkKind::UnorderedDuplicating)
         };
         RaftCfg::new(3, 2, durable, system).unwrap()
     }

@@ -651,11 +651,7 @@ mod tests {
     use stateright::actor::Command;
 
     fn cfg(rms: usize) -> TwoPcCfg {
-        let system = SystemCfg {
-            network: NetworkKind::UnorderedNonDuplicating,
-            lossy: false,
-            crashes: 0,
-        };
+        let system = SystemCfg::reliable(NetworkKind::UnorderedNonDuplicating);
         TwoPcCfg::new(rms, system, TmRule::AllYes).unwrap()
     }
 

@@ -152,11 +152,7 @@ mod tests {
 
     /// Every reachable state (equality-keyed), and whether each step refines the spec.
     fn explore(ids: Vec<u64>) -> (usize, bool) {
-        let system = SystemCfg {
-            network: NetworkKind::Ordered,
-            lossy: false,
-            crashes: 0,
-        };
+        let system = SystemCfg::reliable(NetworkKind::Ordered);
         let n = ids.len();
         let cfg = CrCfg::new(n, &Arrangement::Explicit(ids.clone()), system).unwrap();
         let spec = LeaderElection::new(ids, 1, true).unwrap();

@@ -170,11 +170,7 @@ mod tests {
 
     #[test]
     fn validity_and_stability_can_fail() {
-        let system = SystemCfg {
-            network: NetworkKind::Ordered,
-            lossy: false,
-            crashes: 0,
-        };
+        let system = SystemCfg::reliable(NetworkKind::Ordered);
         let m = model(FlpCfg::new(Oracle::None, 0, system).unwrap());
         let init = m.init_states().remove(0);
         let mut decided = init.clone();
@@ -203,11 +199,7 @@ mod tests {
         // epoch 0 with different values. BFS finds this run at depth 28 after about three
         // million states (`checker` with the network unrestricted), too many for a test, so
         // the run is pinned here and replayed.
-        let system = SystemCfg {
-            network: NetworkKind::UnorderedNonDuplicating,
-            lossy: false,
-            crashes: 0,
-        };
+        let system = SystemCfg::reliable(NetworkKind::UnorderedNonDuplicating);
         let m = model(FlpCfg::new(Oracle::None, 0, system).unwrap());
         let steps = [
             (0, 2, FlpMsg::Lock { epoch: 0 }),

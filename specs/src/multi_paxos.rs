@@ -332,11 +332,7 @@ mod tests {
 
     #[test]
     fn equality_keyed_search_confirms_the_checker_counts() {
-        let system = SystemCfg {
-            network: NetworkKind::UnorderedNonDuplicating,
-            lossy: false,
-            crashes: 0,
-        };
+        let system = SystemCfg::reliable(NetworkKind::UnorderedNonDuplicating);
         // The checker pins 7859 for `ballots=2 ops=1` (checker/tests/multi_paxos.rs).
         let cfg = MultiPaxosCfg::new(3, 1, 1, 4, 2, system, Bug::None).unwrap();
         assert_eq!(count_states(cfg), 7859);

@@ -382,11 +382,7 @@ mod tests {
     use stateright::Model;
 
     fn cfg(proposers: usize, acceptors: usize) -> PaxosCfg {
-        let system = SystemCfg {
-            network: NetworkKind::UnorderedNonDuplicating,
-            lossy: false,
-            crashes: 0,
-        };
+        let system = SystemCfg::reliable(NetworkKind::UnorderedNonDuplicating);
         // Retrying proposers, two ballots each: the configuration these tests pin.
         PaxosCfg::new(proposers, acceptors, 2, 2, system)
             .unwrap()

@@ -337,11 +337,7 @@ mod tests {
     use std::collections::{BTreeSet, HashSet};
 
     fn cfg(rms: usize, rule: TmRule) -> TwoPcCfg {
-        let system = SystemCfg {
-            network: NetworkKind::UnorderedNonDuplicating,
-            lossy: false,
-            crashes: 0,
-        };
+        let system = SystemCfg::reliable(NetworkKind::UnorderedNonDuplicating);
         TwoPcCfg::new(rms, system, rule).unwrap()
     }
 

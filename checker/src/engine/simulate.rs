@@ -1,26 +1,10 @@
 //! Random walks: the same properties as the exhaustive check, judged on sampled runs.
 
 use super::{Checkable, Fairness, Kind, Outcome, PropertyOutcome, SimOptions, Status, Trace};
+use models::rng::SplitMix64;
 use stateright::{Expectation, Model};
 use std::collections::HashSet;
 use std::time::Instant;
-
-/// SplitMix64: small, fast and good enough to pick successors.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// One verdict slot per reported property.
 struct Slot<M: Model> {
@@ -81,7 +65,7 @@ where
         }
     };
 
-    let mut rng = Rng(opts.seed);
+    let mut rng = SplitMix64::new(opts.seed);
     let mut seen = HashSet::new();
     let (mut total, mut max_depth) = (0u64, 0usize);
     let inits = model.init_states();
@@ -89,7 +73,7 @@ where
         if inits.is_empty() {
             break;
         }
-        let init_index = rng.below(inits.len());
+        let init_index = rng.index(inits.len());
         let mut walk: Trace<M> = Trace {
             init_index,
             init: inits[init_index].clone(),
@@ -176,7 +160,7 @@ where
             if succ.is_empty() || walk.steps.len() >= opts.depth {
                 break;
             }
-            let pick = rng.below(succ.len());
+            let pick = rng.index(succ.len());
             let (a, ai, next, _, _) = succ.swap_remove(pick);
             for (si, inv) in c.step_invariants.iter().enumerate() {
                 if !(inv.holds)(model, &here, &next) {

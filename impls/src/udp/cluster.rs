@@ -191,6 +191,79 @@ where
     validated_steps: u64,
 }
 
+impl<A, C, H> Judge<'_, A, C, H>
+where
+    A: Actor,
+    A::Msg: Ord,
+    A::Timer: Ord,
+    H: Clone + Debug + Hash,
+{
+    /// Trace validation of one step of actor `index`. A start is the model's initial state,
+    /// already replayed; any other step must be enabled and lead the model to the node's new
+    /// state and storage. The first divergence is reported and ends validation of the
+    /// instance.
+    fn validate(
+        &mut self,
+        index: usize,
+        step: Option<&StepOf<A>>,
+        state: &Arc<A::State>,
+        storage: &Option<A::Storage>,
+    ) {
+        let Some(replay) = self.replay.as_mut() else {
+            return;
+        };
+        let diverged = match step {
+            None => None,
+            Some(step) => replay.advance(step).err().map(|d| d.to_string()),
+        }
+        .or_else(|| {
+            let replayed = replay.state();
+            if *replayed.actor_states[index] != **state {
+                Some(format!(
+                    "{}: state of actor {index} differs",
+                    describe(step)
+                ))
+            } else if replayed.actor_storages[index] != *storage {
+                Some(format!(
+                    "{}: storage of actor {index} differs",
+                    describe(step)
+                ))
+            } else {
+                None
+            }
+        });
+        self.validated_steps += u64::from(step.is_some());
+        if let Some(why) = diverged {
+            self.violations.push(ClusterViolation {
+                property: format!("trace validation: {why}"),
+                instance: self.instance,
+            });
+            self.replay = None;
+        }
+    }
+
+    /// Puts actor `index`'s new state and storage into the snapshot; whether every node has
+    /// now started the instance (the snapshot is then judged).
+    fn publish(
+        &mut self,
+        index: usize,
+        state: &Arc<A::State>,
+        storage: &Option<A::Storage>,
+    ) -> bool {
+        if !Arc::ptr_eq(&self.snapshot.actor_states[index], state) {
+            self.snapshot.actor_states[index] = Arc::clone(state);
+        }
+        if storage.is_some() || self.snapshot.actor_storages[index].is_some() {
+            self.snapshot.actor_storages[index] = storage.clone();
+        }
+        if !self.published[index] {
+            self.published[index] = true;
+            self.published_count += 1;
+        }
+        self.published_count >= self.published.len()
+    }
+}
+
 struct Shared<'m, 'g, A: Actor, C, H>
 where
     A::Msg: Ord,
@@ -232,6 +305,69 @@ where
         self.wake(judge.epoch);
     }
 
+    /// Records a delivery and the sends of one step in the snapshot's history, as the model
+    /// records them.
+    fn record_history(
+        &self,
+        judge: &mut Judge<'m, A, C, H>,
+        id: Id,
+        delivered: Option<(Id, &A::Msg, bool)>,
+        sends: &[(Id, A::Msg)],
+    ) {
+        let model = self.model;
+        // As the model: a no-op delivery on an unordered network is not a step, so it is not
+        // recorded.
+        let ordered = matches!(model.init_network, Network::Ordered(_));
+        if let Some((src, msg, _)) = delivered.filter(|&(_, _, no_op)| !no_op || ordered) {
+            let envelope = Envelope { src, dst: id, msg };
+            if let Some(h) = (model.record_msg_in)(&model.cfg, &judge.snapshot.history, envelope) {
+                judge.snapshot.history = h;
+            }
+        }
+        for (dst, msg) in sends {
+            let envelope = Envelope {
+                src: id,
+                dst: *dst,
+                msg,
+            };
+            if let Some(h) = (model.record_msg_out)(&model.cfg, &judge.snapshot.history, envelope) {
+                judge.snapshot.history = h;
+            }
+        }
+    }
+
+    /// Judges the snapshot once every node has started the instance: each `always` property
+    /// (a violation reported once per instance), then the goal, which completes the instance
+    /// and starts the next one (or stops the cluster after `instances_max`).
+    fn judge_instance(&self, judge: &mut Judge<'m, A, C, H>) {
+        let model = self.model;
+        for (i, (name, holds)) in self.always.iter().enumerate() {
+            if !judge.violated[i] && !holds(model, &judge.snapshot) {
+                judge.violated[i] = true;
+                judge.violations.push(ClusterViolation {
+                    property: (*name).to_string(),
+                    instance: judge.instance,
+                });
+            }
+        }
+        let reached = self.eventually.iter().all(|p| p(model, &judge.snapshot))
+            && self.goal.iter().all(|(_, p)| p(&judge.snapshot));
+        if reached {
+            let micros = judge.started.elapsed().as_micros();
+            judge
+                .latencies_us
+                .push(u64::try_from(micros).unwrap_or(u64::MAX));
+            if self
+                .instances_max
+                .is_some_and(|n| judge.latencies_us.len() as u64 >= n)
+            {
+                self.stop.store(true, Ordering::Release);
+            } else {
+                self.next_instance(judge);
+            }
+        }
+    }
+
     fn wake(&self, epoch: u64) {
         let wake = wire::encode_wake(epoch);
         for addr in &self.addrs {
@@ -267,96 +403,11 @@ where
         if epoch != judge.epoch || self.stop.load(Ordering::Relaxed) {
             return;
         }
-        let model = self.model;
         let index = usize::from(id);
-        if let Some(replay) = judge.replay.as_mut() {
-            // A start is the model's initial state, already replayed; any other step must be
-            // enabled and lead the model to the node's new state and storage.
-            let diverged = match step {
-                None => None,
-                Some(step) => replay.advance(step).err().map(|d| d.to_string()),
-            }
-            .or_else(|| {
-                let replayed = replay.state();
-                if *replayed.actor_states[index] != **state {
-                    Some(format!(
-                        "{}: state of actor {index} differs",
-                        describe(step)
-                    ))
-                } else if replayed.actor_storages[index] != *storage {
-                    Some(format!(
-                        "{}: storage of actor {index} differs",
-                        describe(step)
-                    ))
-                } else {
-                    None
-                }
-            });
-            judge.validated_steps += u64::from(step.is_some());
-            if let Some(why) = diverged {
-                judge.violations.push(ClusterViolation {
-                    property: format!("trace validation: {why}"),
-                    instance: judge.instance,
-                });
-                judge.replay = None;
-            }
-        }
-        // As the model: a no-op delivery on an unordered network is not a step, so it is not
-        // recorded.
-        let ordered = matches!(model.init_network, Network::Ordered(_));
-        if let Some((src, msg, _)) = delivered.filter(|&(_, _, no_op)| !no_op || ordered) {
-            let envelope = Envelope { src, dst: id, msg };
-            if let Some(h) = (model.record_msg_in)(&model.cfg, &judge.snapshot.history, envelope) {
-                judge.snapshot.history = h;
-            }
-        }
-        for (dst, msg) in sends {
-            let envelope = Envelope {
-                src: id,
-                dst: *dst,
-                msg,
-            };
-            if let Some(h) = (model.record_msg_out)(&model.cfg, &judge.snapshot.history, envelope) {
-                judge.snapshot.history = h;
-            }
-        }
-        if !Arc::ptr_eq(&judge.snapshot.actor_states[index], state) {
-            judge.snapshot.actor_states[index] = Arc::clone(state);
-        }
-        if storage.is_some() || judge.snapshot.actor_storages[index].is_some() {
-            judge.snapshot.actor_storages[index] = storage.clone();
-        }
-        if !judge.published[index] {
-            judge.published[index] = true;
-            judge.published_count += 1;
-        }
-        if judge.published_count < judge.published.len() {
-            return;
-        }
-        for (i, (name, holds)) in self.always.iter().enumerate() {
-            if !judge.violated[i] && !holds(model, &judge.snapshot) {
-                judge.violated[i] = true;
-                judge.violations.push(ClusterViolation {
-                    property: (*name).to_string(),
-                    instance: judge.instance,
-                });
-            }
-        }
-        let reached = self.eventually.iter().all(|p| p(model, &judge.snapshot))
-            && self.goal.iter().all(|(_, p)| p(&judge.snapshot));
-        if reached {
-            let micros = judge.started.elapsed().as_micros();
-            judge
-                .latencies_us
-                .push(u64::try_from(micros).unwrap_or(u64::MAX));
-            if self
-                .instances_max
-                .is_some_and(|n| judge.latencies_us.len() as u64 >= n)
-            {
-                self.stop.store(true, Ordering::Release);
-            } else {
-                self.next_instance(judge);
-            }
+        judge.validate(index, step, state, storage);
+        self.record_history(judge, id, delivered, sends);
+        if judge.publish(index, state, storage) {
+            self.judge_instance(judge);
         }
     }
 

@@ -24,7 +24,8 @@
 
 use super::batch::{Inbox, Outbox};
 use super::wire::{self, Datagram, DecodeError, DATAGRAM_MAX};
-use crate::sim::{SplitMix64, Step, StepOf};
+use crate::sim::{Step, StepOf};
+use models::rng::SplitMix64;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{is_no_op, Actor, Command, Id, Out};
@@ -498,7 +499,7 @@ where
                 }
                 (_, Some((i, _))) => {
                     let (key, options, _) = self.randoms.remove(i);
-                    let pick = self.rng.below(options.len() as u64) as usize;
+                    let pick = self.rng.index(options.len());
                     self.counters.randoms += 1;
                     self.actor
                         .on_random(self.cfg.id, &mut state, &options[pick], &mut out);

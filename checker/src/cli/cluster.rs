@@ -1,0 +1,65 @@
+//! `checker cluster`: every actor of a protocol as a UDP node on 127.0.0.1, under a client
+//! workload.
+
+use super::{exit, net, positive_seconds, SetArgs, UsageError};
+use checker::net::{NetReport, NetRequest};
+use checker::registry;
+use checker::report::cluster_text;
+use impls::udp::ClusterOptions;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct Args {
+    name: String,
+    #[command(flatten)]
+    set: SetArgs,
+    /// How long the workload runs.
+    #[arg(long, default_value_t = 3.0)]
+    seconds: f64,
+    /// Stop after this many completed instances.
+    #[arg(long)]
+    instances: Option<u64>,
+    /// Abandon an instance not at its goal after this many seconds.
+    #[arg(long, default_value_t = 1.0)]
+    instance_timeout: f64,
+    /// Seed of the nodes' generators.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Skip trace validation (replaying every step through the model), for throughput.
+    #[arg(long)]
+    no_validate: bool,
+    /// One JSON object on stdout instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+    let seconds = positive_seconds("--seconds", args.seconds)?;
+    let instance_timeout = positive_seconds("--instance-timeout", args.instance_timeout)?;
+    if args.instances == Some(0) {
+        return Err(UsageError("--instances must be at least 1".into()));
+    }
+    let entry = registry::find(&args.name)?;
+    let (params, target) = entry.instantiate(&args.set.set)?;
+    let req = NetRequest::Cluster(ClusterOptions {
+        seconds,
+        instances_max: args.instances,
+        instance_timeout: Duration::from_secs_f64(instance_timeout),
+        seed: args.seed,
+        validate: !args.no_validate,
+    });
+    let report = match net(&entry, &*target, &req)? {
+        NetReport::Cluster(r) => r,
+        NetReport::Node(_) => unreachable!("a cluster request answers with a cluster"),
+    };
+    if args.json {
+        let mut doc = serde_json::to_value(&report).expect("reports serialize");
+        doc["protocol"] = entry.name.into();
+        doc["params"] = serde_json::to_value(&params).expect("params serialize");
+        println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
+    } else {
+        print!("{}", cluster_text(entry.name, &report));
+    }
+    Ok(exit(!report.failed()))
+}

@@ -61,6 +61,26 @@ pub enum NetReport {
     Node(NodeReport),
 }
 
+/// Why a node or a cluster could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    /// `--id` names no actor of the configuration.
+    #[error("--id {id} out of range: this configuration has {actors} actors (ids 0..{actors})")]
+    IdOutOfRange { id: usize, actors: usize },
+    /// `--peers` does not list one address per actor.
+    #[error("--peers lists {listed} addresses, but this configuration has {actors} actors: list every node's address in id order, this node's included")]
+    PeerCount { listed: usize, actors: usize },
+    /// The bound socket has no local address.
+    #[error("cannot read the bound address: {0}")]
+    LocalAddr(std::io::Error),
+    /// The node could not start or run.
+    #[error(transparent)]
+    Node(#[from] impls::udp::node::NodeError),
+    /// The cluster could not run.
+    #[error(transparent)]
+    Cluster(#[from] impls::udp::cluster::ClusterError),
+}
+
 /// Serves a [`NetRequest`] for an actor system: the cluster judges the model's `always`
 /// properties and reaches the model's `eventually` properties plus its declared end state.
 pub fn serve<M, A, C, H>(
@@ -68,7 +88,7 @@ pub fn serve<M, A, C, H>(
     actors: &ActorModel<A, C, H>,
     names: &[String],
     req: &NetRequest,
-) -> Result<NetReport, String>
+) -> Result<NetReport, NetError>
 where
     M: Model<State = ActorModelState<A, H>> + Sync,
     A: Actor + Sync,
@@ -90,27 +110,25 @@ where
                     vec![pred]
                 })
                 .unwrap_or_default();
-            run_cluster(actors, &goal, opts)
-                .map(NetReport::Cluster)
-                .map_err(|e| e.to_string())
+            Ok(NetReport::Cluster(run_cluster(actors, &goal, opts)?))
         }
         NetRequest::Node(opts) => {
             let system = actors;
             let actors = system.actors.len();
             if opts.id >= actors {
-                return Err(format!(
-                    "--id {} out of range: this configuration has {actors} actors (ids 0..{actors})",
-                    opts.id
-                ));
+                return Err(NetError::IdOutOfRange {
+                    id: opts.id,
+                    actors,
+                });
             }
             if opts.peers.len() != actors {
-                return Err(format!(
-                    "--peers lists {} addresses, but this configuration has {actors} actors: list every node's address in id order, this node's included",
-                    opts.peers.len()
-                ));
+                return Err(NetError::PeerCount {
+                    listed: opts.peers.len(),
+                    actors,
+                });
             }
-            let socket = bind(opts.listen).map_err(|e| e.to_string())?;
-            let listen = socket.local_addr().map_err(|e| e.to_string())?;
+            let socket = bind(opts.listen)?;
+            let listen = socket.local_addr().map_err(NetError::LocalAddr)?;
             let cfg = NodeCfg {
                 id: Id::from(opts.id),
                 peers: opts.peers.clone(),
@@ -119,8 +137,7 @@ where
                 storage_dir: opts.storage.clone(),
             };
             let started = Instant::now();
-            let mut node =
-                Node::start(&system.actors, socket, cfg, &()).map_err(|e| e.to_string())?;
+            let mut node = Node::start(&system.actors, socket, cfg, &())?;
             node.run_until(started + Duration::from_secs_f64(opts.seconds.max(0.0)));
             Ok(NetReport::Node(NodeReport {
                 id: opts.id,

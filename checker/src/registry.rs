@@ -3,15 +3,16 @@
 //! the CLI, the tests and the benches find it here and run it through one generic code path
 //! ([`crate::target`]).
 
-use crate::engine::{CheckOptions, Kind, Status};
-use crate::net::{NetReport, NetRequest};
+use crate::engine::{CheckError, CheckOptions, Kind, Status};
+use crate::net::{NetError, NetReport, NetRequest};
 use crate::progress::Progress;
 use crate::report::Report;
 pub use crate::target::Target;
 use crate::target::{ActorTarget, ServedModel, SpecTarget};
 use impls::checked::{RuntimeOptions, RuntimeReport};
+use models::common::CfgError;
 use serde::Serialize;
-use specs::params::{Param, Params};
+use specs::params::{Param, ParamError, Params};
 use specs::protocol::{Protocol, Spec};
 use stateright::Model;
 use std::fmt::Debug;
@@ -52,7 +53,33 @@ impl EntryKind {
 }
 
 /// How an entry builds its model for resolved parameters.
-pub type BuildFn = Box<dyn Fn(&Params) -> Result<Box<dyn Target>, String> + Send + Sync>;
+pub type BuildFn = Box<dyn Fn(&Params) -> Result<Box<dyn Target>, CfgError> + Send + Sync>;
+
+/// Why a registry call could not be carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// No protocol or spec of that name.
+    #[error("unknown protocol '{name}'; known: {known}")]
+    Unknown { name: String, known: String },
+    /// A setting that does not apply.
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    /// A configuration the model refuses.
+    #[error(transparent)]
+    Cfg(#[from] CfgError),
+    /// A check that cannot be run as asked.
+    #[error(transparent)]
+    Check(#[from] CheckError),
+    /// A node or cluster that could not run.
+    #[error(transparent)]
+    Net(#[from] NetError),
+    /// The explorer's address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+}
 
 /// A registered protocol or spec.
 pub struct Entry {
@@ -113,20 +140,26 @@ where
 }
 
 /// Looks a name up; the error lists the known names.
-pub fn find(name: &str) -> Result<Entry, String> {
+pub fn find(name: &str) -> Result<Entry, RegistryError> {
     let entries = all();
     let known: Vec<&str> = entries.iter().map(|e| e.name).collect();
     let known = known.join(", ");
     entries
         .into_iter()
         .find(|e| e.name == name)
-        .ok_or_else(|| format!("unknown protocol '{name}'; known: {known}"))
+        .ok_or_else(|| RegistryError::Unknown {
+            name: name.to_string(),
+            known,
+        })
 }
 
 impl Entry {
     /// Resolves settings against this entry's parameters and builds its model.
-    pub fn instantiate(&self, settings: &[String]) -> Result<(Params, Box<dyn Target>), String> {
-        let params = Params::resolve(&(self.params)(), settings).map_err(|e| e.to_string())?;
+    pub fn instantiate(
+        &self,
+        settings: &[String],
+    ) -> Result<(Params, Box<dyn Target>), RegistryError> {
+        let params = Params::resolve(&(self.params)(), settings)?;
         let target = (self.build)(&params)?;
         Ok((params, target))
     }
@@ -134,12 +167,10 @@ impl Entry {
 
 /// Checks a registered protocol by name with `NAME=VALUE` settings: the one code path the CLI,
 /// the tests and the benches share.
-pub fn check(name: &str, settings: &[&str], opts: &CheckOptions) -> Result<Report, String> {
+pub fn check(name: &str, settings: &[&str], opts: &CheckOptions) -> Result<Report, RegistryError> {
     let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
     let (params, target) = find(name)?.instantiate(&settings)?;
-    target
-        .check(name, &params, opts, &Progress::default())
-        .map_err(|e| e.to_string())
+    Ok(target.check(name, &params, opts, &Progress::default())?)
 }
 
 /// How much the check behind [`goal_promised`] may spend before it gives up.
@@ -170,13 +201,13 @@ pub fn goal_promised(
     entry: &Entry,
     settings: &[String],
     budget: PromiseBudget,
-) -> Result<Option<bool>, String> {
+) -> Result<Option<bool>, RegistryError> {
     let mut settings = settings.to_vec();
     if (entry.params)().iter().any(|p| p.name == "crashes") {
         // With crashes, the goal is demanded only of protocols that promise liveness after
         // recovery; the crash-free check then decides it.
         let (_, target) = entry.instantiate(&settings)?;
-        let params = Params::resolve(&(entry.params)(), &settings).map_err(|e| e.to_string())?;
+        let params = Params::resolve(&(entry.params)(), &settings)?;
         if params.int("crashes") > 0 && !target.live_after_recovery() {
             return Ok(Some(false));
         }
@@ -188,9 +219,7 @@ pub fn goal_promised(
         timeout: Some(budget.timeout),
         ..CheckOptions::default()
     };
-    let report = target
-        .check(entry.name, &params, &opts, &Progress::default())
-        .map_err(|e| e.to_string())?;
+    let report = target.check(entry.name, &params, &opts, &Progress::default())?;
     if !report.complete {
         return Ok(None);
     }
@@ -211,7 +240,7 @@ pub fn run(
     name: &str,
     settings: &[&str],
     opts: &RuntimeOptions,
-) -> Result<Option<RuntimeReport>, String> {
+) -> Result<Option<RuntimeReport>, RegistryError> {
     let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
     let (_, target) = find(name)?.instantiate(&settings)?;
     Ok(target.runtime(opts))
@@ -224,13 +253,12 @@ pub fn cluster(
     name: &str,
     settings: &[&str],
     opts: &impls::udp::ClusterOptions,
-) -> Result<Option<impls::udp::ClusterReport>, String> {
+) -> Result<Option<impls::udp::ClusterReport>, RegistryError> {
     let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
     let (_, target) = find(name)?.instantiate(&settings)?;
-    match target.net(&NetRequest::Cluster(*opts)) {
+    match target.net(&NetRequest::Cluster(*opts)).transpose()? {
         None => Ok(None),
-        Some(Ok(NetReport::Cluster(report))) => Ok(Some(report)),
-        Some(Ok(NetReport::Node(_))) => Err("a cluster request answered with a node".into()),
-        Some(Err(e)) => Err(e),
+        Some(NetReport::Cluster(report)) => Ok(Some(report)),
+        Some(NetReport::Node(_)) => unreachable!("a cluster request is answered with a cluster"),
     }
 }

@@ -6,11 +6,13 @@
 
 use crate::actors::{self, Names};
 use crate::engine::{fingerprint, CheckError, CheckOptions, Checkable, SimOptions, Strategy};
-use crate::net::{NetReport, NetRequest};
+use crate::net::{NetError, NetReport, NetRequest};
 use crate::progress::Progress;
+use crate::registry::RegistryError;
 use crate::report::Report;
 use impls::checked::{RuntimeOptions, RuntimeReport};
 use impls::plain::{PlainOptions, PlainOutcome};
+use models::common::CfgError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use specs::params::Params;
@@ -63,7 +65,7 @@ pub trait Target: Send {
     /// Random walks.
     fn simulate(&self, name: &str, params: &Params, opts: &SimOptions) -> Report;
     /// Serves stateright's web explorer on `addr`; returns only on error.
-    fn explore(self: Box<Self>, addr: &str) -> Result<(), String>;
+    fn explore(self: Box<Self>, addr: &str) -> Result<(), RegistryError>;
     /// Checked runs on the simulator under a seeded nemesis (see [`impls::checked`]); `None`
     /// for models that are not actor systems.
     fn runtime(&self, _opts: &RuntimeOptions) -> Option<RuntimeReport> {
@@ -85,7 +87,7 @@ pub trait Target: Send {
     }
     /// A node or a local cluster over UDP (see [`crate::net`]); `None` for models that are
     /// not actor systems.
-    fn net(&self, _req: &NetRequest) -> Option<Result<NetReport, String>> {
+    fn net(&self, _req: &NetRequest) -> Option<Result<NetReport, NetError>> {
         None
     }
 }
@@ -108,7 +110,7 @@ macro_rules! checking_methods {
             simulate_report(&self.checkable, name, params, opts)
         }
 
-        fn explore(self: Box<Self>, addr: &str) -> Result<(), String> {
+        fn explore(self: Box<Self>, addr: &str) -> Result<(), RegistryError> {
             serve_explorer(self.checkable.model, addr)
         }
     };
@@ -152,14 +154,19 @@ where
     Report::new(name, params, "simulate", outcome, &*c.describe, &*c.view)
 }
 
-fn serve_explorer<M>(model: M, addr: &str) -> Result<(), String>
+fn serve_explorer<M>(model: M, addr: &str) -> Result<(), RegistryError>
 where
     M: Model + Send + Sync + 'static,
     M::State: Clone + Debug + Hash + PartialEq + Send + Sync + Serialize,
     M::Action: Clone + Debug + PartialEq + Send + Sync,
 {
     // tiny_http panics when it cannot bind, so find that out first.
-    drop(std::net::TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?);
+    drop(
+        std::net::TcpListener::bind(addr).map_err(|source| RegistryError::Listen {
+            addr: addr.to_string(),
+            source,
+        })?,
+    );
     // The explorer browses the model on demand with stateright's own state hashing; the
     // verdicts and counts of `check` come from our engine.
     let _ = model.checker().serve(addr);
@@ -177,8 +184,8 @@ pub struct ActorTarget<M: SystemModel> {
 
 impl<M: ServedModel> ActorTarget<M> {
     /// The declaration applied to resolved parameters.
-    pub fn build(decl: &Protocol<M>, params: &Params) -> Result<Self, String> {
-        let cfg = (decl.cfg)(params).map_err(|e| e.to_string())?;
+    pub fn build(decl: &Protocol<M>, params: &Params) -> Result<Self, CfgError> {
+        let cfg = (decl.cfg)(params)?;
         let mut c = actors::checkable((decl.model)(cfg.clone()))
             .with_step_invariants((decl.step_invariants)())
             .with_leads_to((decl.leads_to)())
@@ -188,7 +195,7 @@ impl<M: ServedModel> ActorTarget<M> {
             c = c.with_end_states(end);
         }
         if let Some(refinement) = decl.refinement {
-            if let Some(r) = refinement(&cfg).map_err(|e| e.to_string())? {
+            if let Some(r) = refinement(&cfg)? {
                 c = c.with_refinement(r);
             }
         }
@@ -241,7 +248,7 @@ impl<M: ServedModel> Target for ActorTarget<M> {
         self.live_after_recovery
     }
 
-    fn net(&self, req: &NetRequest) -> Option<Result<NetReport, String>> {
+    fn net(&self, req: &NetRequest) -> Option<Result<NetReport, NetError>> {
         let c = &self.checkable;
         Some(crate::net::serve(c, c.model.actors(), &self.names.0, req))
     }
@@ -259,8 +266,8 @@ where
     M::Action: Hash + Debug,
 {
     /// The declaration applied to resolved parameters.
-    pub fn build(decl: &Spec<M>, params: &Params) -> Result<Self, String> {
-        let model = (decl.model)(params).map_err(|e| e.to_string())?;
+    pub fn build(decl: &Spec<M>, params: &Params) -> Result<Self, CfgError> {
+        let model = (decl.model)(params)?;
         let mut c = Checkable::new(model)
             .with_step_invariants((decl.step_invariants)())
             .with_action_kinds(decl.action_kinds.iter().map(|k| k.to_string()).collect());

@@ -95,7 +95,9 @@ fn without_the_incarnation_check_a_stale_ack_makes_two_coordinators() {
 #[test]
 fn bad_bully_settings_are_refused() {
     let err = |settings: &[&str]| {
-        registry::check("bully", settings, &CheckOptions::default()).expect_err("refused")
+        registry::check("bully", settings, &CheckOptions::default())
+            .expect_err("refused")
+            .to_string()
     };
     assert!(err(&["network=ordered"]).contains("unordered-duplicating"));
     assert!(err(&["nodes=2", "crashes=3"]).contains("crashes must be at most"));

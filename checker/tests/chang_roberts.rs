@@ -127,7 +127,9 @@ fn coverage_of_chang_roberts() {
 #[test]
 fn malformed_ids_are_refused_with_a_reason() {
     let err = |settings: &[&str]| {
-        registry::check("chang-roberts", settings, &CheckOptions::default()).expect_err("refused")
+        registry::check("chang-roberts", settings, &CheckOptions::default())
+            .expect_err("refused")
+            .to_string()
     };
     assert!(err(&["nodes=3", "ids=1,2"]).contains("2 ids but there are 3 nodes"));
     assert!(err(&["ids=1,x,3"]).contains("ids must be"));

@@ -121,7 +121,7 @@ fn flp_runs_on_fifo_channels_only() {
         &CheckOptions::default(),
     ) {
         Ok(_) => panic!("accepted"),
-        Err(e) => e,
+        Err(e) => e.to_string(),
     };
     assert!(err.contains("network"), "{err}");
 }
@@ -130,7 +130,7 @@ fn flp_runs_on_fifo_channels_only() {
 fn flp_refuses_more_than_one_crash() {
     let err = match registry::check("flp", &["crashes=2"], &CheckOptions::default()) {
         Ok(_) => panic!("accepted"),
-        Err(e) => e,
+        Err(e) => e.to_string(),
     };
     assert!(err.contains("must be in 0..=1"), "{err}");
 }

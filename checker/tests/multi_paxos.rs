@@ -170,7 +170,7 @@ fn a_lossy_network_can_starve_a_client() {
 #[test]
 fn bad_parameters_are_refused_with_a_reason() {
     let refused = |settings: &[&str]| match registry::check("multi-paxos", settings, &bfs()) {
-        Err(reason) => reason,
+        Err(reason) => reason.to_string(),
         Ok(_) => panic!("{settings:?} accepted"),
     };
     assert_eq!(refused(&["replicas=4"]), "replicas must be 3 or 5, got 4");

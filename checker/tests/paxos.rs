@@ -223,7 +223,7 @@ fn bad_parameters_are_refused_with_a_reason() {
     let err = |settings: &[&str]| match registry::check("paxos", settings, &CheckOptions::default())
     {
         Ok(_) => panic!("{settings:?} accepted"),
-        Err(e) => e,
+        Err(e) => e.to_string(),
     };
 
     assert!(err(&["quorum=4"]).contains("quorum must be in 1..=3"));

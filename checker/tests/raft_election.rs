@@ -150,7 +150,9 @@ fn a_vote_forgotten_in_a_crash_elects_two_leaders_in_one_term() {
 #[test]
 fn bad_raft_settings_are_refused() {
     let err = |settings: &[&str]| {
-        registry::check("raft-election", settings, &CheckOptions::default()).expect_err("refused")
+        registry::check("raft-election", settings, &CheckOptions::default())
+            .expect_err("refused")
+            .to_string()
     };
     assert!(err(&["network=ordered"]).contains("unordered-duplicating"));
     assert!(err(&["nodes=2", "crashes=3"]).contains("crashes must be at most"));

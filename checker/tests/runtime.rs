@@ -232,7 +232,10 @@ fn two_phase_commit_terminates_after_the_tm_recovers() {
     let entry = registry::find("two-phase-commit").unwrap();
     // The checker proves termination only without crashes; the runtime demands it after every
     // crashed actor has recovered.
-    assert!(registry::goal_promised(&entry, &settings, PROMISE) == Ok(Some(true)));
+    assert_eq!(
+        registry::goal_promised(&entry, &settings, PROMISE).unwrap(),
+        Some(true)
+    );
     let o = RuntimeOptions {
         keep_traces: true,
         ..opts(0, 2000, Faults::HEAVY, true)
@@ -267,7 +270,10 @@ fn two_phase_commit_terminates_after_the_tm_recovers() {
     );
     // A lossy network may lose the decision for good: 2PC does not retransmit.
     let lossy = ["lossy=true".to_string()];
-    assert!(registry::goal_promised(&entry, &lossy, PROMISE) == Ok(Some(false)));
+    assert_eq!(
+        registry::goal_promised(&entry, &lossy, PROMISE).unwrap(),
+        Some(false)
+    );
 }
 
 #[test]

@@ -76,6 +76,12 @@ impl From<String> for UsageError {
     }
 }
 
+impl From<checker::registry::RegistryError> for UsageError {
+    fn from(e: checker::registry::RegistryError) -> Self {
+        Self(e.to_string())
+    }
+}
+
 /// Exit code 0 when `ok`, else 1 (a property failed, a run failed, the search was incomplete).
 fn exit(ok: bool) -> ExitCode {
     if ok {

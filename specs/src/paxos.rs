@@ -30,8 +30,8 @@ use models::paxos::{
     AcceptorState, LearnerState, PaxosActor, PaxosCfg, PaxosMsg, PaxosState, PaxosStorage,
     ProposerPhase, Vote,
 };
-use stateright::actor::{ActorModel, ActorModelState, Id, Network};
-use stateright::{Expectation, RewritePlan};
+use stateright::actor::{ActorModel, ActorModelState, Id};
+use stateright::Expectation;
 use std::collections::BTreeMap;
 
 /// The checkable model of single-decree Paxos.
@@ -206,37 +206,11 @@ fn symmetry_key(s: &PaxosSysState, i: usize) -> SymmetryKey {
             tallied: Vec::new(),
         };
     }
-    let (mut inbox, mut outbox, mut last_msg) = (Vec::new(), Vec::new(), None);
-    let mut file = |src: Id, dst: Id, msg: PaxosMsg, n: usize| {
-        for _ in 0..n {
-            if dst == id {
-                inbox.push((src, msg));
-            } else if src == id {
-                outbox.push((dst, msg));
-            }
-        }
-    };
-    match &s.network {
-        Network::UnorderedDuplicating(set, last) => {
-            set.iter().for_each(|e| file(e.src, e.dst, e.msg, 1));
-            last_msg = last
-                .as_ref()
-                .filter(|e| e.src == id || e.dst == id)
-                .map(|e| (e.src == id, if e.src == id { e.dst } else { e.src }, e.msg));
-        }
-        Network::UnorderedNonDuplicating(multiset) => {
-            multiset
-                .iter()
-                .for_each(|(e, n)| file(e.src, e.dst, e.msg, *n));
-        }
-        Network::Ordered(channels) => channels
-            .iter()
-            .for_each(|((src, dst), queue)| queue.iter().for_each(|m| file(*src, *dst, *m, 1))),
-    }
-    if !matches!(s.network, Network::Ordered(_)) {
-        inbox.sort();
-        outbox.sort();
-    }
+    let crate::Mail {
+        inbox,
+        outbox,
+        last: last_msg,
+    } = crate::mail_of(&s.network, id);
     let mut counted_by = Vec::new();
     let mut tallied = Vec::new();
     for (j, a) in s.actor_states.iter().enumerate() {
@@ -278,14 +252,7 @@ fn symmetry_key(s: &PaxosSysState, i: usize) -> SymmetryKey {
 /// interchangeable (each proposes its own value and owns its ballots), nor are learners
 /// renamed. Sound for safety only, as every symmetry in our engine.
 pub fn representative(s: &PaxosSysState) -> PaxosSysState {
-    let keys: Vec<SymmetryKey> = (0..s.actor_states.len())
-        .map(|i| symmetry_key(s, i))
-        .collect();
-    // Already in order: renaming would rebuild the same state.
-    if keys.is_sorted() {
-        return s.clone();
-    }
-    crate::rename_actors(s, &RewritePlan::from_values_to_sort(&keys))
+    crate::sorted_by_key(s, |i| symmetry_key(s, i))
 }
 
 /// The declaration of `paxos`: single-decree Paxos (proposers, acceptors, learners as actors),
@@ -525,7 +492,8 @@ mod tests {
                 matches!(&*rep.actor_states[0], PaxosState::Proposer(p) if p.ballot.1 == Id::from(0))
             );
             for perm in &perms {
-                let permuted = crate::rename_actors(&s, &RewritePlan::from_values_to_sort(perm));
+                let permuted =
+                    crate::rename_actors(&s, &stateright::RewritePlan::from_values_to_sort(perm));
                 assert!(representative(&permuted) == rep, "{s:#?}");
             }
             m.actions(&s, &mut actions);

@@ -31,8 +31,8 @@ use models::two_phase_commit::{
     AbortCause, Decision, RmPhase, RmState, TmPhase, TmRule, TmState, TwoPcActor, TwoPcCfg,
     TwoPcMsg, TwoPcState, TwoPcStorage, TwoPcTimer, Vote, TM_ID,
 };
-use stateright::actor::{ActorModel, ActorModelState, Id, Network};
-use stateright::{Expectation, RewritePlan};
+use stateright::actor::{ActorModel, ActorModelState, Id};
+use stateright::Expectation;
 
 /// The checkable model of two-phase commit.
 pub type TwoPcModel = ActorModel<TwoPcActor, TwoPcCfg, ()>;
@@ -185,50 +185,23 @@ struct SymmetryKey {
     crashed: bool,
     timers: Vec<TwoPcTimer>,
     choices: Vec<(String, Vec<Vote>)>,
-    /// Messages from the TM to this actor, then from it to the TM: sorted on unordered
-    /// networks, in FIFO order on an ordered one.
-    inbox: Vec<TwoPcMsg>,
-    outbox: Vec<TwoPcMsg>,
+    /// Messages to this actor, then from it, with the peer (see [`crate::Mail`]). With
+    /// symmetry on, RMs talk to the TM only, so the peer of an RM's message is the TM.
+    inbox: Vec<(Id, TwoPcMsg)>,
+    outbox: Vec<(Id, TwoPcMsg)>,
     /// Whether the TM has counted this actor's Yes vote.
     counted_yes: bool,
     /// The duplicating network's last delivered message, if this actor sent or received it.
-    last_msg: Option<(bool, TwoPcMsg)>,
+    last_msg: Option<(bool, Id, TwoPcMsg)>,
 }
 
 fn symmetry_key(s: &TwoPcSysState, i: usize) -> SymmetryKey {
     let id = Id::from(i);
-    let tm_id = Id::from(TM_ID);
-    let (mut inbox, mut outbox, mut last_msg) = (Vec::new(), Vec::new(), None);
-    let mut file = |src: Id, dst: Id, msg: TwoPcMsg, n: usize| {
-        for _ in 0..n {
-            if src == tm_id && dst == id {
-                inbox.push(msg);
-            } else if src == id && dst == tm_id {
-                outbox.push(msg);
-            }
-        }
-    };
-    match &s.network {
-        Network::UnorderedDuplicating(set, last) => {
-            set.iter().for_each(|e| file(e.src, e.dst, e.msg, 1));
-            last_msg = last
-                .as_ref()
-                .filter(|e| e.src == id || e.dst == id)
-                .map(|e| (e.src == id, e.msg));
-        }
-        Network::UnorderedNonDuplicating(multiset) => {
-            multiset
-                .iter()
-                .for_each(|(e, n)| file(e.src, e.dst, e.msg, *n));
-        }
-        Network::Ordered(channels) => channels
-            .iter()
-            .for_each(|((src, dst), queue)| queue.iter().for_each(|m| file(*src, *dst, *m, 1))),
-    }
-    if !matches!(s.network, Network::Ordered(_)) {
-        inbox.sort();
-        outbox.sort();
-    }
+    let crate::Mail {
+        inbox,
+        outbox,
+        last: last_msg,
+    } = crate::mail_of(&s.network, id);
     let mut timers: Vec<TwoPcTimer> = s.timers_set[i].iter().copied().collect();
     timers.sort();
     let mut choices: Vec<(String, Vec<Vote>)> = s.random_choices[i]
@@ -260,10 +233,7 @@ fn symmetry_key(s: &TwoPcSysState, i: usize) -> SymmetryKey {
 /// order, this is canonical: every permutation of the RMs has the same representative, which
 /// is what lets a checker replay a reduced trace as a concrete run.
 pub fn representative(s: &TwoPcSysState) -> TwoPcSysState {
-    let keys: Vec<SymmetryKey> = (0..s.actor_states.len())
-        .map(|i| symmetry_key(s, i))
-        .collect();
-    crate::rename_actors(s, &RewritePlan::from_values_to_sort(&keys))
+    crate::sorted_by_key(s, |i| symmetry_key(s, i))
 }
 
 /// The declaration of `two-phase-commit`: the TM and `rms` RMs as actors, checked against
@@ -443,7 +413,7 @@ mod tests {
 
     /// Applies the permutation `perm` (new index of each actor) to a state.
     fn permute(s: &TwoPcSysState, perm: &[usize]) -> TwoPcSysState {
-        crate::rename_actors(s, &RewritePlan::from_values_to_sort(perm))
+        crate::rename_actors(s, &stateright::RewritePlan::from_values_to_sort(perm))
     }
 
     #[test]

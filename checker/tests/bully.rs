@@ -16,7 +16,7 @@ const TAKEOVER: &str = "the highest live node coordinates and all follow it";
 const RE_ELECTED: &str = "no coordinator leads to the highest live node coordinating";
 
 fn check(settings: &[&str], opts: &CheckOptions) -> Report {
-    registry::check("bully", settings, opts).expect("valid")
+    common::check("bully", settings, opts)
 }
 
 #[test]

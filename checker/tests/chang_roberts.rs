@@ -9,7 +9,7 @@ mod common;
 use common::{actions, property};
 
 fn check(settings: &[&str]) -> Report {
-    registry::check("chang-roberts", settings, &CheckOptions::default()).expect("valid")
+    common::check("chang-roberts", settings, &CheckOptions::default())
 }
 
 #[test]
@@ -52,7 +52,7 @@ fn dfs_agrees_with_bfs() {
         strategy: Strategy::Dfs,
         ..CheckOptions::default()
     };
-    let r = registry::check("chang-roberts", &["nodes=5", "ids=descending"], &opts).unwrap();
+    let r = common::check("chang-roberts", &["nodes=5", "ids=descending"], &opts);
     assert!(r.all_pass());
     assert_eq!(r.unique_states, 137);
 }
@@ -118,7 +118,7 @@ fn coverage_of_chang_roberts() {
         coverage: true,
         ..CheckOptions::default()
     };
-    let r = registry::check("chang-roberts", &["crashes=1", "lossy=true"], &opts).unwrap();
+    let r = common::check("chang-roberts", &["crashes=1", "lossy=true"], &opts);
     let cov = r.coverage.as_ref().unwrap();
     assert!(cov.never_fired.is_empty(), "{:?}", cov.never_fired);
     assert_eq!(cov.fired["node receives Elected"], 9);

@@ -11,7 +11,7 @@ mod common;
 use common::{actions, property};
 
 fn check(settings: &[&str]) -> Report {
-    registry::check("flp", settings, &CheckOptions::default()).expect("a valid configuration")
+    common::check("flp", settings, &CheckOptions::default())
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The abstract `leader-election` spec through the registry.
 
 use checker::engine::{CheckOptions, Status};
-use checker::registry;
+
+mod common;
 
 #[test]
 fn the_spec_checks_on_its_own() {
@@ -10,7 +11,7 @@ fn the_spec_checks_on_its_own() {
         (&["nodes=3", "terms=1"][..], 13),
         (&["nodes=3", "terms=2", "highest-wins=true"][..], 27),
     ] {
-        let r = registry::check("leader-election", settings, &CheckOptions::default()).unwrap();
+        let r = common::check("leader-election", settings, &CheckOptions::default());
         assert!(r.complete && r.all_pass(), "{settings:?}");
         assert_eq!(r.unique_states, states, "{settings:?}");
         for p in &r.properties {

@@ -2,7 +2,6 @@
 //! cooperative termination (in-doubt RMs ask a peer for the outcome on a timer).
 
 use checker::engine::{CheckOptions, Fairness, Status};
-use checker::registry;
 use checker::report::{PropertyReport, Report};
 use models::common::{NetworkKind, SystemCfg};
 use models::two_phase_commit::{TmRule, TwoPcCfg};
@@ -16,7 +15,7 @@ fn check(settings: &[&str], fairness: Option<Fairness>) -> Report {
         fairness,
         ..CheckOptions::default()
     };
-    registry::check("two-phase-commit", settings, &opts).unwrap()
+    common::check("two-phase-commit", settings, &opts)
 }
 
 fn termination(r: &Report) -> &PropertyReport {

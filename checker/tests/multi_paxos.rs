@@ -10,7 +10,7 @@ mod common;
 use common::{actions, property};
 
 fn check(settings: &[&str], opts: CheckOptions) -> Report {
-    registry::check("multi-paxos", settings, &opts).expect("a valid configuration")
+    common::check("multi-paxos", settings, &opts)
 }
 
 fn bfs() -> CheckOptions {

@@ -10,7 +10,7 @@ mod common;
 use common::{actions, property};
 
 fn check(name: &str, settings: &[&str]) -> Report {
-    registry::check(name, settings, &CheckOptions::default()).expect("a valid configuration")
+    common::check(name, settings, &CheckOptions::default())
 }
 
 /// Every safety property (always, step invariant, refinement, deadlock) holds.
@@ -208,12 +208,11 @@ fn coverage_of_paxos() {
         coverage: true,
         ..CheckOptions::default()
     };
-    let r = registry::check(
+    let r = common::check(
         "paxos",
         &["acceptors=1", "ballots=2", "crashes=1", "retry=true"],
         &opts,
-    )
-    .unwrap();
+    );
     let cov = r.coverage.as_ref().unwrap();
     assert!(cov.never_fired.is_empty(), "{:?}", cov.never_fired);
 }
@@ -238,7 +237,7 @@ fn symmetric(settings: &[&str]) -> Report {
         safety_only: true,
         ..CheckOptions::default()
     };
-    registry::check("paxos", settings, &opts).expect("a valid configuration")
+    common::check("paxos", settings, &opts)
 }
 
 #[test]

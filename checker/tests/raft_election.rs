@@ -10,7 +10,7 @@ mod common;
 use common::{actions, property};
 
 fn check(settings: &[&str], opts: &CheckOptions) -> Report {
-    registry::check("raft-election", settings, opts).expect("valid")
+    common::check("raft-election", settings, opts)
 }
 
 const SAFETY: [&str; 5] = [

@@ -3,6 +3,7 @@
 // Each test binary uses its own subset of these.
 #![allow(dead_code)]
 
+use checker::engine::CheckOptions;
 use checker::registry::{self, EntryKind};
 use checker::report::{PropertyReport, Report};
 
@@ -35,4 +36,38 @@ pub fn actions(p: &PropertyReport) -> Vec<&str> {
         .iter()
         .map(|s| s.action.as_str())
         .collect()
+}
+
+/// The unique states a check in the suite may explore when its count is not pinned: a few
+/// times the largest pinned count (FLP's 503,496). A regression that makes a state space grow
+/// without bound then fails with the count it reached, instead of hanging or eating the
+/// machine's memory.
+pub const STATES_MAX: u64 = 2_000_000;
+
+/// Checks `name` at `settings` through the registry, stopping at `limit` unique states (or at
+/// `opts.max_states` if lower); fails unless the search completed, saying how far it got.
+pub fn check_within(name: &str, settings: &[&str], opts: &CheckOptions, limit: u64) -> Report {
+    let opts = CheckOptions {
+        max_states: Some(opts.max_states.map_or(limit, |m| m.min(limit))),
+        ..opts.clone()
+    };
+    let r = registry::check(name, settings, &opts).expect("a valid configuration");
+    assert!(
+        r.complete,
+        "{name} {settings:?}: incomplete after {} unique states (limit {limit})",
+        r.unique_states
+    );
+    r
+}
+
+/// [`check_within`] the suite's [`STATES_MAX`].
+pub fn check(name: &str, settings: &[&str], opts: &CheckOptions) -> Report {
+    check_within(name, settings, opts, STATES_MAX)
+}
+
+/// [`check_within`] four times `pinned`, then the count must be `pinned`.
+pub fn check_pinned(name: &str, settings: &[&str], opts: &CheckOptions, pinned: u64) -> Report {
+    let r = check_within(name, settings, opts, pinned * 4);
+    assert_eq!(r.unique_states, pinned, "{name} {settings:?}");
+    r
 }

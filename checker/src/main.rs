@@ -320,7 +320,7 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             drop(line);
             let report = report.map_err(|e| UsageError(format!("{name}: {e}")))?;
             emit(&entry, &params, &report, json);
-            Ok(exit(report.complete && report.all_pass()))
+            Ok(ExitCode::from(report.exit_code()))
         }
         Command::Simulate {
             name,

@@ -1,7 +1,7 @@
 //! The exhaustive search: explores the reachable states, decides safety on the way, records
 //! what liveness needs, then replays every witness as a concrete trace.
 
-use super::liveness::{self, LiveProp};
+use super::liveness::{self, Judgement, LiveProp};
 use super::{
     CheckError, CheckOptions, Checkable, Coverage, Kind, Outcome, PropertyOutcome, Status,
     Strategy, Trace,
@@ -45,12 +45,20 @@ pub(super) struct Graph {
     pub fps: Vec<u64>,
     pub parent: Vec<u32>,
     pub depth: Vec<u32>,
-    /// Whether every successor of the state is known: false on the frontier of an incomplete
-    /// search and for states with a successor outside the model's boundary. Liveness judges only
-    /// such complete states (a cut-off state is neither stuck nor on a cycle we can vouch for).
+    /// Whether the state's successors are known: false on the frontier of an incomplete search.
+    /// Liveness judges only expanded states, those with a successor outside the model's boundary
+    /// included (see [`Graph::exits`]).
     pub expanded: Vec<bool>,
     /// Non-stuttering transitions `(from, to, fairness class)`, recorded only for liveness.
     pub edges: Vec<(u32, u32, Option<u64>)>,
+    /// Transitions out of the model's boundary `(from, fairness class)`, recorded only for
+    /// liveness: not edges (their target is never judged), but an owed one still counts as
+    /// enabled at `from`, so a run cannot stop there or neglect it for ever.
+    pub exits: Vec<(u32, Option<u64>)>,
+    /// Whether the boundary cut anything: an initial state or a transition outside it.
+    pub cut: bool,
+    /// Whether an initial state lay outside the boundary.
+    pub init_outside: bool,
     /// Per liveness property: whether its trigger and its goal hold in each expanded state.
     pub from: Vec<Vec<bool>>,
     pub to: Vec<Vec<bool>>,
@@ -126,8 +134,9 @@ struct Expansion<S> {
     broken: Vec<bool>,
     /// Whether any action leads anywhere (a state without is a deadlock or a proper end).
     any_successor: bool,
-    /// Whether some successor lies outside the model's boundary.
-    cut: bool,
+    /// The fairness classes of the transitions that leave the model's boundary (one entry per
+    /// transition; classes are `None` unless liveness is checked).
+    exits: Vec<Option<u64>>,
     is_end: bool,
     succ: Vec<Succ<S>>,
     /// Coverage: the kind of every transition taken from here.
@@ -260,7 +269,7 @@ where
         let mut succ = Vec::with_capacity(actions.len());
         let mut kinds = Vec::new();
         let mut any_successor = false;
-        let mut cut = false;
+        let mut exits = Vec::new();
         let record_classes = !self.live.is_empty();
         for action in actions {
             let class = if record_classes {
@@ -274,7 +283,7 @@ where
             };
             any_successor = true;
             if !model.within_boundary(&next) {
-                cut = true;
+                exits.push(class);
                 continue;
             }
             for (k, (_, check)) in self.steps.iter().enumerate() {
@@ -297,7 +306,7 @@ where
             leads,
             broken,
             any_successor,
-            cut,
+            exits,
             is_end,
             succ,
             kinds,
@@ -335,6 +344,9 @@ where
             depth: Vec::new(),
             expanded: Vec::new(),
             edges: Vec::new(),
+            exits: Vec::new(),
+            cut: false,
+            init_outside: false,
             from: vec![Vec::new(); n_live],
             to: vec![Vec::new(); n_live],
         };
@@ -350,6 +362,8 @@ where
         for init in self.c.model.init_states() {
             total += 1;
             if !self.c.model.within_boundary(&init) {
+                g.cut = true;
+                g.init_outside = true;
                 continue;
             }
             let refines = self
@@ -387,7 +401,11 @@ where
             let expansions = self.expand_batch(&batch);
             for ((ix, _), exp) in batch.iter().zip(expansions) {
                 let (ix, i) = (*ix, *ix as usize);
-                g.expanded[i] = !exp.cut;
+                g.expanded[i] = true;
+                g.cut |= !exp.exits.is_empty();
+                if n_live > 0 {
+                    g.exits.extend(exp.exits.iter().map(|&class| (ix, class)));
+                }
                 for (pi, holds) in exp.holds.iter().enumerate() {
                     let decided = match self.props[pi].0 {
                         Kind::Always => !holds,
@@ -451,37 +469,50 @@ where
         let fairness = self.opts.fairness.unwrap_or(self.c.fairness);
         let mut properties = Vec::new();
         let analysis = (n_live > 0).then(|| liveness::Analysis::new(&g, fairness));
-        let live_wit: Vec<Option<Witness>> = (0..n_live)
-            .map(|k| analysis.as_ref().and_then(|a| a.counterexample(k)))
-            .collect();
-        let verdict = |kind: Kind, wit: Option<Witness>| match (kind, wit) {
-            (Kind::Sometimes, Some(w)) => (Status::Found, Some(w)),
-            (Kind::Sometimes, None) => (Status::NotFound, None),
-            (_, Some(w)) => (Status::Violated, Some(w)),
-            (_, None) => (Status::Holds, None),
+        let live: Vec<Judgement> = match &analysis {
+            Some(a) => self
+                .live
+                .iter()
+                .enumerate()
+                .map(|(k, l)| a.judge(k, l.kind))
+                .collect(),
+            None => Vec::new(),
         };
-        let mut push = |name, kind, wit: Option<Witness>| {
-            let (status, wit) = verdict(kind, wit);
+        // A state property, step check or deadlock that holds (or a `sometimes` not found)
+        // is bounded as soon as the boundary cut anything: the states beyond were not looked at.
+        let decided = |wit: Option<Witness>| match wit {
+            Some(w) => Judgement::Violated(w),
+            None => Judgement::Holds { bounded: g.cut },
+        };
+        let verdict = |kind: Kind, judgement: Judgement| match (kind, judgement) {
+            (Kind::Sometimes, Judgement::Violated(w)) => (Status::Found, Some(w), false),
+            (Kind::Sometimes, Judgement::Holds { bounded }) => (Status::NotFound, None, bounded),
+            (_, Judgement::Violated(w)) => (Status::Violated, Some(w), false),
+            (_, Judgement::Holds { bounded }) => (Status::Holds, None, bounded),
+        };
+        let mut push = |name, kind, judgement: Judgement| {
+            let (status, wit, bounded) = verdict(kind, judgement);
             properties.push(PropertyOutcome {
                 name,
                 kind,
                 status,
+                bounded,
                 trace: wit.map(|w| self.replay(&g, w)),
             });
         };
         for (pi, (kind, name, _)) in self.props.iter().enumerate() {
-            let wit = match kind {
+            let judgement = match kind {
                 Kind::Eventually => {
                     let k = self.live.iter().position(|l| l.state_prop == Some(pi));
-                    k.and_then(|k| live_wit[k].clone())
+                    live[k.expect("every eventually property is judged")].clone()
                 }
-                _ => state_wit[pi].clone(),
+                _ => decided(state_wit[pi].clone()),
             };
-            push(*name, *kind, wit);
+            push(*name, *kind, judgement);
         }
         for (k, l) in self.live.iter().enumerate() {
             if l.kind == Kind::LeadsTo {
-                push(l.name, Kind::LeadsTo, live_wit[k].clone());
+                push(l.name, Kind::LeadsTo, live[k].clone());
             }
         }
         for (k, (name, check)) in self.steps.iter().enumerate() {
@@ -489,10 +520,10 @@ where
                 StepCheck::Refinement => refine_init_wit.clone().or(step_wit[k].clone()),
                 StepCheck::Invariant(_) => step_wit[k].clone(),
             };
-            push(*name, Kind::Always, wit);
+            push(*name, Kind::Always, decided(wit));
         }
         if self.opts.deadlock {
-            push("deadlock", Kind::Always, deadlock_wit);
+            push("deadlock", Kind::Always, decided(deadlock_wit));
         }
         let coverage = self.opts.coverage.then(|| Coverage {
             never_fired: self
@@ -506,6 +537,7 @@ where
         });
         Outcome {
             complete,
+            bounded: properties.iter().any(|p| p.bounded),
             unique_states: g.fps.len() as u64,
             total_states: total,
             max_depth: g.depth.iter().copied().max().unwrap_or(0) as usize,

@@ -198,6 +198,7 @@ where
     }
     Outcome {
         complete: false,
+        bounded: false,
         unique_states: seen.len() as u64,
         total_states: total,
         max_depth,
@@ -209,6 +210,7 @@ where
                 name: s.name,
                 kind: s.kind,
                 status: s.status,
+                bounded: false,
                 trace: s.trace,
             })
             .collect(),

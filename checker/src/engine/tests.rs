@@ -387,33 +387,120 @@ fn simulation_finds_the_violation_and_the_stuck_run() {
     assert!(!o.complete);
 }
 
-/// The counter bounded by the model's own boundary below its goal.
-struct Bounded;
+/// A counter from 0 that the model's boundary stops at 3: `Up` from 3 leads out of it. With
+/// `resets`, `Reset` also leads from 3 back to 0.
+struct Bounded {
+    resets: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Step {
+    Up(u8),
+    Reset,
+}
 
 impl Model for Bounded {
     type State = u8;
-    type Action = ();
+    type Action = Step;
     fn init_states(&self) -> Vec<u8> {
         vec![0]
     }
-    fn actions(&self, _: &u8, out: &mut Vec<()>) {
-        out.push(());
+    fn actions(&self, s: &u8, out: &mut Vec<Step>) {
+        out.push(Step::Up(*s));
+        if self.resets && *s == 3 {
+            out.push(Step::Reset);
+        }
     }
-    fn next_state(&self, s: &u8, _: ()) -> Option<u8> {
-        Some(s + 1)
+    fn next_state(&self, s: &u8, a: Step) -> Option<u8> {
+        Some(match a {
+            Step::Up(_) => s + 1,
+            Step::Reset => 0,
+        })
     }
     fn within_boundary(&self, s: &u8) -> bool {
         *s <= 3
     }
     fn properties(&self) -> Vec<Property<Self>> {
-        vec![Property::eventually("reaches ten", |_, s: &u8| *s == 10)]
+        vec![
+            Property::always("below five", |_, s: &u8| *s < 5),
+            Property::eventually("reaches two", |_, s: &u8| *s == 2),
+            Property::eventually("reaches ten", |_, s: &u8| *s == 10),
+        ]
     }
 }
 
+/// Every action its own weakly fair class, except (when `exit_owed` is false) the step out of
+/// the boundary, which is never owed, like a recovery.
+fn bounded(resets: bool, exit_owed: bool) -> Checkable<Bounded> {
+    let mut c = Checkable::new(Bounded { resets });
+    if !exit_owed {
+        c.fair_class = |a| (*a != Step::Up(3)).then(|| fingerprint(a));
+    }
+    c
+}
+
+fn bounded_flag<M: Model>(o: &Outcome<M>, name: &str) -> bool {
+    o.properties
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap()
+        .bounded
+}
+
 #[test]
-fn a_state_cut_off_by_the_boundary_is_not_stuck() {
-    let o = run(&Checkable::new(Bounded), CheckOptions::default());
+fn a_state_cut_off_by_the_boundary_is_judged_for_the_actions_inside_it() {
+    // At 3 only the step out of the boundary remains, and it is not owed: a run may stop there.
+    let o = run(&bounded(false, false), CheckOptions::default());
+    assert!(o.complete && o.bounded);
     assert_eq!(o.unique_states, 4);
+    assert_eq!(status(&o, "reaches ten"), Status::Violated);
+    assert_eq!(
+        actions(&o, "reaches ten"),
+        [Step::Up(0), Step::Up(1), Step::Up(2)]
+    );
+    assert_eq!(trace(&o, "reaches ten").loop_start, None);
+    assert!(
+        !bounded_flag(&o, "reaches ten"),
+        "a counterexample is never bounded"
+    );
+    // Every run meets "two" before it can leave the boundary: an unqualified holds.
+    assert_eq!(status(&o, "reaches two"), Status::Holds);
+    assert!(!bounded_flag(&o, "reaches two"));
+    // The states beyond the boundary were never looked at.
+    for name in ["below five", "deadlock"] {
+        assert_eq!(status(&o, name), Status::Holds, "{name}");
+        assert!(bounded_flag(&o, name), "{name}");
+    }
+    // A reset from 3 makes a cycle that a fair run may follow for ever (Up(3) is not owed).
+    let o = run(&bounded(true, false), with_fairness(Fairness::Strong));
+    assert_eq!(status(&o, "reaches ten"), Status::Violated);
+    let t = trace(&o, "reaches ten");
+    assert_eq!(t.loop_start, Some(0));
+    assert_eq!(t.steps.len(), 4);
+}
+
+#[test]
+fn an_owed_step_out_of_the_boundary_leaves_the_verdict_bounded() {
+    // A run owes Up(3), so it cannot stop at 3 and must leave the boundary: holds, but only of
+    // the runs inside it. Without fairness a run never stops while any step is possible.
+    for (c, f) in [
+        (bounded(false, true), Fairness::Weak),
+        (bounded(false, false), Fairness::None),
+    ] {
+        let o = run(&c, with_fairness(f));
+        assert_eq!(status(&o, "reaches ten"), Status::Holds, "{f:?}");
+        assert!(bounded_flag(&o, "reaches ten"), "{f:?}");
+        assert!(o.bounded);
+    }
+    // Strong fairness: Up(3), enabled on every turn of the reset cycle, is eventually taken.
+    let o = run(&bounded(true, true), with_fairness(Fairness::Strong));
     assert_eq!(status(&o, "reaches ten"), Status::Holds);
-    assert_eq!(status(&o, "deadlock"), Status::Holds);
+    assert!(bounded_flag(&o, "reaches ten"));
+}
+
+#[test]
+fn a_search_the_boundary_does_not_cut_is_not_bounded() {
+    let o = run(&counter(4, true), CheckOptions::default());
+    assert!(!o.bounded);
+    assert!(o.properties.iter().all(|p| !p.bounded));
 }

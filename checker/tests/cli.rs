@@ -149,6 +149,7 @@ fn an_incomplete_check_exits_3() {
     let out = checker(&["check", "two-phase-commit", "--max-states", "10", "--json"]);
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(json(&out)["complete"], false);
+    assert_eq!(json(&out)["unique_states"], 10);
 }
 
 #[test]

@@ -158,9 +158,68 @@ fn bounds_make_the_search_incomplete_and_the_frontier_is_not_judged() {
     };
     let o = run(&counter(50, false), opts);
     assert!(!o.complete);
-    assert!(o.unique_states < 50);
+    assert_eq!(o.unique_states, 2);
     assert_eq!(status(&o, "reaches max"), Status::Holds);
     assert_eq!(status(&o, "deadlock"), Status::Holds);
+}
+
+/// A binary tree of 8,191 states, wide enough for BFS batches of several thousand: state `v`
+/// leads to `2v` and `2v + 1`, so BFS numbers state `v` as the `v`th.
+struct Tree;
+
+impl Model for Tree {
+    type State = u16;
+    type Action = u16;
+    fn init_states(&self) -> Vec<u16> {
+        vec![1]
+    }
+    fn actions(&self, s: &u16, out: &mut Vec<u16>) {
+        if *s < 1 << 12 {
+            out.extend([2 * s, 2 * s + 1]);
+        }
+    }
+    fn next_state(&self, _: &u16, a: u16) -> Option<u16> {
+        Some(a)
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::always("not 1000", |_, s: &u16| *s != 1000)]
+    }
+}
+
+#[test]
+fn max_states_stops_exactly_at_the_limit_for_any_thread_count() {
+    let c = Checkable::new(Tree);
+    let full = run(&c, CheckOptions::default());
+    assert!(full.complete);
+    assert_eq!(full.unique_states, 8191);
+    assert_eq!(status(&full, "not 1000"), Status::Violated);
+    // With 1,500 states the search stops when state 750 would add the 1,501st: state 1000 is
+    // known but never expanded, so never judged. With 3,000 it was expanded.
+    for (max, verdict) in [(1500, Status::Holds), (3000, Status::Violated)] {
+        let counts: Vec<(u64, u64, Status)> = [1, 2, 3]
+            .map(|threads| {
+                let opts = CheckOptions {
+                    threads,
+                    max_states: Some(max),
+                    ..CheckOptions::default()
+                };
+                let o = run(&c, opts);
+                assert!(!o.complete, "threads={threads}");
+                (o.unique_states, o.total_states, status(&o, "not 1000"))
+            })
+            .to_vec();
+        assert!(counts.iter().all(|c| *c == counts[0]), "{counts:?}");
+        assert_eq!((counts[0].0, counts[0].2), (max, verdict));
+    }
+    // Exactly as many states as there are: complete.
+    let o = run(
+        &c,
+        CheckOptions {
+            max_states: Some(8191),
+            ..CheckOptions::default()
+        },
+    );
+    assert!(o.complete);
 }
 
 #[test]

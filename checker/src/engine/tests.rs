@@ -558,6 +558,20 @@ fn an_owed_step_out_of_the_boundary_leaves_the_verdict_bounded() {
 }
 
 #[test]
+fn a_walk_stops_at_the_boundary_only_where_nothing_owed_leads_out() {
+    let sim = SimOptions {
+        seed: 1,
+        runs: 3,
+        depth: 10,
+    };
+    let o = bounded(false, false).simulate(&sim);
+    assert_eq!(status(&o, "reaches ten"), Status::Violated);
+    assert_eq!(trace(&o, "reaches ten").steps.len(), 3);
+    let o = bounded(false, true).simulate(&sim);
+    assert_eq!(status(&o, "reaches ten"), Status::Holds);
+}
+
+#[test]
 fn a_search_the_boundary_does_not_cut_is_not_bounded() {
     let o = run(&counter(4, true), CheckOptions::default());
     assert!(!o.bounded);

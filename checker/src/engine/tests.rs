@@ -139,6 +139,57 @@ fn stuck_where_only_unfair_actions_remain_violates_eventually() {
     assert_eq!(status(&o, "reaches max"), Status::Holds);
 }
 
+/// A waiter that may `Wait` (changing nothing) or `Finish`; only waiting is owed.
+struct Idle;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Pause {
+    Wait,
+    Finish,
+}
+
+impl Model for Idle {
+    type State = bool;
+    type Action = Pause;
+    fn init_states(&self) -> Vec<bool> {
+        vec![false]
+    }
+    fn actions(&self, done: &bool, out: &mut Vec<Pause>) {
+        if !done {
+            out.extend([Pause::Wait, Pause::Finish]);
+        }
+    }
+    fn next_state(&self, done: &bool, a: Pause) -> Option<bool> {
+        Some(*done || a == Pause::Finish)
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::eventually("finishes", |_, done: &bool| *done)]
+    }
+}
+
+fn idle() -> Checkable<Idle> {
+    let mut c = Checkable::new(Idle).with_end_states(|_, done| *done);
+    c.fair_class = |a| (*a == Pause::Wait).then_some(0);
+    c
+}
+
+#[test]
+fn a_step_that_changes_nothing_is_not_owed() {
+    // Waiting is owed but changes nothing: a fair run may stop at the start for good.
+    let o = run(&idle(), with_fairness(Fairness::Weak));
+    assert_eq!(status(&o, "finishes"), Status::Violated);
+    let t = trace(&o, "finishes");
+    assert!(t.steps.is_empty() && t.loop_start.is_none());
+}
+
+#[test]
+fn without_fairness_a_run_never_stops_while_an_action_can_move_it() {
+    // Finish is owed by no fairness, but without fairness a run goes on while it can, and
+    // waiting for ever is no cycle (it changes nothing).
+    let o = run(&idle(), with_fairness(Fairness::None));
+    assert_eq!(status(&o, "finishes"), Status::Holds);
+}
+
 #[test]
 fn a_broken_step_is_reported_with_the_step() {
     let c = counter(3, false).with_step_invariants(vec![StepInvariant {
@@ -337,6 +388,156 @@ fn stateright_misses_the_lasso_that_we_report() {
     assert_eq!(status(&o, "stops"), Status::Violated);
 }
 
+/// Asserts that the loop of lasso `t` is fair under `fairness`: every class enabled at every
+/// (weak) or at some (strong) state of the loop is taken on it.
+fn assert_fair_loop<M>(c: &Checkable<M>, t: &Trace<M>, fairness: Fairness)
+where
+    M: Model,
+    M::State: Clone + PartialEq,
+    M::Action: Clone,
+{
+    let start = t.loop_start.expect("a lasso");
+    let states: Vec<&M::State> = std::iter::once(&t.init)
+        .chain(t.steps.iter().map(|s| &s.2))
+        .collect();
+    let enabled = |s: &M::State| {
+        let mut actions = Vec::new();
+        c.model.actions(s, &mut actions);
+        let moves = actions
+            .into_iter()
+            .filter(|a| c.model.next_state(s, a.clone()).is_some_and(|n| n != *s));
+        moves
+            .filter_map(|a| (c.fair_class)(&a))
+            .collect::<std::collections::BTreeSet<u64>>()
+    };
+    let on_loop: Vec<_> = states[start..states.len() - 1]
+        .iter()
+        .map(|s| enabled(s))
+        .collect();
+    let owed: std::collections::BTreeSet<u64> = match fairness {
+        Fairness::None => Default::default(),
+        Fairness::Weak => on_loop
+            .iter()
+            .skip(1)
+            .fold(on_loop[0].clone(), |acc, e| &acc & e),
+        Fairness::Strong => on_loop.iter().flatten().copied().collect(),
+    };
+    let taken: std::collections::BTreeSet<u64> = t.steps[start..]
+        .iter()
+        .filter_map(|s| (c.fair_class)(&s.0))
+        .collect();
+    assert!(owed.is_subset(&taken), "owed {owed:?}, taken {taken:?}");
+    assert!(states.last() == states.get(start), "the loop closes");
+}
+
+/// Three states 0 <-> 1 <-> 2, moved between by actions of one class; at 2 only, an exit to
+/// the goal (3) in a class of its own.
+struct Line;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Go {
+    Left,
+    Right,
+    Exit,
+}
+
+impl Model for Line {
+    type State = u8;
+    type Action = Go;
+    fn init_states(&self) -> Vec<u8> {
+        vec![0]
+    }
+    fn actions(&self, s: &u8, out: &mut Vec<Go>) {
+        match s {
+            0 => out.push(Go::Right),
+            1 => out.extend([Go::Left, Go::Right]),
+            2 => out.extend([Go::Left, Go::Exit]),
+            _ => {}
+        }
+    }
+    fn next_state(&self, s: &u8, a: Go) -> Option<u8> {
+        Some(match a {
+            Go::Left => s - 1,
+            Go::Right => s + 1,
+            Go::Exit => 3,
+        })
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::eventually("exits", |_, s: &u8| *s == 3)]
+    }
+}
+
+#[test]
+fn strong_fairness_drops_the_states_that_enable_a_neglected_class_and_looks_again() {
+    // The component {0, 1, 2} is not strongly fair: Exit is enabled at 2 and never taken
+    // inside. But without 2, the run 0 -> 1 -> 0 -> ... never enables Exit: a fair lasso.
+    let mut c = Checkable::new(Line).with_end_states(|_, s| *s == 3);
+    c.fair_class = |a| Some(u64::from(*a == Go::Exit));
+    for f in [Fairness::Strong, Fairness::Weak, Fairness::None] {
+        let o = run(&c, with_fairness(f));
+        assert_eq!(status(&o, "exits"), Status::Violated, "{f:?}");
+        let t = trace(&o, "exits");
+        assert_eq!(t.loop_start, Some(0), "{f:?}");
+        assert_eq!(actions(&o, "exits"), [Go::Right, Go::Left], "{f:?}");
+        assert_fair_loop(&c, t, f);
+    }
+}
+
+/// States 0, 1, 2 and the goal 3. `Hop` moves 0 -> 1, 1 -> 0 and 1 -> 2 (one class); `Exit`
+/// (its own class) is enabled everywhere, and leads to the goal from 0 and 1 but back to 0
+/// from 2: the only internal edge of its class.
+struct Detour;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Hop {
+    To(u8),
+    Exit,
+}
+
+impl Model for Detour {
+    type State = u8;
+    type Action = Hop;
+    fn init_states(&self) -> Vec<u8> {
+        vec![0]
+    }
+    fn actions(&self, s: &u8, out: &mut Vec<Hop>) {
+        match s {
+            0 => out.push(Hop::To(1)),
+            1 => out.extend([Hop::To(0), Hop::To(2)]),
+            _ => {}
+        }
+        if *s < 3 {
+            out.push(Hop::Exit);
+        }
+    }
+    fn next_state(&self, s: &u8, a: Hop) -> Option<u8> {
+        Some(match (s, a) {
+            (_, Hop::To(t)) => t,
+            (2, Hop::Exit) => 0,
+            (_, Hop::Exit) => 3,
+        })
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::eventually("exits", |_, s: &u8| *s == 3)]
+    }
+}
+
+#[test]
+fn a_weakly_fair_lasso_detours_through_the_only_internal_edge_of_an_always_enabled_class() {
+    // Exit is enabled at every state, so a weakly fair cycle must take it, and it stays
+    // inside only from 2: the loop must pass 2 and take Exit there, not just go 0 -> 1 -> 0.
+    let mut c = Checkable::new(Detour).with_end_states(|_, s| *s == 3);
+    c.fair_class = |a| Some(u64::from(*a == Hop::Exit));
+    // Strong fairness asks the same of this loop (Exit is owed at 0 and 1 too).
+    for f in [Fairness::Weak, Fairness::Strong] {
+        let o = run(&c, with_fairness(f));
+        assert_eq!(status(&o, "exits"), Status::Violated, "{f:?}");
+        let t = trace(&o, "exits");
+        assert_fair_loop(&c, t, f);
+        assert_eq!(t.steps.last().map(|s| &s.0), Some(&Hop::Exit), "{f:?}");
+    }
+}
+
 #[test]
 fn leads_to_is_checked_from_every_trigger() {
     // "at 2 leads to stopped": from position 2 the wheel may spin on forever (weak fairness).
@@ -353,6 +554,27 @@ fn leads_to_is_checked_from_every_trigger() {
     assert_eq!(t.steps.len(), 5);
     let o = run(&c, with_fairness(Fairness::Strong));
     assert_eq!(status(&o, "two leads to stop"), Status::Holds);
+}
+
+#[test]
+fn a_trigger_that_meets_its_goal_discharges_it() {
+    // At max the counter stops for good, trigger and goal at once: nothing is owed after.
+    let c = counter(3, false).with_leads_to(vec![LeadsTo {
+        name: "max leads to max",
+        from: |m, s| s.0 == m.max,
+        to: |m, s| s.0 == m.max,
+    }]);
+    let o = run(&c, CheckOptions::default());
+    assert_eq!(status(&o, "max leads to max"), Status::Holds);
+    // A goal met before the trigger does not count: after 1 the counter never returns to 0.
+    let c = counter(3, false).with_leads_to(vec![LeadsTo {
+        name: "one leads to zero",
+        from: |_, s| s.0 == 1,
+        to: |_, s| s.0 == 0,
+    }]);
+    let o = run(&c, CheckOptions::default());
+    assert_eq!(status(&o, "one leads to zero"), Status::Violated);
+    assert_eq!(actions(&o, "one leads to zero"), vec![Act::Inc; 3]);
 }
 
 #[test]
@@ -376,6 +598,71 @@ fn symmetry_with_liveness_is_refused_and_safety_only_skips_it() {
     );
     assert!(o.properties.iter().all(|p| p.name != "reaches max"));
     assert_eq!(status(&o, "below three"), Status::Violated);
+}
+
+/// Two counters that each count to 2; they are interchangeable, and the representative of a
+/// state lists the smaller count first.
+struct Pair;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Side {
+    A,
+    B,
+}
+
+impl Model for Pair {
+    type State = (u8, u8);
+    type Action = Side;
+    fn init_states(&self) -> Vec<(u8, u8)> {
+        vec![(0, 0)]
+    }
+    fn actions(&self, s: &(u8, u8), out: &mut Vec<Side>) {
+        if s.0 < 2 {
+            out.push(Side::A);
+        }
+        if s.1 < 2 {
+            out.push(Side::B);
+        }
+    }
+    fn next_state(&self, s: &(u8, u8), a: Side) -> Option<(u8, u8)> {
+        Some(match a {
+            Side::A => (s.0 + 1, s.1),
+            Side::B => (s.0, s.1 + 1),
+        })
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::always("sum below three", |_, s: &(u8, u8)| {
+            s.0 + s.1 < 3
+        })]
+    }
+}
+
+#[test]
+fn symmetry_merges_interchangeable_states_and_replays_concrete_traces() {
+    let mut c = Checkable::new(Pair).with_end_states(|_, s| *s == (2, 2));
+    c.symmetry = Some(|s| (s.0.min(s.1), s.0.max(s.1)));
+    let plain = run(&c, CheckOptions::default());
+    let sym = CheckOptions {
+        symmetry: true,
+        ..CheckOptions::default()
+    };
+    for (strategy, states) in [(Strategy::Bfs, 6), (Strategy::Dfs, 6)] {
+        let o = run(
+            &c,
+            CheckOptions {
+                strategy,
+                ..sym.clone()
+            },
+        );
+        assert_eq!((plain.unique_states, o.unique_states), (9, states));
+        assert_eq!(status(&o, "sum below three"), Status::Violated);
+    }
+    // The search stored (0, 1), (1, 1), (1, 2); the trace takes real transitions from the
+    // concrete states: A reaches (1, 0), represented by (0, 1); then B, then A to (2, 1).
+    let o = run(&c, sym);
+    let t = trace(&o, "sum below three");
+    assert_eq!(actions(&o, "sum below three"), [Side::A, Side::B, Side::A]);
+    assert_eq!(t.last(), &(2, 1));
 }
 
 /// A spec: a number that only grows by one.

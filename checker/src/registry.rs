@@ -229,7 +229,8 @@ pub fn goal_promised(
         .properties
         .iter()
         .filter(|p| liveness(p.kind) || p.name == "deadlock")
-        .all(|p| p.status == Status::Holds);
+        // A verdict that holds only within the model's bound promises nothing beyond it.
+        .all(|p| p.status == Status::Holds && !p.bounded);
     Ok(Some(has_liveness && proved))
 }
 

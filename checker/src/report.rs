@@ -24,6 +24,9 @@ pub struct PropertyReport {
     pub name: String,
     pub kind: Kind,
     pub status: Status,
+    /// A `holds` or `not found` that speaks only of the runs inside the model's boundary: the
+    /// boundary cut off states a counterexample (or example) might pass through.
+    pub bounded: bool,
     /// For violated and found: the initial state (action `init`) then every step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<Step>>,
@@ -47,6 +50,8 @@ pub struct Report {
     /// False when the search stopped at `--max-states` or `--timeout` (always false for a
     /// simulation, which samples runs).
     pub complete: bool,
+    /// Some property's verdict is bounded (see [`PropertyReport::bounded`]).
+    pub bounded: bool,
     pub unique_states: u64,
     pub total_states: u64,
     pub max_depth: usize,
@@ -80,6 +85,7 @@ impl Report {
                 name: p.name.to_string(),
                 kind: p.kind,
                 status: p.status,
+                bounded: p.bounded,
                 explorer_path: p.trace.as_ref().map(Trace::explorer_path),
                 loop_start: p.trace.as_ref().and_then(|t| t.loop_start),
                 trace: p.trace.map(|t| steps(&t, describe, view)),
@@ -90,6 +96,7 @@ impl Report {
             params: params.clone(),
             mode,
             complete: outcome.complete,
+            bounded: outcome.bounded,
             unique_states: outcome.unique_states,
             total_states: outcome.total_states,
             max_depth: outcome.max_depth,
@@ -102,11 +109,30 @@ impl Report {
         }
     }
 
-    /// Every always/eventually property holds and every sometimes property was found.
+    /// Every always/eventually property holds and every sometimes property was found (within
+    /// the bound, for a bounded verdict).
     pub fn all_pass(&self) -> bool {
         self.properties
             .iter()
             .all(|p| matches!(p.status, Status::Holds | Status::Found))
+    }
+
+    /// The exit code of a check: 1 when a property is violated or a `sometimes` is not found by
+    /// a complete, unbounded search; otherwise 3 when the search was incomplete or a verdict
+    /// is bounded (nothing failed, but not everything was judged); 0 when everything passed.
+    pub fn exit_code(&self) -> u8 {
+        let failed = self.properties.iter().any(|p| match p.status {
+            Status::Violated => true,
+            Status::NotFound => self.complete && !p.bounded,
+            Status::Holds | Status::Found => false,
+        });
+        if failed {
+            1
+        } else if !self.complete || self.bounded {
+            3
+        } else {
+            0
+        }
     }
 
     /// The report as text: verdicts, figures, then each failing property's trace.
@@ -121,6 +147,9 @@ impl Report {
         for p in &self.properties {
             let kind = p.kind.word();
             let mut verdict = status_word(p.status).to_string();
+            if p.bounded {
+                verdict.push_str(" within the bound");
+            }
             if !self.complete && matches!(p.status, Status::Holds | Status::NotFound) {
                 verdict.push_str(" (search incomplete)");
             }
@@ -143,6 +172,13 @@ impl Report {
         if let Some(f) = self.fairness {
             let f = format!("{f:?}").to_lowercase();
             let _ = writeln!(out, "liveness judged under {f} fairness");
+        }
+        if self.bounded {
+            let _ = writeln!(
+                out,
+                "the model's boundary cut off part of the state space: a verdict \"within the \
+                 bound\" says nothing of the runs that leave it"
+            );
         }
         if let Some(cov) = &self.coverage {
             let _ = writeln!(out, "\ncoverage (transitions explored per kind of action):");

@@ -1,4 +1,4 @@
-//! The `checker` binary as a user drives it: exit codes 0 / 1 / 2, the JSON report's shape, and
+//! The `checker` binary as a user drives it: exit codes 0 / 1 / 2 / 3, the JSON report's shape, and
 //! one clear line for every kind of bad input.
 
 use serde_json::Value;
@@ -83,7 +83,10 @@ fn a_passing_check_exits_0_with_the_documented_json() {
     let r = json(&out);
     assert_eq!(r["protocol"], "atomic-commit");
     assert_eq!(r["params"]["rms"], 3);
-    assert_eq!(r["complete"], true);
+    assert_eq!(
+        (&r["complete"], &r["bounded"]),
+        (&Value::from(true), &Value::from(false))
+    );
     for key in ["unique_states", "total_states", "max_depth"] {
         assert!(r[key].as_u64().unwrap() > 0, "{key}");
     }
@@ -142,10 +145,43 @@ fn text_output_numbers_steps_and_prints_the_explore_command() {
 }
 
 #[test]
-fn an_incomplete_check_exits_1() {
+fn an_incomplete_check_exits_3() {
     let out = checker(&["check", "two-phase-commit", "--max-states", "10", "--json"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     assert_eq!(json(&out)["complete"], false);
+    assert_eq!(json(&out)["unique_states"], 10);
+}
+
+#[test]
+fn a_check_that_holds_only_within_the_bound_says_so_and_exits_3() {
+    // No recovery fits the bound, so every state with a node down has its recovery cut off.
+    let args = [
+        "check",
+        "bully",
+        "--set",
+        "crashes=1",
+        "--set",
+        "recoveries=0",
+    ];
+    let out = checker(&args);
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let takeover = text
+        .lines()
+        .find(|l| l.contains("the highest live node coordinates and all follow it"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(takeover.ends_with("  holds within the bound"), "{text}");
+    assert!(
+        text.contains("boundary cut off part of the state space"),
+        "{text}"
+    );
+    let r = json(&checker(&[&args[..], &["--json"]].concat()));
+    assert_eq!(
+        (&r["complete"], &r["bounded"]),
+        (&Value::from(true), &Value::from(true))
+    );
+    assert_eq!(property(&r, "a coordinator is elected")["bounded"], false);
+    assert_eq!(property(&r, "deadlock")["bounded"], true);
 }
 
 #[test]

@@ -171,6 +171,9 @@ pub struct BullyActor {
     /// Whether a `HaltAck` counts only when it answers this life's `Halt` (false: the broken
     /// variant that counts acks sent to a previous life).
     pub check_incarnation: bool,
+    /// Whether a follower holds an election when its `Check` timer fires (false: the broken
+    /// variant whose followers never notice that their coordinator is gone).
+    pub act_on_check: bool,
 }
 
 /// How long a node waits for an answer, an announcement or an ack; the runtime's round trip
@@ -309,7 +312,7 @@ impl Actor for BullyActor {
         o: &mut Out<Self>,
     ) {
         match (timer, &state.phase) {
-            (BullyTimer::Check, Phase::Normal) => {
+            (BullyTimer::Check, Phase::Normal) if self.act_on_check => {
                 let mut next = state.as_ref().clone();
                 if let Some(c) = next.coordinator {
                     next.lives.entry(c).and_modify(|(_, s)| *s = Stage::Over);
@@ -486,6 +489,9 @@ pub struct BullyCfg {
     /// Whether halters ignore acks to a previous life's `Halt` (true; false is the broken
     /// variant, see [`BullyActor::check_incarnation`]).
     pub check_incarnation: bool,
+    /// Whether followers act on their `Check` timeout (true; false is the broken variant, see
+    /// [`BullyActor::act_on_check`]).
+    pub act_on_check: bool,
 }
 
 impl BullyCfg {
@@ -521,6 +527,7 @@ impl BullyCfg {
             system,
             recoveries: 1,
             check_incarnation: true,
+            act_on_check: true,
         })
     }
 
@@ -533,6 +540,15 @@ impl BullyCfg {
     pub fn with_incarnation_check(self, check_incarnation: bool) -> Self {
         Self {
             check_incarnation,
+            ..self
+        }
+    }
+
+    /// This configuration with followers acting on their `Check` timeout (`true`) or ignoring
+    /// it (broken: a crashed coordinator is never replaced).
+    pub fn with_check_timeout(self, act_on_check: bool) -> Self {
+        Self {
+            act_on_check,
             ..self
         }
     }
@@ -557,6 +573,7 @@ impl ActorSystem for BullyCfg {
                 higher: (i + 1..self.nodes).map(Id::from).collect(),
                 lower: (0..i).map(Id::from).collect(),
                 check_incarnation: self.check_incarnation,
+                act_on_check: self.act_on_check,
             })
             .collect()
     }

@@ -1,6 +1,6 @@
 //! `checker check`: an exhaustive check of every property of a protocol's model.
 
-use super::{emit, exit, SetArgs, UsageError};
+use super::{emit, SetArgs, UsageError};
 use checker::engine::{CheckOptions, Fairness, Strategy};
 use checker::progress::{Progress, ProgressLine};
 use checker::registry;
@@ -71,7 +71,7 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
     drop(line);
     let report = report.map_err(|e| UsageError(format!("{}: {e}", args.name)))?;
     emit(&entry, &params, &report, args.json);
-    Ok(exit(report.complete && report.all_pass()))
+    Ok(ExitCode::from(report.exit_code()))
 }
 
 /// The engine's options, or the usage error of the first option out of range.

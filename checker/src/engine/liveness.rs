@@ -10,7 +10,8 @@
 //!   actor system: delivering a message, firing a timer, making a pending random choice; never a
 //!   loss, a crash or a recovery), so a run may stop forever at a state where only faults
 //!   remain possible. With fairness `none` a run never stops while any action can change the
-//!   state, so only a state with no successor at all is stuck.
+//!   state, so only a state with no successor at all is stuck. Actions that leave the model's
+//!   boundary count here too (see the engine docs): they are enabled, just never followed.
 //! - **lasso**: a goal-avoiding path into a cycle of goal-avoiding states that a fair run can
 //!   follow forever. Weak fairness: every class enabled at *every* state of the cycle is taken
 //!   on the cycle. Strong fairness: every class enabled at *some* state of the cycle is taken on
@@ -72,6 +73,17 @@ impl<M> LiveProp<M> {
     }
 }
 
+/// The verdict on one property as the search decides it (for `sometimes`, the witness is an
+/// example rather than a counterexample).
+#[derive(Clone)]
+pub(super) enum Judgement {
+    /// The nearest counterexample.
+    Violated(Witness),
+    /// No counterexample among the judged states; `bounded` when a run that might be one
+    /// leaves the model's boundary, so that the verdict speaks only of the runs inside it.
+    Holds { bounded: bool },
+}
+
 /// The graph in adjacency form, shared by every liveness property of one check.
 pub(super) struct Analysis<'g> {
     g: &'g Graph,
@@ -80,6 +92,10 @@ pub(super) struct Analysis<'g> {
     start: Vec<usize>,
     targets: Vec<u32>,
     classes: Vec<Option<u64>>,
+    /// CSR: the classes of the transitions out of the boundary from state `s` are
+    /// `exit_classes[exit_start[s]..exit_start[s + 1]]`.
+    exit_start: Vec<usize>,
+    exit_classes: Vec<Option<u64>>,
     /// Tarjan's per-state scratch, reset after each use so that repeated decompositions cost
     /// what they visit, not the size of the graph.
     scratch: std::cell::RefCell<Scratch>,
@@ -96,28 +112,17 @@ const UNVISITED: u32 = u32::MAX;
 impl<'g> Analysis<'g> {
     pub fn new(g: &'g Graph, fairness: Fairness) -> Self {
         let n = g.fps.len();
-        let mut start = vec![0usize; n + 1];
-        for &(s, _, _) in &g.edges {
-            start[s as usize + 1] += 1;
-        }
-        for i in 0..n {
-            start[i + 1] += start[i];
-        }
-        let mut fill = start.clone();
-        let mut targets = vec![0u32; g.edges.len()];
-        let mut classes = vec![None; g.edges.len()];
-        for &(s, d, c) in &g.edges {
-            let at = &mut fill[s as usize];
-            targets[*at] = d;
-            classes[*at] = c;
-            *at += 1;
-        }
+        let (start, edges) = csr(n, g.edges.iter().map(|&(s, d, c)| (s, (d, c))));
+        let (targets, classes) = edges.into_iter().unzip();
+        let (exit_start, exit_classes) = csr(n, g.exits.iter().copied());
         Self {
             g,
             fairness,
             start,
             targets,
             classes,
+            exit_start,
+            exit_classes,
             scratch: std::cell::RefCell::new(Scratch {
                 index: vec![UNVISITED; n],
                 low: vec![0; n],
@@ -134,27 +139,53 @@ impl<'g> Analysis<'g> {
             .zip(self.classes[r].iter().copied())
     }
 
-    /// The fair classes an action of which can change state `s`, sorted and deduplicated.
+    /// The classes of the transitions from `s` that leave the model's boundary.
+    fn exits(&self, s: u32) -> &[Option<u64>] {
+        &self.exit_classes[self.exit_start[s as usize]..self.exit_start[s as usize + 1]]
+    }
+
+    /// The fair classes an action of which can change state `s`, sorted and deduplicated;
+    /// those leading out of the boundary included.
     fn enabled(&self, s: u32) -> Vec<u64> {
         let mut c: Vec<u64> = self.out(s).filter_map(|(_, c)| c).collect();
+        c.extend(self.exits(s).iter().flatten());
         c.sort_unstable();
         c.dedup();
         c
     }
 
-    /// Whether a run may stop forever at `s`.
+    /// Whether a run may stop forever at `s`: no action it owes is enabled, not even one that
+    /// leaves the boundary.
     fn stuck(&self, s: u32) -> bool {
         if !self.g.expanded[s as usize] {
             return false;
         }
+        let exits = self.exits(s);
         match self.fairness {
-            Fairness::None => self.out(s).next().is_none(),
-            Fairness::Weak | Fairness::Strong => self.out(s).all(|(_, c)| c.is_none()),
+            Fairness::None => self.out(s).next().is_none() && exits.is_empty(),
+            Fairness::Weak | Fairness::Strong => {
+                self.out(s).all(|(_, c)| c.is_none()) && exits.iter().all(Option::is_none)
+            }
         }
     }
 
-    /// The nearest counterexample to liveness property `k`, if any.
-    pub fn counterexample(&self, k: usize) -> Option<Witness> {
+    /// The verdict on liveness property `k` of kind `kind`.
+    pub fn judge(&self, k: usize, kind: Kind) -> Judgement {
+        match self.counterexample(k) {
+            Ok(w) => Judgement::Violated(w),
+            // A leads-to may have triggers outside the boundary, reached through the goal.
+            Err(_) if kind == Kind::LeadsTo => Judgement::Holds {
+                bounded: self.g.cut,
+            },
+            Err(reached_exit) => Judgement::Holds {
+                bounded: reached_exit || self.g.init_outside,
+            },
+        }
+    }
+
+    /// The nearest counterexample to liveness property `k`, or, if there is none, whether a
+    /// goal-avoiding path from a trigger reaches a state with a transition out of the boundary.
+    fn counterexample(&self, k: usize) -> Result<Witness, bool> {
         let g = self.g;
         let n = g.fps.len();
         let bad: Vec<bool> = (0..n).map(|s| g.expanded[s] && !g.to[k][s]).collect();
@@ -176,6 +207,7 @@ impl<'g> Analysis<'g> {
         let mut from = vec![UNSEEN; n];
         let mut dist = vec![0u32; n];
         let mut queue: VecDeque<u32> = VecDeque::new();
+        let mut reached_exit = false;
         loop {
             // Admit the sources that are no farther from an initial state than the front.
             let front_dist = queue.front().map(|&s| dist[s as usize]);
@@ -192,7 +224,10 @@ impl<'g> Analysis<'g> {
                     continue;
                 }
             }
-            let s = queue.pop_front()?;
+            let Some(s) = queue.pop_front() else {
+                return Err(reached_exit);
+            };
+            reached_exit |= !self.exits(s).is_empty();
             if self.stuck(s) || comp_of.contains_key(&s) {
                 let mut tail = vec![s];
                 while from[*tail.last().unwrap() as usize] != ROOT {
@@ -205,7 +240,7 @@ impl<'g> Analysis<'g> {
                     .map(|ix| (ix, Via::Any))
                     .collect();
                 path.extend(tail[1..].iter().map(|&ix| (ix, Via::Any)));
-                return Some(match comp_of.get(&s) {
+                return Ok(match comp_of.get(&s) {
                     Some(&ci) if !self.stuck(s) => {
                         let loop_start = path.len() - 1;
                         path.extend(self.fair_cycle(s, &fair[ci]));
@@ -489,4 +524,26 @@ impl<'g> Analysis<'g> {
         }
         unreachable!("a strongly connected component connects all its states")
     }
+}
+
+/// Compressed rows of `(row, item)` pairs over rows `0..n`: row `r`'s items are
+/// `items[start[r]..start[r + 1]]`, in input order.
+fn csr<T: Copy + Default>(
+    n: usize,
+    pairs: impl Iterator<Item = (u32, T)> + Clone,
+) -> (Vec<usize>, Vec<T>) {
+    let mut start = vec![0usize; n + 1];
+    for (r, _) in pairs.clone() {
+        start[r as usize + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut items = vec![T::default(); start[n]];
+    for (r, item) in pairs {
+        items[fill[r as usize]] = item;
+        fill[r as usize] += 1;
+    }
+    (start, items)
 }

@@ -21,6 +21,28 @@
 //! [`liveness`] for the semantics of fairness and the algorithm (SCCs of the goal-avoiding
 //! subgraph, then a fairness test per SCC).
 //!
+//! A model may bound its state space (`Model::within_boundary`, for example Bully's budget of
+//! recoveries). A state with successors outside the boundary is judged like any other on the
+//! transitions that stay inside (they are its edges); a transition out of the boundary is no
+//! edge, but it keeps its fairness class: when that class is owed, a run can neither stop at
+//! the state nor neglect the transition for ever, and such a run, which must leave the
+//! boundary, is not judged (Bully's transitions out are recoveries, which are never owed, so a
+//! run may stop with a node down).
+//! A verdict is then *bounded* (`PropertyOutcome::bounded`: the report says "holds within the
+//! bound" and the binary exits 3) when it speaks only of the runs inside the boundary:
+//!
+//! - `always` properties, step invariants, refinement and deadlock that hold, and `sometimes`
+//!   properties not found, as soon as the boundary cut anything (an initial state or a
+//!   transition): the states beyond were never looked at;
+//! - `eventually P` that holds, when a path from an initial state through states without `P`
+//!   reaches a state with a transition out of the boundary (or an initial state lies outside):
+//!   a run along it may fail `P` beyond; runs that meet `P` first are decided;
+//! - `P ~> Q` that holds, as soon as the boundary cut anything (a trigger may lie beyond).
+//!
+//! A violation and a found example are never bounded: their traces are runs of the model, and a
+//! liveness counterexample stops or cycles only where every action it neglects, inside the
+//! boundary or out of it, is not owed.
+//!
 //! Symmetry and liveness are not combined: a fairness class names actors (deliver *this* message
 //! to *that* node), and symmetry renames actors from one state to the next, so a fair-looking
 //! cycle of representatives need not be a fair run, nor the converse. The engine refuses the
@@ -326,6 +348,9 @@ pub struct PropertyOutcome<M: Model> {
     pub name: &'static str,
     pub kind: Kind,
     pub status: Status,
+    /// A `holds` or `not found` that speaks only of the runs inside the model's boundary (see
+    /// the module docs).
+    pub bounded: bool,
     pub trace: Option<Trace<M>>,
 }
 
@@ -341,6 +366,8 @@ pub struct Coverage {
 /// Everything a check found.
 pub struct Outcome<M: Model> {
     pub complete: bool,
+    /// Some verdict is bounded (see [`PropertyOutcome::bounded`]).
+    pub bounded: bool,
     pub unique_states: u64,
     pub total_states: u64,
     pub max_depth: usize,

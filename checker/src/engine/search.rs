@@ -1,10 +1,10 @@
 //! The exhaustive search: explores the reachable states, decides safety on the way, records
 //! what liveness needs, then replays every witness as a concrete trace.
 
-use super::liveness::{self, LiveProp};
+use super::liveness::{self, Judgement, LiveProp};
 use super::{
-    CheckError, CheckOptions, Checkable, Coverage, Kind, Outcome, PropertyOutcome, Status,
-    Strategy, Trace,
+    CheckError, CheckOptions, Checkable, Coverage, Fairness, Kind, Outcome, PropertyOutcome,
+    Status, Strategy, Trace,
 };
 use crate::progress::Progress;
 use stateright::{Expectation, Model};
@@ -45,22 +45,59 @@ pub(super) struct Graph {
     pub fps: Vec<u64>,
     pub parent: Vec<u32>,
     pub depth: Vec<u32>,
-    /// Whether every successor of the state is known: false on the frontier of an incomplete
-    /// search and for states with a successor outside the model's boundary. Liveness judges only
-    /// such complete states (a cut-off state is neither stuck nor on a cycle we can vouch for).
+    /// Whether the state's successors are known: false on the frontier of an incomplete search.
+    /// Liveness judges only expanded states, those with a successor outside the model's boundary
+    /// included (see [`Graph::exits`]).
     pub expanded: Vec<bool>,
     /// Non-stuttering transitions `(from, to, fairness class)`, recorded only for liveness.
     pub edges: Vec<(u32, u32, Option<u64>)>,
+    /// Transitions out of the model's boundary `(from, fairness class)`, recorded only for
+    /// liveness: not edges (their target is never judged), but an owed one still counts as
+    /// enabled at `from`, so a run cannot stop there or neglect it for ever.
+    pub exits: Vec<(u32, Option<u64>)>,
+    /// Whether the boundary cut anything: an initial state or a transition outside it.
+    pub cut: bool,
+    /// Whether an initial state lay outside the boundary.
+    pub init_outside: bool,
     /// Per liveness property: whether its trigger and its goal hold in each expanded state.
     pub from: Vec<Vec<bool>>,
     pub to: Vec<Vec<bool>>,
 }
 
+/// What became of a state offered to the graph.
+enum Admitted {
+    /// New, with this index.
+    New(u32),
+    /// Known already, with this index.
+    Known(u32),
+    /// New, but the graph holds `max_states` states already.
+    Full,
+}
+
 impl Graph {
-    fn insert(&mut self, fp: u64, parent: u32, depth: u32) -> Option<u32> {
+    fn new(n_live: usize) -> Self {
+        Self {
+            index: FpMap::default(),
+            fps: Vec::new(),
+            parent: Vec::new(),
+            depth: Vec::new(),
+            expanded: Vec::new(),
+            edges: Vec::new(),
+            exits: Vec::new(),
+            cut: false,
+            init_outside: false,
+            from: vec![Vec::new(); n_live],
+            to: vec![Vec::new(); n_live],
+        }
+    }
+
+    /// Adds the state with fingerprint `fp` unless it is known or the graph is full.
+    fn admit(&mut self, fp: u64, parent: u32, depth: u32, max_states: Option<u64>) -> Admitted {
         use std::collections::hash_map::Entry;
+        let full = max_states.is_some_and(|m| self.fps.len() as u64 >= m);
         match self.index.entry(fp) {
-            Entry::Occupied(_) => None,
+            Entry::Occupied(o) => Admitted::Known(*o.get()),
+            Entry::Vacant(_) if full => Admitted::Full,
             Entry::Vacant(v) => {
                 let ix = self.fps.len() as u32;
                 v.insert(ix);
@@ -71,7 +108,7 @@ impl Graph {
                 for bits in self.from.iter_mut().chain(self.to.iter_mut()) {
                     bits.push(false);
                 }
-                Some(ix)
+                Admitted::New(ix)
             }
         }
     }
@@ -126,8 +163,9 @@ struct Expansion<S> {
     broken: Vec<bool>,
     /// Whether any action leads anywhere (a state without is a deadlock or a proper end).
     any_successor: bool,
-    /// Whether some successor lies outside the model's boundary.
-    cut: bool,
+    /// The fairness classes of the transitions that leave the model's boundary (one entry per
+    /// transition; classes are `None` unless liveness is checked).
+    exits: Vec<Option<u64>>,
     is_end: bool,
     succ: Vec<Succ<S>>,
     /// Coverage: the kind of every transition taken from here.
@@ -139,6 +177,25 @@ struct Succ<S> {
     state: S,
     class: Option<u64>,
 }
+
+/// What the search decides on the way, besides the graph.
+struct Found {
+    /// Per state property: the state that decides it (violates it, or for `sometimes` has it).
+    state: Vec<Option<Witness>>,
+    /// Per step check: the first step found that breaks it.
+    step: Vec<Option<Witness>>,
+    /// An initial state the refinement mapping rejects.
+    refine_init: Option<Witness>,
+    /// A state without successor that is no declared end.
+    deadlock: Option<Witness>,
+    /// Coverage: transitions explored per kind of action.
+    fired: BTreeMap<String, u64>,
+    /// Initial states and transitions explored.
+    total: u64,
+}
+
+/// The search stopped before the frontier was empty: at `max_states` or at the timeout.
+struct Stopped;
 
 /// Explores every reachable state (within the options' bounds) and decides every property.
 pub fn check<M>(
@@ -260,7 +317,7 @@ where
         let mut succ = Vec::with_capacity(actions.len());
         let mut kinds = Vec::new();
         let mut any_successor = false;
-        let mut cut = false;
+        let mut exits = Vec::new();
         let record_classes = !self.live.is_empty();
         for action in actions {
             let class = if record_classes {
@@ -274,7 +331,7 @@ where
             };
             any_successor = true;
             if !model.within_boundary(&next) {
-                cut = true;
+                exits.push(class);
                 continue;
             }
             for (k, (_, check)) in self.steps.iter().enumerate() {
@@ -297,7 +354,7 @@ where
             leads,
             broken,
             any_successor,
-            cut,
+            exits,
             is_end,
             succ,
             kinds,
@@ -325,31 +382,55 @@ where
         })
     }
 
+    /// Explores, then decides every property on what was explored.
     fn run(self, progress: &Progress) -> Outcome<M> {
         let start = Instant::now();
-        let n_live = self.live.len();
-        let mut g = Graph {
-            index: FpMap::default(),
-            fps: Vec::new(),
-            parent: Vec::new(),
-            depth: Vec::new(),
-            expanded: Vec::new(),
-            edges: Vec::new(),
-            from: vec![Vec::new(); n_live],
-            to: vec![Vec::new(); n_live],
+        let mut g = Graph::new(self.live.len());
+        let mut found = Found {
+            state: vec![None; self.props.len()],
+            step: vec![None; self.steps.len()],
+            refine_init: None,
+            deadlock: None,
+            fired: BTreeMap::new(),
+            total: 0,
         };
-        let mut state_wit: Vec<Option<Witness>> = vec![None; self.props.len()];
-        let mut step_wit: Vec<Option<Witness>> = vec![None; self.steps.len()];
-        let mut refine_init_wit: Option<Witness> = None;
-        let mut deadlock_wit: Option<Witness> = None;
-        let mut fired: BTreeMap<String, u64> = BTreeMap::new();
-        let mut total: u64 = 0;
-        let mut complete = true;
+        let explored = self
+            .seed(&mut g, &mut found)
+            .and_then(|frontier| self.explore(&mut g, &mut found, frontier, start, progress));
+        let fairness = self.opts.fairness.unwrap_or(self.c.fairness);
+        let properties = self.verdicts(&g, &found, fairness);
+        let coverage = self.opts.coverage.then(|| Coverage {
+            never_fired: self
+                .c
+                .action_kinds
+                .iter()
+                .filter(|k| !found.fired.contains_key(*k))
+                .cloned()
+                .collect(),
+            fired: found.fired,
+        });
+        Outcome {
+            complete: explored.is_ok(),
+            bounded: properties.iter().any(|p| p.bounded),
+            unique_states: g.fps.len() as u64,
+            total_states: found.total,
+            max_depth: g.depth.iter().copied().max().unwrap_or(0) as usize,
+            seconds: start.elapsed().as_secs_f64(),
+            fairness: (!self.live.is_empty()).then_some(fairness),
+            properties,
+            coverage,
+        }
+    }
 
-        let mut frontier: VecDeque<(u32, M::State)> = VecDeque::new();
+    /// Admits the initial states inside the boundary, checking each against the refinement's
+    /// initial states; returns the first frontier.
+    fn seed(&self, g: &mut Graph, found: &mut Found) -> Result<VecDeque<(u32, M::State)>, Stopped> {
+        let mut frontier = VecDeque::new();
         for init in self.c.model.init_states() {
-            total += 1;
             if !self.c.model.within_boundary(&init) {
+                found.total += 1;
+                g.cut = true;
+                g.init_outside = true;
                 continue;
             }
             let refines = self
@@ -359,23 +440,34 @@ where
                 .is_none_or(|r| (r.init_ok)(&init));
             let init = self.canonical(init);
             let fp = (self.c.fingerprint)(&init);
-            if let Some(ix) = g.insert(fp, ROOT, 0) {
-                if !refines && refine_init_wit.is_none() {
-                    refine_init_wit = Some(Witness::State(ix));
+            match g.admit(fp, ROOT, 0, self.opts.max_states) {
+                Admitted::New(ix) => {
+                    if !refines && found.refine_init.is_none() {
+                        found.refine_init = Some(Witness::State(ix));
+                    }
+                    frontier.push_back((ix, init));
                 }
-                frontier.push_back((ix, init));
+                Admitted::Known(_) => {}
+                Admitted::Full => return Err(Stopped),
             }
+            found.total += 1;
         }
+        Ok(frontier)
+    }
 
+    /// Expands the frontier, a batch at a time in BFS (in parallel, merged in frontier order)
+    /// and a state at a time in DFS, until it is empty or a limit stops the search.
+    fn explore(
+        &self,
+        g: &mut Graph,
+        found: &mut Found,
+        mut frontier: VecDeque<(u32, M::State)>,
+        start: Instant,
+        progress: &Progress,
+    ) -> Result<(), Stopped> {
         while !frontier.is_empty() {
-            if self.opts.timeout.is_some_and(|t| start.elapsed() >= t)
-                || self
-                    .opts
-                    .max_states
-                    .is_some_and(|m| g.fps.len() as u64 >= m)
-            {
-                complete = false;
-                break;
+            if self.opts.timeout.is_some_and(|t| start.elapsed() >= t) {
+                return Err(Stopped);
             }
             let batch: Vec<(u32, M::State)> = match self.opts.strategy {
                 Strategy::Bfs => {
@@ -386,59 +478,14 @@ where
             };
             let expansions = self.expand_batch(&batch);
             for ((ix, _), exp) in batch.iter().zip(expansions) {
-                let (ix, i) = (*ix, *ix as usize);
-                g.expanded[i] = !exp.cut;
-                for (pi, holds) in exp.holds.iter().enumerate() {
-                    let decided = match self.props[pi].0 {
-                        Kind::Always => !holds,
-                        Kind::Sometimes => *holds,
-                        Kind::Eventually | Kind::LeadsTo => false,
-                    };
-                    if decided && state_wit[pi].is_none() {
-                        state_wit[pi] = Some(Witness::State(ix));
-                    }
-                }
-                for (k, l) in self.live.iter().enumerate() {
-                    let (from, to) = l.eval(&exp.holds, &exp.leads, g.parent[i] == ROOT);
-                    g.from[k][i] = from;
-                    g.to[k][i] = to;
-                }
-                for (k, broken) in exp.broken.iter().enumerate() {
-                    if *broken && step_wit[k].is_none() {
-                        step_wit[k] = Some(Witness::Step(ix, self.steps[k].1));
-                    }
-                }
-                if self.opts.deadlock && !exp.any_successor && !exp.is_end && deadlock_wit.is_none()
-                {
-                    deadlock_wit = Some(Witness::State(ix));
-                }
-                for kind in exp.kinds {
-                    *fired.entry(kind).or_default() += 1;
-                }
-                let depth = g.depth[i] + 1;
-                let mut fresh = Vec::new();
-                for s in exp.succ {
-                    total += 1;
-                    let child = match g.insert(s.fp, ix, depth) {
-                        Some(child) => {
-                            fresh.push((child, s.state));
-                            child
-                        }
-                        None => g.index[&s.fp],
-                    };
-                    // A step back to the same state is a stutter: it changes nothing and owes
-                    // nothing, so liveness ignores it.
-                    if n_live > 0 && child != ix {
-                        g.edges.push((ix, child, s.class));
-                    }
-                }
+                let fresh = self.merge(g, found, *ix, exp)?;
                 match self.opts.strategy {
                     Strategy::Bfs => frontier.extend(fresh),
                     // Reversed so that the first action is explored first.
                     Strategy::Dfs => frontier.extend(fresh.into_iter().rev()),
                 }
             }
-            progress.total.store(total, Relaxed);
+            progress.total.store(found.total, Relaxed);
             progress.unique.store(g.fps.len() as u64, Relaxed);
             progress.queue.store(frontier.len() as u64, Relaxed);
             if let Some((ix, _)) = frontier.front() {
@@ -447,72 +494,146 @@ where
                     .fetch_max(u64::from(g.depth[*ix as usize]), Relaxed);
             }
         }
+        Ok(())
+    }
 
-        let fairness = self.opts.fairness.unwrap_or(self.c.fairness);
-        let mut properties = Vec::new();
-        let analysis = (n_live > 0).then(|| liveness::Analysis::new(&g, fairness));
-        let live_wit: Vec<Option<Witness>> = (0..n_live)
-            .map(|k| analysis.as_ref().and_then(|a| a.counterexample(k)))
-            .collect();
-        let verdict = |kind: Kind, wit: Option<Witness>| match (kind, wit) {
-            (Kind::Sometimes, Some(w)) => (Status::Found, Some(w)),
-            (Kind::Sometimes, None) => (Status::NotFound, None),
-            (_, Some(w)) => (Status::Violated, Some(w)),
-            (_, None) => (Status::Holds, None),
+    /// Records what expanding state `ix` found and returns its successors new to the graph.
+    /// At the first new successor beyond `max_states` the search stops, exactly at the limit
+    /// and, since merging follows frontier order, at the same state for any thread count;
+    /// `ix` then stays unexpanded (liveness does not judge it).
+    fn merge(
+        &self,
+        g: &mut Graph,
+        found: &mut Found,
+        ix: u32,
+        mut exp: Expansion<M::State>,
+    ) -> Result<Vec<(u32, M::State)>, Stopped> {
+        self.record(found, ix, &mut exp);
+        let i = ix as usize;
+        for (k, l) in self.live.iter().enumerate() {
+            let (from, to) = l.eval(&exp.holds, &exp.leads, g.parent[i] == ROOT);
+            g.from[k][i] = from;
+            g.to[k][i] = to;
+        }
+        let live = !self.live.is_empty();
+        g.cut |= !exp.exits.is_empty();
+        if live {
+            g.exits.extend(exp.exits.iter().map(|&class| (ix, class)));
+        }
+        let depth = g.depth[i] + 1;
+        let mut fresh = Vec::new();
+        for s in exp.succ {
+            let child = match g.admit(s.fp, ix, depth, self.opts.max_states) {
+                Admitted::New(child) => {
+                    fresh.push((child, s.state));
+                    child
+                }
+                Admitted::Known(child) => child,
+                Admitted::Full => return Err(Stopped),
+            };
+            found.total += 1;
+            // A step back to the same state is a stutter: it changes nothing and owes
+            // nothing, so liveness ignores it.
+            if live && child != ix {
+                g.edges.push((ix, child, s.class));
+            }
+        }
+        g.expanded[i] = true;
+        Ok(fresh)
+    }
+
+    /// Records the safety findings of expanding state `ix`: the state properties it decides,
+    /// the step checks a step out of it breaks, a deadlock, and the kinds of its transitions.
+    fn record(&self, found: &mut Found, ix: u32, exp: &mut Expansion<M::State>) {
+        for (pi, holds) in exp.holds.iter().enumerate() {
+            let decided = match self.props[pi].0 {
+                Kind::Always => !holds,
+                Kind::Sometimes => *holds,
+                Kind::Eventually | Kind::LeadsTo => false,
+            };
+            if decided && found.state[pi].is_none() {
+                found.state[pi] = Some(Witness::State(ix));
+            }
+        }
+        for (k, broken) in exp.broken.iter().enumerate() {
+            if *broken && found.step[k].is_none() {
+                found.step[k] = Some(Witness::Step(ix, self.steps[k].1));
+            }
+        }
+        if self.opts.deadlock && !exp.any_successor && !exp.is_end && found.deadlock.is_none() {
+            found.deadlock = Some(Witness::State(ix));
+        }
+        for kind in std::mem::take(&mut exp.kinds) {
+            *found.fired.entry(kind).or_default() += 1;
+        }
+    }
+
+    /// The verdict on every property, in report order: state properties (liveness judged on
+    /// the graph), leads-to, step checks, deadlock.
+    fn verdicts(&self, g: &Graph, found: &Found, fairness: Fairness) -> Vec<PropertyOutcome<M>> {
+        let live: Vec<Judgement> = match self.live.is_empty() {
+            true => Vec::new(),
+            false => {
+                let analysis = liveness::Analysis::new(g, fairness);
+                let judge = |(k, l): (usize, &LiveProp<M>)| analysis.judge(k, l.kind);
+                self.live.iter().enumerate().map(judge).collect()
+            }
         };
-        let mut push = |name, kind, wit: Option<Witness>| {
-            let (status, wit) = verdict(kind, wit);
-            properties.push(PropertyOutcome {
-                name,
-                kind,
-                status,
-                trace: wit.map(|w| self.replay(&g, w)),
-            });
+        // A state property, step check or deadlock that holds (or a `sometimes` not found)
+        // is bounded as soon as the boundary cut anything: the states beyond were not looked at.
+        let decided = |wit: &Option<Witness>| match wit {
+            Some(w) => Judgement::Violated(w.clone()),
+            None => Judgement::Holds { bounded: g.cut },
         };
+        let mut out = Vec::new();
         for (pi, (kind, name, _)) in self.props.iter().enumerate() {
-            let wit = match kind {
+            let judgement = match kind {
                 Kind::Eventually => {
                     let k = self.live.iter().position(|l| l.state_prop == Some(pi));
-                    k.and_then(|k| live_wit[k].clone())
+                    live[k.expect("every eventually property is judged")].clone()
                 }
-                _ => state_wit[pi].clone(),
+                _ => decided(&found.state[pi]),
             };
-            push(*name, *kind, wit);
+            out.push(self.verdict(g, name, *kind, judgement));
         }
         for (k, l) in self.live.iter().enumerate() {
             if l.kind == Kind::LeadsTo {
-                push(l.name, Kind::LeadsTo, live_wit[k].clone());
+                out.push(self.verdict(g, l.name, Kind::LeadsTo, live[k].clone()));
             }
         }
         for (k, (name, check)) in self.steps.iter().enumerate() {
             let wit = match check {
-                StepCheck::Refinement => refine_init_wit.clone().or(step_wit[k].clone()),
-                StepCheck::Invariant(_) => step_wit[k].clone(),
+                StepCheck::Refinement => found.refine_init.clone().or(found.step[k].clone()),
+                StepCheck::Invariant(_) => found.step[k].clone(),
             };
-            push(*name, Kind::Always, wit);
+            out.push(self.verdict(g, name, Kind::Always, decided(&wit)));
         }
         if self.opts.deadlock {
-            push("deadlock", Kind::Always, deadlock_wit);
+            out.push(self.verdict(g, "deadlock", Kind::Always, decided(&found.deadlock)));
         }
-        let coverage = self.opts.coverage.then(|| Coverage {
-            never_fired: self
-                .c
-                .action_kinds
-                .iter()
-                .filter(|k| !fired.contains_key(*k))
-                .cloned()
-                .collect(),
-            fired,
-        });
-        Outcome {
-            complete,
-            unique_states: g.fps.len() as u64,
-            total_states: total,
-            max_depth: g.depth.iter().copied().max().unwrap_or(0) as usize,
-            seconds: start.elapsed().as_secs_f64(),
-            fairness: (n_live > 0).then_some(fairness),
-            properties,
-            coverage,
+        out
+    }
+
+    /// One property's verdict, its witness replayed as a trace.
+    fn verdict(
+        &self,
+        g: &Graph,
+        name: &'static str,
+        kind: Kind,
+        judgement: Judgement,
+    ) -> PropertyOutcome<M> {
+        let (status, wit, bounded) = match (kind, judgement) {
+            (Kind::Sometimes, Judgement::Violated(w)) => (Status::Found, Some(w), false),
+            (Kind::Sometimes, Judgement::Holds { bounded }) => (Status::NotFound, None, bounded),
+            (_, Judgement::Violated(w)) => (Status::Violated, Some(w), false),
+            (_, Judgement::Holds { bounded }) => (Status::Holds, None, bounded),
+        };
+        PropertyOutcome {
+            name,
+            kind,
+            status,
+            bounded,
+            trace: wit.map(|w| self.replay(g, w)),
         }
     }
 

@@ -139,6 +139,57 @@ fn stuck_where_only_unfair_actions_remain_violates_eventually() {
     assert_eq!(status(&o, "reaches max"), Status::Holds);
 }
 
+/// A waiter that may `Wait` (changing nothing) or `Finish`; only waiting is owed.
+struct Idle;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Pause {
+    Wait,
+    Finish,
+}
+
+impl Model for Idle {
+    type State = bool;
+    type Action = Pause;
+    fn init_states(&self) -> Vec<bool> {
+        vec![false]
+    }
+    fn actions(&self, done: &bool, out: &mut Vec<Pause>) {
+        if !done {
+            out.extend([Pause::Wait, Pause::Finish]);
+        }
+    }
+    fn next_state(&self, done: &bool, a: Pause) -> Option<bool> {
+        Some(*done || a == Pause::Finish)
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::eventually("finishes", |_, done: &bool| *done)]
+    }
+}
+
+fn idle() -> Checkable<Idle> {
+    let mut c = Checkable::new(Idle).with_end_states(|_, done| *done);
+    c.fair_class = Box::new(|a: &_| (*a == Pause::Wait).then_some(0));
+    c
+}
+
+#[test]
+fn a_step_that_changes_nothing_is_not_owed() {
+    // Waiting is owed but changes nothing: a fair run may stop at the start for good.
+    let o = run(&idle(), with_fairness(Fairness::Weak));
+    assert_eq!(status(&o, "finishes"), Status::Violated);
+    let t = trace(&o, "finishes");
+    assert!(t.steps.is_empty() && t.loop_start.is_none());
+}
+
+#[test]
+fn without_fairness_a_run_never_stops_while_an_action_can_move_it() {
+    // Finish is owed by no fairness, but without fairness a run goes on while it can, and
+    // waiting for ever is no cycle (it changes nothing).
+    let o = run(&idle(), with_fairness(Fairness::None));
+    assert_eq!(status(&o, "finishes"), Status::Holds);
+}
+
 #[test]
 fn a_broken_step_is_reported_with_the_step() {
     let c = counter(3, false).with_step_invariants(vec![StepInvariant {
@@ -158,9 +209,68 @@ fn bounds_make_the_search_incomplete_and_the_frontier_is_not_judged() {
     };
     let o = run(&counter(50, false), opts);
     assert!(!o.complete);
-    assert!(o.unique_states < 50);
+    assert_eq!(o.unique_states, 2);
     assert_eq!(status(&o, "reaches max"), Status::Holds);
     assert_eq!(status(&o, "deadlock"), Status::Holds);
+}
+
+/// A binary tree of 8,191 states, wide enough for BFS batches of several thousand: state `v`
+/// leads to `2v` and `2v + 1`, so BFS numbers state `v` as the `v`th.
+struct Tree;
+
+impl Model for Tree {
+    type State = u16;
+    type Action = u16;
+    fn init_states(&self) -> Vec<u16> {
+        vec![1]
+    }
+    fn actions(&self, s: &u16, out: &mut Vec<u16>) {
+        if *s < 1 << 12 {
+            out.extend([2 * s, 2 * s + 1]);
+        }
+    }
+    fn next_state(&self, _: &u16, a: u16) -> Option<u16> {
+        Some(a)
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::always("not 1000", |_, s: &u16| *s != 1000)]
+    }
+}
+
+#[test]
+fn max_states_stops_exactly_at_the_limit_for_any_thread_count() {
+    let c = Checkable::new(Tree);
+    let full = run(&c, CheckOptions::default());
+    assert!(full.complete);
+    assert_eq!(full.unique_states, 8191);
+    assert_eq!(status(&full, "not 1000"), Status::Violated);
+    // With 1,500 states the search stops when state 750 would add the 1,501st: state 1000 is
+    // known but never expanded, so never judged. With 3,000 it was expanded.
+    for (max, verdict) in [(1500, Status::Holds), (3000, Status::Violated)] {
+        let counts: Vec<(u64, u64, Status)> = [1, 2, 3]
+            .map(|threads| {
+                let opts = CheckOptions {
+                    threads,
+                    max_states: Some(max),
+                    ..CheckOptions::default()
+                };
+                let o = run(&c, opts);
+                assert!(!o.complete, "threads={threads}");
+                (o.unique_states, o.total_states, status(&o, "not 1000"))
+            })
+            .to_vec();
+        assert!(counts.iter().all(|c| *c == counts[0]), "{counts:?}");
+        assert_eq!((counts[0].0, counts[0].2), (max, verdict));
+    }
+    // Exactly as many states as there are: complete.
+    let o = run(
+        &c,
+        CheckOptions {
+            max_states: Some(8191),
+            ..CheckOptions::default()
+        },
+    );
+    assert!(o.complete);
 }
 
 #[test]
@@ -278,6 +388,156 @@ fn stateright_misses_the_lasso_that_we_report() {
     assert_eq!(status(&o, "stops"), Status::Violated);
 }
 
+/// Asserts that the loop of lasso `t` is fair under `fairness`: every class enabled at every
+/// (weak) or at some (strong) state of the loop is taken on it.
+fn assert_fair_loop<M>(c: &Checkable<M>, t: &Trace<M>, fairness: Fairness)
+where
+    M: Model,
+    M::State: Clone + PartialEq,
+    M::Action: Clone,
+{
+    let start = t.loop_start.expect("a lasso");
+    let states: Vec<&M::State> = std::iter::once(&t.init)
+        .chain(t.steps.iter().map(|s| &s.2))
+        .collect();
+    let enabled = |s: &M::State| {
+        let mut actions = Vec::new();
+        c.model.actions(s, &mut actions);
+        let moves = actions
+            .into_iter()
+            .filter(|a| c.model.next_state(s, a.clone()).is_some_and(|n| n != *s));
+        moves
+            .filter_map(|a| (c.fair_class)(&a))
+            .collect::<std::collections::BTreeSet<u64>>()
+    };
+    let on_loop: Vec<_> = states[start..states.len() - 1]
+        .iter()
+        .map(|s| enabled(s))
+        .collect();
+    let owed: std::collections::BTreeSet<u64> = match fairness {
+        Fairness::None => Default::default(),
+        Fairness::Weak => on_loop
+            .iter()
+            .skip(1)
+            .fold(on_loop[0].clone(), |acc, e| &acc & e),
+        Fairness::Strong => on_loop.iter().flatten().copied().collect(),
+    };
+    let taken: std::collections::BTreeSet<u64> = t.steps[start..]
+        .iter()
+        .filter_map(|s| (c.fair_class)(&s.0))
+        .collect();
+    assert!(owed.is_subset(&taken), "owed {owed:?}, taken {taken:?}");
+    assert!(states.last() == states.get(start), "the loop closes");
+}
+
+/// Three states 0 <-> 1 <-> 2, moved between by actions of one class; at 2 only, an exit to
+/// the goal (3) in a class of its own.
+struct Line;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Go {
+    Left,
+    Right,
+    Exit,
+}
+
+impl Model for Line {
+    type State = u8;
+    type Action = Go;
+    fn init_states(&self) -> Vec<u8> {
+        vec![0]
+    }
+    fn actions(&self, s: &u8, out: &mut Vec<Go>) {
+        match s {
+            0 => out.push(Go::Right),
+            1 => out.extend([Go::Left, Go::Right]),
+            2 => out.extend([Go::Left, Go::Exit]),
+            _ => {}
+        }
+    }
+    fn next_state(&self, s: &u8, a: Go) -> Option<u8> {
+        Some(match a {
+            Go::Left => s - 1,
+            Go::Right => s + 1,
+            Go::Exit => 3,
+        })
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::eventually("exits", |_, s: &u8| *s == 3)]
+    }
+}
+
+#[test]
+fn strong_fairness_drops_the_states_that_enable_a_neglected_class_and_looks_again() {
+    // The component {0, 1, 2} is not strongly fair: Exit is enabled at 2 and never taken
+    // inside. But without 2, the run 0 -> 1 -> 0 -> ... never enables Exit: a fair lasso.
+    let mut c = Checkable::new(Line).with_end_states(|_, s| *s == 3);
+    c.fair_class = Box::new(|a: &_| Some(u64::from(*a == Go::Exit)));
+    for f in [Fairness::Strong, Fairness::Weak, Fairness::None] {
+        let o = run(&c, with_fairness(f));
+        assert_eq!(status(&o, "exits"), Status::Violated, "{f:?}");
+        let t = trace(&o, "exits");
+        assert_eq!(t.loop_start, Some(0), "{f:?}");
+        assert_eq!(actions(&o, "exits"), [Go::Right, Go::Left], "{f:?}");
+        assert_fair_loop(&c, t, f);
+    }
+}
+
+/// States 0, 1, 2 and the goal 3. `Hop` moves 0 -> 1, 1 -> 0 and 1 -> 2 (one class); `Exit`
+/// (its own class) is enabled everywhere, and leads to the goal from 0 and 1 but back to 0
+/// from 2: the only internal edge of its class.
+struct Detour;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Hop {
+    To(u8),
+    Exit,
+}
+
+impl Model for Detour {
+    type State = u8;
+    type Action = Hop;
+    fn init_states(&self) -> Vec<u8> {
+        vec![0]
+    }
+    fn actions(&self, s: &u8, out: &mut Vec<Hop>) {
+        match s {
+            0 => out.push(Hop::To(1)),
+            1 => out.extend([Hop::To(0), Hop::To(2)]),
+            _ => {}
+        }
+        if *s < 3 {
+            out.push(Hop::Exit);
+        }
+    }
+    fn next_state(&self, s: &u8, a: Hop) -> Option<u8> {
+        Some(match (s, a) {
+            (_, Hop::To(t)) => t,
+            (2, Hop::Exit) => 0,
+            (_, Hop::Exit) => 3,
+        })
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::eventually("exits", |_, s: &u8| *s == 3)]
+    }
+}
+
+#[test]
+fn a_weakly_fair_lasso_detours_through_the_only_internal_edge_of_an_always_enabled_class() {
+    // Exit is enabled at every state, so a weakly fair cycle must take it, and it stays
+    // inside only from 2: the loop must pass 2 and take Exit there, not just go 0 -> 1 -> 0.
+    let mut c = Checkable::new(Detour).with_end_states(|_, s| *s == 3);
+    c.fair_class = Box::new(|a: &_| Some(u64::from(*a == Hop::Exit)));
+    // Strong fairness asks the same of this loop (Exit is owed at 0 and 1 too).
+    for f in [Fairness::Weak, Fairness::Strong] {
+        let o = run(&c, with_fairness(f));
+        assert_eq!(status(&o, "exits"), Status::Violated, "{f:?}");
+        let t = trace(&o, "exits");
+        assert_fair_loop(&c, t, f);
+        assert_eq!(t.steps.last().map(|s| &s.0), Some(&Hop::Exit), "{f:?}");
+    }
+}
+
 #[test]
 fn leads_to_is_checked_from_every_trigger() {
     // "at 2 leads to stopped": from position 2 the wheel may spin on forever (weak fairness).
@@ -294,6 +554,27 @@ fn leads_to_is_checked_from_every_trigger() {
     assert_eq!(t.steps.len(), 5);
     let o = run(&c, with_fairness(Fairness::Strong));
     assert_eq!(status(&o, "two leads to stop"), Status::Holds);
+}
+
+#[test]
+fn a_trigger_that_meets_its_goal_discharges_it() {
+    // At max the counter stops for good, trigger and goal at once: nothing is owed after.
+    let c = counter(3, false).with_leads_to(vec![LeadsTo {
+        name: "max leads to max",
+        from: |m, s| s.0 == m.max,
+        to: |m, s| s.0 == m.max,
+    }]);
+    let o = run(&c, CheckOptions::default());
+    assert_eq!(status(&o, "max leads to max"), Status::Holds);
+    // A goal met before the trigger does not count: after 1 the counter never returns to 0.
+    let c = counter(3, false).with_leads_to(vec![LeadsTo {
+        name: "one leads to zero",
+        from: |_, s| s.0 == 1,
+        to: |_, s| s.0 == 0,
+    }]);
+    let o = run(&c, CheckOptions::default());
+    assert_eq!(status(&o, "one leads to zero"), Status::Violated);
+    assert_eq!(actions(&o, "one leads to zero"), vec![Act::Inc; 3]);
 }
 
 #[test]
@@ -317,6 +598,71 @@ fn symmetry_with_liveness_is_refused_and_safety_only_skips_it() {
     );
     assert!(o.properties.iter().all(|p| p.name != "reaches max"));
     assert_eq!(status(&o, "below three"), Status::Violated);
+}
+
+/// Two counters that each count to 2; they are interchangeable, and the representative of a
+/// state lists the smaller count first.
+struct Pair;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Side {
+    A,
+    B,
+}
+
+impl Model for Pair {
+    type State = (u8, u8);
+    type Action = Side;
+    fn init_states(&self) -> Vec<(u8, u8)> {
+        vec![(0, 0)]
+    }
+    fn actions(&self, s: &(u8, u8), out: &mut Vec<Side>) {
+        if s.0 < 2 {
+            out.push(Side::A);
+        }
+        if s.1 < 2 {
+            out.push(Side::B);
+        }
+    }
+    fn next_state(&self, s: &(u8, u8), a: Side) -> Option<(u8, u8)> {
+        Some(match a {
+            Side::A => (s.0 + 1, s.1),
+            Side::B => (s.0, s.1 + 1),
+        })
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::always("sum below three", |_, s: &(u8, u8)| {
+            s.0 + s.1 < 3
+        })]
+    }
+}
+
+#[test]
+fn symmetry_merges_interchangeable_states_and_replays_concrete_traces() {
+    let mut c = Checkable::new(Pair).with_end_states(|_, s| *s == (2, 2));
+    c.symmetry = Some(|s| (s.0.min(s.1), s.0.max(s.1)));
+    let plain = run(&c, CheckOptions::default());
+    let sym = CheckOptions {
+        symmetry: true,
+        ..CheckOptions::default()
+    };
+    for (strategy, states) in [(Strategy::Bfs, 6), (Strategy::Dfs, 6)] {
+        let o = run(
+            &c,
+            CheckOptions {
+                strategy,
+                ..sym.clone()
+            },
+        );
+        assert_eq!((plain.unique_states, o.unique_states), (9, states));
+        assert_eq!(status(&o, "sum below three"), Status::Violated);
+    }
+    // The search stored (0, 1), (1, 1), (1, 2); the trace takes real transitions from the
+    // concrete states: A reaches (1, 0), represented by (0, 1); then B, then A to (2, 1).
+    let o = run(&c, sym);
+    let t = trace(&o, "sum below three");
+    assert_eq!(actions(&o, "sum below three"), [Side::A, Side::B, Side::A]);
+    assert_eq!(t.last(), &(2, 1));
 }
 
 /// A spec: a number that only grows by one.
@@ -387,33 +733,134 @@ fn simulation_finds_the_violation_and_the_stuck_run() {
     assert!(!o.complete);
 }
 
-/// The counter bounded by the model's own boundary below its goal.
-struct Bounded;
+/// A counter from 0 that the model's boundary stops at 3: `Up` from 3 leads out of it. With
+/// `resets`, `Reset` also leads from 3 back to 0.
+struct Bounded {
+    resets: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Step {
+    Up(u8),
+    Reset,
+}
 
 impl Model for Bounded {
     type State = u8;
-    type Action = ();
+    type Action = Step;
     fn init_states(&self) -> Vec<u8> {
         vec![0]
     }
-    fn actions(&self, _: &u8, out: &mut Vec<()>) {
-        out.push(());
+    fn actions(&self, s: &u8, out: &mut Vec<Step>) {
+        out.push(Step::Up(*s));
+        if self.resets && *s == 3 {
+            out.push(Step::Reset);
+        }
     }
-    fn next_state(&self, s: &u8, _: ()) -> Option<u8> {
-        Some(s + 1)
+    fn next_state(&self, s: &u8, a: Step) -> Option<u8> {
+        Some(match a {
+            Step::Up(_) => s + 1,
+            Step::Reset => 0,
+        })
     }
     fn within_boundary(&self, s: &u8) -> bool {
         *s <= 3
     }
     fn properties(&self) -> Vec<Property<Self>> {
-        vec![Property::eventually("reaches ten", |_, s: &u8| *s == 10)]
+        vec![
+            Property::always("below five", |_, s: &u8| *s < 5),
+            Property::eventually("reaches two", |_, s: &u8| *s == 2),
+            Property::eventually("reaches ten", |_, s: &u8| *s == 10),
+        ]
     }
 }
 
+/// Every action its own weakly fair class, except (when `exit_owed` is false) the step out of
+/// the boundary, which is never owed, like a recovery.
+fn bounded(resets: bool, exit_owed: bool) -> Checkable<Bounded> {
+    let mut c = Checkable::new(Bounded { resets });
+    if !exit_owed {
+        c.fair_class = Box::new(|a: &_| (*a != Step::Up(3)).then(|| fingerprint(a)));
+    }
+    c
+}
+
+fn bounded_flag<M: Model>(o: &Outcome<M>, name: &str) -> bool {
+    o.properties
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap()
+        .bounded
+}
+
 #[test]
-fn a_state_cut_off_by_the_boundary_is_not_stuck() {
-    let o = run(&Checkable::new(Bounded), CheckOptions::default());
+fn a_state_cut_off_by_the_boundary_is_judged_for_the_actions_inside_it() {
+    // At 3 only the step out of the boundary remains, and it is not owed: a run may stop there.
+    let o = run(&bounded(false, false), CheckOptions::default());
+    assert!(o.complete && o.bounded);
     assert_eq!(o.unique_states, 4);
+    assert_eq!(status(&o, "reaches ten"), Status::Violated);
+    assert_eq!(
+        actions(&o, "reaches ten"),
+        [Step::Up(0), Step::Up(1), Step::Up(2)]
+    );
+    assert_eq!(trace(&o, "reaches ten").loop_start, None);
+    assert!(
+        !bounded_flag(&o, "reaches ten"),
+        "a counterexample is never bounded"
+    );
+    // Every run meets "two" before it can leave the boundary: an unqualified holds.
+    assert_eq!(status(&o, "reaches two"), Status::Holds);
+    assert!(!bounded_flag(&o, "reaches two"));
+    // The states beyond the boundary were never looked at.
+    for name in ["below five", "deadlock"] {
+        assert_eq!(status(&o, name), Status::Holds, "{name}");
+        assert!(bounded_flag(&o, name), "{name}");
+    }
+    // A reset from 3 makes a cycle that a fair run may follow for ever (Up(3) is not owed).
+    let o = run(&bounded(true, false), with_fairness(Fairness::Strong));
+    assert_eq!(status(&o, "reaches ten"), Status::Violated);
+    let t = trace(&o, "reaches ten");
+    assert_eq!(t.loop_start, Some(0));
+    assert_eq!(t.steps.len(), 4);
+}
+
+#[test]
+fn an_owed_step_out_of_the_boundary_leaves_the_verdict_bounded() {
+    // A run owes Up(3), so it cannot stop at 3 and must leave the boundary: holds, but only of
+    // the runs inside it. Without fairness a run never stops while any step is possible.
+    for (c, f) in [
+        (bounded(false, true), Fairness::Weak),
+        (bounded(false, false), Fairness::None),
+    ] {
+        let o = run(&c, with_fairness(f));
+        assert_eq!(status(&o, "reaches ten"), Status::Holds, "{f:?}");
+        assert!(bounded_flag(&o, "reaches ten"), "{f:?}");
+        assert!(o.bounded);
+    }
+    // Strong fairness: Up(3), enabled on every turn of the reset cycle, is eventually taken.
+    let o = run(&bounded(true, true), with_fairness(Fairness::Strong));
     assert_eq!(status(&o, "reaches ten"), Status::Holds);
-    assert_eq!(status(&o, "deadlock"), Status::Holds);
+    assert!(bounded_flag(&o, "reaches ten"));
+}
+
+#[test]
+fn a_walk_stops_at_the_boundary_only_where_nothing_owed_leads_out() {
+    let sim = SimOptions {
+        seed: 1,
+        runs: 3,
+        depth: 10,
+    };
+    let o = bounded(false, false).simulate(&sim);
+    assert_eq!(status(&o, "reaches ten"), Status::Violated);
+    assert_eq!(trace(&o, "reaches ten").steps.len(), 3);
+    let o = bounded(false, true).simulate(&sim);
+    assert_eq!(status(&o, "reaches ten"), Status::Holds);
+}
+
+#[test]
+fn a_search_the_boundary_does_not_cut_is_not_bounded() {
+    let o = run(&counter(4, true), CheckOptions::default());
+    assert!(!o.bounded);
+    assert!(o.properties.iter().all(|p| !p.bounded));
 }

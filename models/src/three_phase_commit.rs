@@ -59,9 +59,12 @@
 //! when they contradict an earlier one, so that a broken variant shows as a violated property
 //! instead of being masked.
 //!
-//! An RM that decided on its own (it voted no, or timed out in q) keeps waiting on its leader:
-//! should it be suspected, the RM announces its decision to every other node, since an RM
-//! further down the candidate list may be waiting for it to act as a backup.
+//! An RM that has decided keeps waiting on its leader: should the leader be suspected, it
+//! announces its decision to every other node (a decided RM acting as backup needs no
+//! reports). An RM further down the candidate list may be waiting for it to act as backup, and
+//! may not have heard the decision: the RM decided on its own (it voted no, and the TM crashed
+//! before telling anyone), or the decider's message to that RM is stuck behind a partition. A
+//! backup that is told the outcome passes it on at once.
 //!
 //! # Recovery
 //!

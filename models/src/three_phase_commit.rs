@@ -60,11 +60,11 @@
 //! instead of being masked.
 //!
 //! An RM that has decided keeps waiting on its leader: should the leader be suspected, it
-//! announces its decision to every other node (a decided RM acting as backup needs no
-//! reports). An RM further down the candidate list may be waiting for it to act as backup, and
-//! may not have heard the decision: the RM decided on its own (it voted no, and the TM crashed
-//! before telling anyone), or the decider's message to that RM is stuck behind a partition. A
-//! backup that is told the outcome passes it on at once.
+//! announces its decision to the RMs above it (a decided RM acting as backup needs no
+//! reports). Those are the RMs that may be waiting for it to act as backup, and they may not
+//! have heard the decision: the RM decided on its own (it voted no, and the TM crashed before
+//! telling anyone), or the decider's message to them is stuck behind a partition. A backup that
+//! is told the outcome passes it on to every other node at once.
 //!
 //! # Recovery
 //!
@@ -705,6 +705,11 @@ impl Rm<'_> {
             .collect()
     }
 
+    /// The RMs above this one: those that may wait for it as a backup candidate.
+    fn followers(&self) -> Vec<Id> {
+        self.rms.iter().copied().filter(|&n| n > self.id).collect()
+    }
+
     /// Every other RM: the backup's peers.
     fn peers(&self) -> Vec<Id> {
         self.rms.iter().copied().filter(|&n| n != self.id).collect()
@@ -774,13 +779,13 @@ impl Rm<'_> {
         }
     }
 
-    /// The leader is suspected: q aborts; w and p turn to the next candidate; an RM that
-    /// decided on its own announces its decision.
+    /// The leader is suspected: q aborts (and says so); w and p turn to the next candidate; an
+    /// RM that has decided announces its decision to the RMs above it.
     fn suspect_leader(&self, rm: &RmState, o: &mut Out<ThreePcActor>) -> Option<RmState> {
         match rm.phase {
             Phase::Committed | Phase::Aborted => {
                 let decision = rm.phase.decision().expect("decided");
-                o.broadcast(&self.others(), &decision_msg(decision));
+                o.broadcast(&self.followers(), &decision_msg(decision));
                 None
             }
             Phase::Initial => {
@@ -980,8 +985,8 @@ impl Rm<'_> {
 
     /// The RM is told the outcome. The teller sent it to every node, but the network may have
     /// split since: a backup passes it on at once to the RMs that wait for it, and any other
-    /// RM keeps waiting on its leader, to announce it should the leader be suspected (an RM
-    /// further down the candidate list may be waiting for this one to act as backup).
+    /// RM keeps waiting on its leader, to announce it to the RMs above it should the leader be
+    /// suspected (one of them may be waiting for this one to act as backup).
     fn learn(&self, rm: &RmState, phase: Phase, o: &mut Out<ThreePcActor>) -> RmState {
         let backup = match &rm.backup {
             Some(Backup::Decided(d)) => Some(Backup::Decided(*d)),

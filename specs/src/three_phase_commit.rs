@@ -12,11 +12,14 @@
 //!   `rm1..=rm(rms/2)` and the other RMs. The split is the loss of the first message that
 //!   crosses the cut (shown in traces as `lost ...`); it is recorded in the model's history
 //!   ([`Split`]), after which no message crosses and every node across the cut counts as down.
-//!   A one-shot step keeps the state space finite, and a partition that starts while nothing
-//!   crosses is seen by nobody until something would cross. The actions stay stateright's own
-//!   (a drop), so traces, the explorer and the runtime need nothing new. On the simulator the
-//!   nemesis makes its own partitions, which the timer gate cannot see: `partition=true` runs
-//!   there without a gate, under timeouts.
+//!   A one-shot step keeps the state space finite, and the actions stay stateright's own (a
+//!   drop), so traces, the explorer, coverage and the runtime need nothing new. The price: the
+//!   split happens while some message crosses the cut. A split while nothing crosses would
+//!   change nothing until a message would cross, except that a wait across the cut could time
+//!   out earlier; those runs are not explored (they only start a side's termination protocol
+//!   sooner, and the counterexample needs none of them). On the simulator the nemesis makes its
+//!   own partitions, which the timer gate cannot see: `partition=true` runs there without a
+//!   gate, under timeouts.
 //!
 //! | property | kind | claim |
 //! |---|---|---|

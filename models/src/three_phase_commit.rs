@@ -1402,6 +1402,36 @@ mod tests {
     }
 
     #[test]
+    fn a_decided_rm_announces_to_the_rms_above_it_and_a_told_backup_to_everyone() {
+        let c = cfg(3);
+        let (s, o) = timeout(
+            &c,
+            2,
+            ThreePcState::Rm(rm(Phase::Committed, 0)),
+            ThreePcTimer::LeaderTimeout,
+        );
+        assert_eq!(s, ThreePcState::Rm(rm(Phase::Committed, 0)));
+        assert_eq!(sends(&o), [(3, ThreePcMsg::DoCommit)]);
+        let collecting = ThreePcState::Rm(RmState {
+            backup: Some(Backup::Collecting {
+                reports: BTreeMap::new(),
+            }),
+            ..rm(Phase::Wait, 2)
+        });
+        let (s, o) = deliver(&c, 2, collecting, 0, ThreePcMsg::Abort);
+        let ThreePcState::Rm(r) = &s else { panic!() };
+        assert_eq!((r.phase, &r.backup), (Phase::Aborted, &None));
+        assert_eq!(
+            sends(&o),
+            [
+                (0, ThreePcMsg::Abort),
+                (1, ThreePcMsg::Abort),
+                (3, ThreePcMsg::Abort)
+            ]
+        );
+    }
+
+    #[test]
     fn a_state_request_from_below_the_leader_is_stale() {
         let c = cfg(3);
         let (s, o) = deliver(

@@ -10,13 +10,14 @@
 //!
 //! # Source
 //!
-//! D. Skeen, "Nonblocking Commit Protocols", SIGMOD 1981 (the central-site protocol of
-//! figure 5 and the nonblocking theorem of section 4), and D. Skeen and M. Stonebraker, "A
+//! D. Skeen, "Nonblocking Commit Protocols", SIGMOD 1981 (the central-site three-phase
+//! protocol and the fundamental nonblocking theorem), and D. Skeen and M. Stonebraker, "A
 //! Formal Model of Crash Recovery in a Distributed System", IEEE TSE 9(3), 1983 (timeout and
 //! failure transitions). The termination protocol is the one of P. A. Bernstein, V. Hadzilacos
-//! and N. Goodman, "Concurrency Control and Recovery in Database Systems", 1987, section 7.5
-//! (a backup coordinator collects states and applies the termination rules). The properties
-//! live in `specs::three_phase_commit`.
+//! and N. Goodman, "Concurrency Control and Recovery in Database Systems", 1987, chapter 7 (a
+//! backup coordinator collects states and applies the termination rules). Section numbers are
+//! not given here because they were not checked against the papers. The properties live in
+//! `specs::three_phase_commit`.
 //!
 //! # Algorithm
 //!
@@ -911,7 +912,7 @@ impl Rm<'_> {
         })
     }
 
-    /// The termination rules (Bernstein et al. 1987, section 7.5), on the reports and this
+    /// The termination rules (Bernstein et al. 1987, chapter 7), on the reports and this
     /// RM's own phase.
     fn decide(
         &self,

@@ -156,17 +156,17 @@ pub fn all_abort<M>(_: &M, s: &ThreePcSysState) -> bool {
     rms(s).all(|rm| rm.phase == Phase::Aborted)
 }
 
-/// Skeen 1981, section 5: a backup coordinator commits (some RM was pre-committed).
+/// Skeen 1981, termination protocol: a backup coordinator commits (some RM was pre-committed).
 pub fn the_termination_protocol_commits<M>(_: &M, s: &ThreePcSysState) -> bool {
     rms(s).any(|rm| rm.backup == Some(Backup::Decided(Decision::Commit)))
 }
 
-/// Skeen 1981, section 5: a backup coordinator aborts (no RM was pre-committed).
+/// Skeen 1981, termination protocol: a backup coordinator aborts (no RM was pre-committed).
 pub fn the_termination_protocol_aborts<M>(_: &M, s: &ThreePcSysState) -> bool {
     rms(s).any(|rm| rm.backup == Some(Backup::Decided(Decision::Abort)))
 }
 
-/// Skeen 1981, section 4 (nonblocking): every operational RM, up and never crashed, has
+/// Skeen 1981, nonblocking: every operational RM, up and never crashed, has
 /// decided.
 pub fn non_blocking<M>(_: &M, s: &ThreePcSysState) -> bool {
     rms(s)

@@ -15,9 +15,8 @@
 //! Formal Model of Crash Recovery in a Distributed System", IEEE TSE 9(3), 1983 (timeout and
 //! failure transitions). The termination protocol is the one of P. A. Bernstein, V. Hadzilacos
 //! and N. Goodman, "Concurrency Control and Recovery in Database Systems", 1987, chapter 7 (a
-//! backup coordinator collects states and applies the termination rules). Section numbers are
-//! not given here because they were not checked against the papers. The properties live in
-//! `specs::three_phase_commit`.
+//! backup coordinator collects states and applies the termination rules). The properties live
+//! in `specs::three_phase_commit`.
 //!
 //! # Algorithm
 //!

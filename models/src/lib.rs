@@ -13,4 +13,5 @@ pub mod multi_paxos;
 pub mod paxos;
 pub mod raft_election;
 pub mod rng;
+pub mod three_phase_commit;
 pub mod two_phase_commit;

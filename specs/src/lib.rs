@@ -19,6 +19,7 @@ pub mod leader_election;
 pub mod multi_paxos;
 pub mod paxos;
 pub mod raft_election;
+pub mod three_phase_commit;
 pub mod two_phase_commit;
 
 /// An invariant of steps: must hold for every reachable transition `before -> after` (TLA+'s [][A]_v).

@@ -19,7 +19,7 @@ const BACKUP_COMMITS: &str = "the termination protocol commits";
 const BACKUP_ABORTS: &str = "the termination protocol aborts";
 
 fn check(settings: &[&str]) -> Report {
-    registry::check(NAME, settings, &CheckOptions::default()).expect("valid")
+    common::check(NAME, settings, &CheckOptions::default())
 }
 
 /// The last state of a property's trace.
@@ -274,13 +274,13 @@ fn coverage_with_a_crash_fires_every_declared_kind() {
         coverage: true,
         ..CheckOptions::default()
     };
-    let r = registry::check(NAME, &["rms=2", "crashes=1"], &opts).unwrap();
+    let r = common::check(NAME, &["rms=2", "crashes=1"], &opts);
     let cov = r.coverage.as_ref().unwrap();
     assert!(cov.never_fired.is_empty(), "{:?}", cov.never_fired);
     assert!(cov.fired["rm timeout ReportTimeout"] > 0);
     assert!(cov.fired["tm receives DoCommit"] > 0);
     // Without a crash nothing is suspected: the termination protocol is not even declared.
-    let r = registry::check(NAME, &[], &opts).unwrap();
+    let r = common::check(NAME, &[], &opts);
     let cov = r.coverage.as_ref().unwrap();
     assert!(cov.never_fired.is_empty(), "{:?}", cov.never_fired);
     assert!(!cov.fired.contains_key("rm timeout LeaderTimeout"));
@@ -289,7 +289,9 @@ fn coverage_with_a_crash_fires_every_declared_kind() {
 #[test]
 fn bad_settings_are_refused() {
     let err = |settings: &[&str]| {
-        registry::check(NAME, settings, &CheckOptions::default()).expect_err("refused")
+        registry::check(NAME, settings, &CheckOptions::default())
+            .expect_err("refused")
+            .to_string()
     };
     assert!(err(&["rms=7"]).contains("rms must be in 1..=6"));
     assert!(err(&["rms=2", "crashes=4"]).contains("crashes must be at most"));

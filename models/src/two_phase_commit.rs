@@ -196,8 +196,14 @@ pub enum TmRule {
 /// A node of two-phase commit: immutable configuration only.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 pub enum TwoPcActor {
-    /// The transaction manager, which knows every RM and its commit rule.
-    Tm { rms: Vec<Id>, rule: TmRule },
+    /// The transaction manager, which knows every RM and its commit rule. `resend_on_recovery`
+    /// is a planted regression for the test harness, not a variant users explore (see
+    /// [`TwoPcCfg::with_planted_resend`]).
+    Tm {
+        rms: Vec<Id>,
+        rule: TmRule,
+        resend_on_recovery: bool,
+    },
     /// A resource manager, which knows the TM and, under cooperative termination, the peer it
     /// asks for the outcome while in doubt.
     Rm { tm: Id, peer: Option<Id> },
@@ -229,7 +235,11 @@ impl Actor for TwoPcActor {
 
     fn on_start(&self, _id: Id, storage: &Option<Self::Storage>, o: &mut Out<Self>) -> TwoPcState {
         match self {
-            TwoPcActor::Tm { rms, .. } => TwoPcState::Tm(tm_start(rms, storage, o)),
+            TwoPcActor::Tm {
+                rms,
+                resend_on_recovery,
+                ..
+            } => TwoPcState::Tm(tm_start(rms, *resend_on_recovery, storage, o)),
             TwoPcActor::Rm { tm, .. } => TwoPcState::Rm(rm_start(*tm, storage, o)),
         }
     }
@@ -243,7 +253,7 @@ impl Actor for TwoPcActor {
         o: &mut Out<Self>,
     ) {
         match (self, &**state) {
-            (TwoPcActor::Tm { rms, rule }, TwoPcState::Tm(tm)) => {
+            (TwoPcActor::Tm { rms, rule, .. }, TwoPcState::Tm(tm)) => {
                 if let Some(next) = tm_on_msg(rms, *rule, tm, src, msg, o) {
                     *state.to_mut() = TwoPcState::Tm(next);
                 }
@@ -313,7 +323,12 @@ impl Actor for TwoPcActor {
 }
 
 /// The TM's start: fresh, recovering undecided (presumed abort), or recovering decided.
-fn tm_start(rms: &[Id], storage: &Option<TwoPcStorage>, o: &mut Out<TwoPcActor>) -> TmState {
+fn tm_start(
+    rms: &[Id],
+    resend_on_recovery: bool,
+    storage: &Option<TwoPcStorage>,
+    o: &mut Out<TwoPcActor>,
+) -> TmState {
     match storage {
         None => {
             o.save(TwoPcStorage::Tm {
@@ -337,12 +352,17 @@ fn tm_start(rms: &[Id], storage: &Option<TwoPcStorage>, o: &mut Out<TwoPcActor>)
         Some(TwoPcStorage::Tm {
             decision: Some(decision),
             cause,
-        }) => TmState {
-            phase: TmPhase::Decided {
-                decision: *decision,
-                cause: *cause,
-            },
-        },
+        }) => {
+            if resend_on_recovery {
+                o.broadcast(rms, &decision_msg(*decision));
+            }
+            TmState {
+                phase: TmPhase::Decided {
+                    decision: *decision,
+                    cause: *cause,
+                },
+            }
+        }
         Some(TwoPcStorage::Rm(_)) => unreachable!("the TM never saves RM storage"),
     }
 }
@@ -577,6 +597,8 @@ pub struct TwoPcCfg {
     /// RM heard the decision; when none did, the RMs keep asking each other forever, which is
     /// the cycle stateright's own `eventually` check cannot see. Off by default; needs 2+ RMs.
     pub ask_peers: bool,
+    /// A planted regression for the test harness (see [`TwoPcCfg::with_planted_resend`]).
+    pub planted_resend: bool,
 }
 
 impl TwoPcCfg {
@@ -597,7 +619,19 @@ impl TwoPcCfg {
             system,
             rule,
             ask_peers: false,
+            planted_resend: false,
         })
+    }
+
+    /// The same configuration with a planted regression: a TM that re-sends its logged decision
+    /// on every recovery. On a non-duplicating network with crashes every recovery adds
+    /// messages, so the state space is infinite; the test harness must then fail with the
+    /// count it reached, not hang. Not a protocol parameter.
+    pub fn with_planted_resend(self, planted_resend: bool) -> Self {
+        Self {
+            planted_resend,
+            ..self
+        }
     }
 
     /// The same configuration with cooperative termination on or off.
@@ -623,6 +657,7 @@ impl ActorSystem for TwoPcCfg {
         let tm = TwoPcActor::Tm {
             rms: self.rm_ids(),
             rule: self.rule,
+            resend_on_recovery: self.planted_resend,
         };
         let ids = self.rm_ids();
         let rms = ids.iter().enumerate().map(|(i, _)| TwoPcActor::Rm {
@@ -686,7 +721,8 @@ mod tests {
             actors[0],
             TwoPcActor::Tm {
                 rms: Id::vec_from(1..=3),
-                rule: TmRule::AllYes
+                rule: TmRule::AllYes,
+                resend_on_recovery: false,
             }
         );
         assert_eq!(

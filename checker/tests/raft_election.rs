@@ -190,9 +190,11 @@ fn a_candidate_that_does_not_record_its_own_vote_votes_twice_unseen_by_voted_for
         ]
     );
     // Two votes in one term elect two leaders, three steps later.
-    let safety = property(&r, "at most one leader per term");
-    assert_eq!(safety.status, Status::Violated);
-    assert_eq!(actions(safety).len(), 6);
+    for name in ["at most one leader per term", "refinement"] {
+        let p = property(&r, name);
+        assert_eq!(p.status, Status::Violated, "{name}");
+        assert_eq!(actions(p).len(), 6, "{name}");
+    }
 }
 
 #[test]

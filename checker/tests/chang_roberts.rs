@@ -1,5 +1,6 @@
 //! Chang-Roberts through the registry: pinned state counts per arrangement, the duplicate-id
-//! counterexample, the crash that stops the ring, and bad `ids` refused with a clear error.
+//! counterexample, the comparison turned round (the minimum wins), the crash that stops the
+//! ring, and bad `ids` refused with a clear error.
 
 use checker::engine::{CheckOptions, Status, Strategy};
 use checker::registry;
@@ -80,11 +81,50 @@ fn duplicate_ids_elect_two_leaders() {
     assert_eq!(last["n3"]["state"]["elected"], true);
     // The abstract spec cannot explain a second leader either.
     assert_eq!(property(&r, "refinement").status, Status::Violated);
-    // Both leaders hold the maximum id 3, so that property cannot tell.
+    // No node is *the* node with the maximum id when two hold it: the first declaration
+    // already violates it (n1 takes n3's 3 for its own).
+    let max = property(&r, "the leader is the node with the maximum id");
+    assert_eq!(max.status, Status::Violated);
+    assert_eq!(actions(max), ["n3 -> n1: Election { id: 3 }"]);
+    // What nodes learn is the value 3, the maximum, so that property cannot tell.
     assert_eq!(
-        property(&r, "the leader has the maximum id").status,
+        property(&r, "nodes learn only the maximum id").status,
         Status::Holds
     );
+}
+
+#[test]
+fn nodes_that_forward_smaller_ids_elect_the_minimum() {
+    // The comparison turned round: the minimum goes round, is elected once and learnt by all.
+    let r = check(&["nodes=3", "forward=smaller"]);
+    assert!(r.complete);
+    assert_eq!(r.unique_states, 17);
+    assert_eq!(property(&r, "at most one leader").status, Status::Holds);
+    assert_eq!(property(&r, "a leader is elected").status, Status::Found);
+    // n3's 3 dies at n1 and n2's 2 at n3; n1's 1 goes all the way round.
+    let elected = [
+        "n1 -> n2: Election { id: 1 }",
+        "n2 -> n3: Election { id: 2 }",
+        "n2 -> n3: Election { id: 1 }",
+        "n3 -> n1: Election { id: 3 }",
+        "n3 -> n1: Election { id: 2 }",
+        "n3 -> n1: Election { id: 1 }",
+    ];
+    for name in [
+        "the leader is the node with the maximum id",
+        "nodes learn only the maximum id",
+        "refinement",
+    ] {
+        let p = property(&r, name);
+        assert_eq!(p.status, Status::Violated, "{name}");
+        assert_eq!(actions(p), elected, "{name}");
+    }
+    // Every node learns 1, never the maximum: the run stops there, short of the goal.
+    for name in ["every node learns the leader", "deadlock"] {
+        let p = property(&r, name);
+        assert_eq!(p.status, Status::Violated, "{name}");
+        assert_eq!(actions(p).len(), 9, "{name}");
+    }
 }
 
 #[test]
@@ -105,7 +145,7 @@ fn a_node_that_stays_down_stops_the_ring() {
     // Crashes cost liveness only.
     for name in [
         "at most one leader",
-        "the leader has the maximum id",
+        "the leader is the node with the maximum id",
         "refinement",
     ] {
         assert_eq!(property(&r, name).status, Status::Holds, "{name}");

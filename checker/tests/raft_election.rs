@@ -1,6 +1,8 @@
 //! Raft's leader election through the registry: Election Safety with and without crashes (also
 //! as a refinement of `leader-election`), the split vote that defeats liveness in an
-//! asynchronous model, and the non-durable vote that elects two leaders in one term.
+//! asynchronous model, the non-durable vote that elects two leaders in one term, and the
+//! candidate that does not record its own vote, whose second vote only the ghost record of
+//! granted votes sees.
 
 use checker::engine::{CheckOptions, Status};
 use checker::registry;
@@ -13,9 +15,10 @@ fn check(settings: &[&str], opts: &CheckOptions) -> Report {
     common::check("raft-election", settings, opts)
 }
 
-const SAFETY: [&str; 5] = [
+const SAFETY: [&str; 6] = [
     "at most one leader per term",
     "votes granted at most once per term",
+    "a recorded vote is kept for its term",
     "terms never decrease",
     "refinement",
     "deadlock",
@@ -139,12 +142,59 @@ fn a_vote_forgotten_in_a_crash_elects_two_leaders_in_one_term() {
             "s1 -> s3: Vote { term: 1, granted: true }",
         ]
     );
-    let forgot = property(&r, "votes granted at most once per term");
+    // The forgotten vote itself, before any second vote.
+    let forgot = property(&r, "a recorded vote is kept for its term");
     assert_eq!(forgot.status, Status::Violated);
     assert_eq!(
         actions(forgot),
         ["s1: timeout Election", "s1 crashes", "s1 recovers"]
     );
+    // The second vote: s1 voted for itself, forgot it in the crash, and grants s2.
+    let twice = property(&r, "votes granted at most once per term");
+    assert_eq!(twice.status, Status::Violated);
+    assert_eq!(
+        actions(twice),
+        [
+            "s1: timeout Election",
+            "s2: timeout Election",
+            "s1 crashes",
+            "s1 recovers",
+            "s2 -> s1: RequestVote { term: 1 }",
+        ]
+    );
+}
+
+#[test]
+fn a_candidate_that_does_not_record_its_own_vote_votes_twice_unseen_by_voted_for() {
+    // The candidate counts its own vote but leaves votedFor empty, so it grants a rival of its
+    // term; votedFor, once set, never changes, so the property over votedFor passes. Only the
+    // ghost record of granted votes sees the second vote.
+    let r = check(
+        &["terms=1", "vote-for-self=false"],
+        &CheckOptions::default(),
+    );
+    assert!(r.complete);
+    assert_eq!(r.unique_states, 14510);
+    assert_eq!(
+        property(&r, "a recorded vote is kept for its term").status,
+        Status::Holds
+    );
+    let twice = property(&r, "votes granted at most once per term");
+    assert_eq!(twice.status, Status::Violated);
+    assert_eq!(
+        actions(twice),
+        [
+            "s1: timeout Election",
+            "s2: timeout Election",
+            "s1 -> s2: RequestVote { term: 1 }",
+        ]
+    );
+    // Two votes in one term elect two leaders, three steps later.
+    for name in ["at most one leader per term", "refinement"] {
+        let p = property(&r, name);
+        assert_eq!(p.status, Status::Violated, "{name}");
+        assert_eq!(actions(p).len(), 6, "{name}");
+    }
 }
 
 #[test]

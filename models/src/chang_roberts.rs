@@ -44,6 +44,9 @@
 //!   message counts above assume exactly that.
 //! - Ids need not be unique here: duplicate ids (an explicit `ids` list with a repeat) are the
 //!   broken variant that shows why the paper requires them unique.
+//! - [`CrCfg::forward_smaller`]` = true` is a deliberately broken node with the comparison
+//!   turned round: it forwards smaller ids and swallows larger ones, so the minimum goes all the
+//!   way round and is elected (once, and learnt by all, but not the maximum).
 
 use crate::common::{ActorSystem, Bounds, CfgError, NetworkKind, SystemBounds, SystemCfg};
 use crate::rng::SplitMix64;
@@ -89,11 +92,12 @@ pub struct CrState {
     pub leader: Option<Uid>,
 }
 
-/// A node of the ring: its id and its successor.
+/// A node of the ring: its id, its successor and whether it forwards smaller ids (broken).
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 pub struct CrActor {
     pub id: Uid,
     pub next: Id,
+    pub forward_smaller: bool,
 }
 
 impl Actor for CrActor {
@@ -126,9 +130,9 @@ impl Actor for CrActor {
 
     fn on_msg(&self, _id: Id, state: &mut Cow<CrState>, _src: Id, msg: CrMsg, o: &mut Out<Self>) {
         match msg {
-            CrMsg::Election { id } if id > self.id => o.send(self.next, msg),
+            CrMsg::Election { id } if id != self.id && self.forwards(id) => o.send(self.next, msg),
             // A smaller id dies here.
-            CrMsg::Election { id } if id < self.id => {}
+            CrMsg::Election { id } if id != self.id => {}
             CrMsg::Election { .. } if !state.elected => {
                 let next = self.declare_leader(o);
                 *state.to_mut() = next;
@@ -152,6 +156,12 @@ impl Actor for CrActor {
 }
 
 impl CrActor {
+    /// Whether a candidacy of another id travels on: a larger one (the paper), or a smaller one
+    /// (the broken variant).
+    fn forwards(&self, id: Uid) -> bool {
+        (id > self.id) != self.forward_smaller
+    }
+
     /// The node's own id came back: it is the maximum; it says so round the ring.
     fn declare_leader(&self, o: &mut Out<Self>) -> CrState {
         let state = CrState {
@@ -241,6 +251,10 @@ pub struct CrCfg {
     pub ids: Vec<Uid>,
     /// Network and fault settings; `crashes` at most the number of nodes.
     pub system: SystemCfg,
+    /// Whether nodes forward smaller ids and swallow larger ones (the broken variant: the
+    /// minimum wins) instead of the paper's rule. `false` unless set by
+    /// [`CrCfg::with_forward_smaller`].
+    pub forward_smaller: bool,
 }
 
 impl CrCfg {
@@ -264,7 +278,16 @@ impl CrCfg {
         Ok(Self {
             ids: arrangement.ids(nodes)?,
             system,
+            forward_smaller: false,
         })
+    }
+
+    /// The same ring with the comparison turned round (`true`, broken: see the module docs).
+    pub fn with_forward_smaller(self, forward_smaller: bool) -> Self {
+        Self {
+            forward_smaller,
+            ..self
+        }
     }
 
     /// The highest id on the ring.
@@ -289,6 +312,7 @@ impl ActorSystem for CrCfg {
             .map(|(i, &id)| CrActor {
                 id,
                 next: Id::from((i + 1) % n),
+                forward_smaller: self.forward_smaller,
             })
             .collect()
     }
@@ -377,5 +401,20 @@ mod tests {
         let mut o = Out::new();
         assert_eq!(node.on_start(Id::from(0), &Some(s), &mut o), s);
         assert!(o.is_empty());
+        // The broken node turns the comparison round.
+        let broken = &cfg.with_forward_smaller(true).actors()[0];
+        let mut o = Out::new();
+        let mut state = Cow::Borrowed(&start);
+        broken.on_msg(
+            Id::from(0),
+            &mut state,
+            Id::from(2),
+            CrMsg::Election { id: 2 },
+            &mut o,
+        );
+        assert!(matches!(
+            &o[..],
+            [Command::Send(_, CrMsg::Election { id: 2 })]
+        ));
     }
 }

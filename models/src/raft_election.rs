@@ -48,6 +48,12 @@
 //!   (a message already in flight is not added twice); other networks are refused.
 //! - [`RaftCfg::durable`]` = false` is a deliberately broken server that does not persist
 //!   `votedFor`: after a crash it may vote twice in one term.
+//! - [`RaftCfg::vote_for_self`]` = false` is a deliberately broken candidate that counts its own
+//!   vote but does not record it in `votedFor`, so it may grant a rival's `RequestVote` of the
+//!   same term: two votes in one term, with `votedFor` never changing once set.
+//! - [`RaftState::granted`] is a ghost record of every vote a server has given, its own
+//!   included, kept in storage so that it survives crashes; no transition reads it. The
+//!   property "votes granted at most once per term" reads it (see `specs::raft_election`).
 
 use crate::common::{ActorSystem, Bounds, CfgError, NetworkKind, SystemBounds, SystemCfg};
 use serde::{Deserialize, Serialize};
@@ -126,26 +132,35 @@ pub struct RaftState {
     pub led: BTreeSet<Term>,
     /// The latest leader this server has known, with its term.
     pub known: Option<(Term, Id)>,
+    // ghost state (also in storage): read by no transition, only by the property "votes
+    // granted at most once per term"
+    /// Every vote this server has given, as `(term, candidate)`: its own when it became a
+    /// candidate, and each `Vote { granted: true }` it sent.
+    pub granted: BTreeSet<(Term, Id)>,
 }
 
 /// What a server keeps across crashes: `currentTerm` and `votedFor` (the latter only when
 /// [`RaftCfg::durable`]).
-/// The ghost fields `led` and `known` of [`RaftState`] are kept too (always: they are ghost).
+/// The ghost fields `led`, `known` and `granted` of [`RaftState`] are kept too (always: they
+/// are ghost).
 #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
 pub struct RaftStorage {
     pub term: Term,
     pub voted_for: Option<Id>,
     pub led: BTreeSet<Term>,
     pub known: Option<(Term, Id)>,
+    pub granted: BTreeSet<(Term, Id)>,
 }
 
-/// A server: its peers, the majority, the term bound and whether it persists its vote.
+/// A server: its peers, the majority, the term bound, whether it persists its vote and whether
+/// it records its vote for itself.
 #[derive(Clone, Debug, Eq, Hash, PartialEq)]
 pub struct RaftActor {
     pub peers: Vec<Id>,
     pub majority: usize,
     pub max_term: Term,
     pub durable: bool,
+    pub vote_for_self: bool,
 }
 
 fn ms(range: Range<u64>) -> Range<Duration> {
@@ -169,6 +184,7 @@ impl Actor for RaftActor {
             voted_for: None,
             led: BTreeSet::new(),
             known: None,
+            granted: BTreeSet::new(),
         });
         self.arm_election_timer(saved.term, o);
         RaftState {
@@ -178,6 +194,7 @@ impl Actor for RaftActor {
             leader: None,
             led: saved.led,
             known: saved.known,
+            granted: saved.granted,
         }
     }
 
@@ -245,6 +262,7 @@ impl RaftActor {
             voted_for: state.voted_for.filter(|_| self.durable),
             led: state.led.clone(),
             known: state.known,
+            granted: state.granted.clone(),
         }
     }
 
@@ -264,7 +282,9 @@ impl RaftActor {
     /// Section 5.2: increment the term, vote for itself, ask every peer.
     fn become_candidate(&self, id: Id, s: &mut RaftState, o: &mut Out<Self>) {
         s.term += 1;
-        s.voted_for = Some(id);
+        // The broken variant counts its own vote below but leaves `votedFor` empty.
+        s.voted_for = Some(id).filter(|_| self.vote_for_self);
+        s.granted.insert((s.term, id));
         s.role = Role::Candidate {
             votes: BTreeSet::from([id]),
         };
@@ -294,6 +314,7 @@ impl RaftActor {
         if state.voted_for.is_none() {
             let s = state.to_mut();
             s.voted_for = Some(src);
+            s.granted.insert((term, src));
             o.save(self.storage(s));
         }
         self.arm_election_timer(term, o);
@@ -344,6 +365,10 @@ pub struct RaftCfg {
     pub max_term: Term,
     /// Whether `votedFor` is saved (the protocol) or lost in a crash (the broken variant).
     pub durable: bool,
+    /// Whether a candidate records its vote for itself in `votedFor` (the protocol) or only
+    /// counts it, free to grant a rival's request of the same term (the broken variant). `true`
+    /// unless set by [`RaftCfg::with_vote_for_self`].
+    pub vote_for_self: bool,
     /// Network and fault settings; the network must be `unordered-duplicating`.
     pub system: SystemCfg,
 }
@@ -388,8 +413,18 @@ impl RaftCfg {
             nodes,
             max_term,
             durable,
+            vote_for_self: true,
             system,
         })
+    }
+
+    /// The same cluster with candidates that record their own vote (`true`, the protocol) or
+    /// only count it (`false`, broken: see the module docs).
+    pub fn with_vote_for_self(self, vote_for_self: bool) -> Self {
+        Self {
+            vote_for_self,
+            ..self
+        }
     }
 
     /// Votes needed to win: a strict majority.
@@ -413,6 +448,7 @@ impl ActorSystem for RaftCfg {
                 majority: self.majority(),
                 max_term: self.max_term,
                 durable: self.durable,
+                vote_for_self: self.vote_for_self,
             })
             .collect()
     }
@@ -513,6 +549,32 @@ mod tests {
                 ..
             })
         )));
+    }
+
+    #[test]
+    fn a_candidate_that_does_not_record_its_own_vote_grants_a_rival() {
+        let server = &cfg(true).with_vote_for_self(false).actors()[0];
+        let mut o = Out::new();
+        let start = server.on_start(Id::from(0), &None, &mut o);
+        let mut state = Cow::Borrowed(&start);
+        server.on_timeout(Id::from(0), &mut state, &RaftTimer::Election, &mut o);
+        assert_eq!((state.term, state.voted_for), (1, None));
+        let mut o = Out::new();
+        let request = RaftMsg::RequestVote { term: 1 };
+        server.on_msg(Id::from(0), &mut state, Id::from(1), request, &mut o);
+        assert_eq!(state.voted_for, Some(Id::from(1)));
+        // The ghost record has both votes of term 1; the correct server's has one.
+        let both = BTreeSet::from([(1, Id::from(0)), (1, Id::from(1))]);
+        assert_eq!(state.granted, both);
+        let mut saves = o.iter().filter_map(|c| match c {
+            Command::Save(s) => Some(s.granted.clone()),
+            _ => None,
+        });
+        assert_eq!(
+            saves.next_back(),
+            Some(both),
+            "the ghost is saved with the vote"
+        );
     }
 
     #[test]

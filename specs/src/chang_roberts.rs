@@ -5,13 +5,19 @@
 //! | property | kind | claim |
 //! |---|---|---|
 //! | `at most one leader` | always | no two nodes declare themselves leader |
-//! | `the leader has the maximum id` | always | a node that declares itself has the highest id |
+//! | `the leader is the node with the maximum id` | always | a node that declares itself has the highest id, and no other node has it |
 //! | `nodes learn only the maximum id` | always | every leader a node records is the highest id |
 //! | `a leader is elected` | sometimes, eventually | some node declares itself leader |
 //! | `every node learns the leader` | eventually | every node that is up knows the maximum id |
 //!
 //! States include crashed nodes: stateright keeps a crashed actor's last state, which a node
 //! here always saved, so it is the state the node recovers with.
+//!
+//! The paper elects *the* node with the largest id, and assumes ids unique. With a repeated
+//! maximum no node is that node, so any declaration violates `the leader is the node with the
+//! maximum id` (the duplicate-id variant, `ids=3,1,3`); the comparison turned round
+//! (`forward=smaller`) elects the minimum, which violates it and `nodes learn only the maximum
+//! id` while `at most one leader` holds.
 
 use crate::leader_election::LeState;
 use crate::leader_election::LeaderElection;
@@ -38,9 +44,12 @@ pub fn at_most_one_leader(_: &CrModel, s: &CrSysState) -> bool {
     nodes(s).filter(|n| n.elected).count() <= 1
 }
 
-/// Extrema-finding (section 1): a node that declares itself leader has the maximum id.
-pub fn the_leader_has_the_maximum_id(m: &CrModel, s: &CrSysState) -> bool {
-    nodes(s).all(|n| !n.elected || n.id == m.cfg.max_id())
+/// Extrema-finding (section 1): a node that declares itself leader has the maximum id, and no
+/// other node has it (with a repeated maximum, no node is *the* node with the maximum id).
+pub fn the_leader_is_the_node_with_the_maximum_id(m: &CrModel, s: &CrSysState) -> bool {
+    let max = m.cfg.max_id();
+    let unique = m.cfg.ids.iter().filter(|&&id| id == max).count() == 1;
+    nodes(s).all(|n| !n.elected || (n.id == max && unique))
 }
 
 /// Every leader a node has recorded is the maximum id.
@@ -83,8 +92,8 @@ pub fn model(cfg: CrCfg) -> CrModel {
         )
         .property(
             Expectation::Always,
-            "the leader has the maximum id",
-            the_leader_has_the_maximum_id,
+            "the leader is the node with the maximum id",
+            the_leader_is_the_node_with_the_maximum_id,
         )
         .property(
             Expectation::Always,
@@ -120,6 +129,12 @@ pub fn protocol() -> Protocol<CrModel> {
         "ascending",
         "ids round the ring: rising (best case), falling (worst), seeded shuffle, or a list (repeats break it)",
     ))
+    .param(Param::choice(
+        "forward",
+        &["larger", "smaller"],
+        "larger",
+        "which ids a node passes on: larger (the paper) or smaller (broken: the minimum wins)",
+    ))
     // A node that crashes and recovers again and again must still get what is forwarded to it.
     .fairness(|_| Fairness::Strong)
     .end_states(every_node_learns_the_leader)
@@ -138,7 +153,8 @@ pub fn protocol() -> Protocol<CrModel> {
 /// The configuration for resolved parameters (see [`protocol`]).
 fn cfg(p: &Params) -> Result<CrCfg, CfgError> {
     let arrangement = Arrangement::parse(p.text("ids"))?;
-    CrCfg::new(p.int("nodes") as usize, &arrangement, system_cfg(p))
+    let cfg = CrCfg::new(p.int("nodes") as usize, &arrangement, system_cfg(p))?;
+    Ok(cfg.with_forward_smaller(p.word("forward") == "smaller"))
 }
 
 #[cfg(test)]

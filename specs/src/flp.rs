@@ -191,7 +191,7 @@ mod tests {
     }
 
     #[test]
-    fn without_fifo_channels_a_stale_unlock_breaks_agreement() {
+    fn without_fifo_channels_a_stale_unlock_breaks_agreement_and_refinement() {
         // Contenders reuse Lock and Unlock within an epoch, which assumes FIFO channels (the
         // registry offers flp on the ordered network only). On a racing network c2's Unlock of
         // k3, sent when it gave an attempt up, arrives after its next Lock was granted: k3 is
@@ -281,6 +281,7 @@ mod tests {
             (4, 1, FlpMsg::Accepted { epoch: 0 }),
         ];
         let mut s = m.init_states().remove(0);
+        let mut before = s.clone();
         let mut enabled = Vec::new();
         for (i, (src, dst, msg)) in steps.into_iter().enumerate() {
             let action = ActorModelAction::Deliver {
@@ -292,9 +293,15 @@ mod tests {
             m.actions(&s, &mut enabled);
             assert!(enabled.contains(&action), "step {}: {action:?}", i + 1);
             assert!(agreement(&m, &s), "agreement fails before the end, at {i}");
+            before = s.clone();
             s = m.next_state(&s, action).expect("a change");
         }
         assert_eq!(chosen(&s), BTreeSet::from([0, 1]));
         assert!(!agreement(&m, &s));
+        // The refinement into `consensus` fails at the same step: no Choose adds a second value.
+        let spec = consensus::Consensus::new(2).unwrap();
+        let refinement = Refinement::new("consensus", spec, chosen);
+        assert!((refinement.step_ok)(&before, &before));
+        assert!(!(refinement.step_ok)(&before, &s));
     }
 }

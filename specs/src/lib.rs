@@ -6,6 +6,113 @@
 //! map onto. Properties are stateright's `always` / `sometimes` / `eventually` predicates on
 //! states, plus the [`StepInvariant`]s defined here, which our checker evaluates on every
 //! transition.
+//!
+//! # Every property can fail
+//!
+//! A property that no model can violate shows nothing. For every property of every registered
+//! protocol and spec, the broken variant that violates it: a parameter setting (`name=value`),
+//! or a *planted* model, the registered model with one bug planted, checked by the same engine
+//! with the same properties (`checker/tests/every_property_can_fail.rs`, "epcf" below, module
+//! and test named). "Wiped storage" is the planted node that recovers from a crash as if it
+//! had never run (its storage lost), the bug every persistence claim guards against. Tests are
+//! in `checker/tests/` unless a crate is named.
+//!
+//! | protocol | property | kind | broken by | pinned in |
+//! |---|---|---|---|---|
+//! | atomic-commit | consistency | always | planted: commit without `canCommit` | `specs::atomic_commit` `commit_without_all_prepared_violates_consistency` |
+//! | atomic-commit | all committed | sometimes | planted: no `DecideCommit` | epcf `atomic_commit::without_its_commit_disjunct_no_run_commits_all` |
+//! | atomic-commit | all aborted | sometimes | planted: no `DecideAbort` | epcf `atomic_commit::without_its_abort_disjunct_no_run_aborts_all` |
+//! | atomic-commit | deadlock | always | planted: rm1 never decides | epcf `atomic_commit::an_rm_that_never_decides_deadlocks` |
+//! | two-phase-commit | agreement | always | `commit-rule=first-yes` | `golden.rs` `a_tm_that_commits_on_the_first_yes_is_caught` |
+//! | two-phase-commit | commit only if all voted yes | always | `commit-rule=first-yes` | the same |
+//! | two-phase-commit | all yes and no failure gives commit | always | planted: the TM logs its timeout abort as a No vote | epcf `two_phase_commit::a_tm_that_logs_its_timeout_abort_as_a_no_vote_breaks_ac4` |
+//! | two-phase-commit | abstraction satisfies atomic-commit | always | `commit-rule=first-yes` (finding 1) | `golden.rs` `a_tm_that_commits_on_the_first_yes_is_caught` |
+//! | two-phase-commit | all commit | sometimes | planted: RMs cannot vote Yes | epcf `two_phase_commit::rms_that_cannot_vote_yes_never_all_commit` |
+//! | two-phase-commit | all abort | sometimes | planted: no No vote, no vote timer | epcf `two_phase_commit::a_system_with_no_way_to_abort_never_all_aborts` |
+//! | two-phase-commit | termination | eventually | `crashes=1` | `golden.rs` `coordinator_crash_blocks_prepared_rms` |
+//! | two-phase-commit | decision is never reversed | step | `commit-rule=first-yes` | `golden.rs` `a_tm_that_commits_on_the_first_yes_is_caught` |
+//! | two-phase-commit | refinement | always | `commit-rule=first-yes` | `golden.rs` `two_phase_commit_refines_atomic_commit_and_ends_properly` |
+//! | two-phase-commit | deadlock | always | `lossy=true` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |
+//! | consensus | agreement | always | planted: `Choose` without its guard | epcf `consensus::choose_without_its_guard_chooses_two_values` |
+//! | consensus | validity | always | planted: `Choose` one value too many | epcf `consensus::choose_out_of_range_chooses_an_unproposed_value` |
+//! | consensus | a value is chosen | eventually | planted: no `Choose` | epcf `consensus::no_value_to_choose_is_a_deadlock_and_never_chooses` |
+//! | consensus | stability | step | planted: a later `Choose` overwrites | epcf `consensus::a_later_choice_that_overwrites_the_first_breaks_stability` |
+//! | consensus | deadlock | always | planted: no `Choose` | epcf `consensus::no_value_to_choose_is_a_deadlock_and_never_chooses` |
+//! | paxos | agreement | always | `acceptors=2 quorum=1`; `acceptors=1 crashes=1 durable=false` | `paxos.rs` `a_quorum_of_half_the_acceptors_chooses_two_values`, `an_acceptor_that_forgets_its_promise_breaks_agreement` |
+//! | paxos | validity | always | planted: a proposer with value 7 | epcf `paxos::a_proposer_with_a_value_nobody_proposed_breaks_validity` |
+//! | paxos | only a chosen value is learnt | always | planted: a learner with a quorum of 1 | epcf `paxos::a_learner_that_trusts_one_acceptor_learns_an_unchosen_value` |
+//! | paxos | a value is learnt | sometimes | planted: acceptors that tell no learner | epcf `paxos::acceptors_that_never_tell_the_learners_let_nothing_be_learnt` |
+//! | paxos | a value is chosen | eventually | `retry=true` | `paxos.rs` `retrying_proposers_are_safe_but_may_give_up` |
+//! | paxos | a chosen value is learnt | leads-to | `proposers=1 lossy=true` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |
+//! | paxos | stability | step | planted: wiped storage (`crashes=1`) | epcf `paxos::acceptors_that_lose_their_votes_in_a_crash_unchoose_a_value` |
+//! | paxos | refinement | always | `acceptors=2 quorum=1` | `paxos.rs` `a_quorum_of_half_the_acceptors_chooses_two_values` |
+//! | paxos | deadlock | always | `proposers=1 lossy=true` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |
+//! | flp | agreement | always | planted: the racing network (`unordered-nonduplicating`), a replayed run | `specs::flp` `without_fifo_channels_a_stale_unlock_breaks_agreement_and_refinement` |
+//! | flp | validity | always | planted: a contender with input 7 | epcf `flp::a_contender_with_an_input_outside_0_and_1_breaks_validity` |
+//! | flp | 0 is decided, 1 is decided | sometimes | planted: both inputs 1 (or 0) | epcf `flp::contenders_with_equal_inputs_never_decide_the_other_value` |
+//! | flp | a value is chosen | eventually | the default (`oracle=none`), FLP itself; `oracle=omega crashes=1 takeover=false` | `flp.rs` `without_an_oracle_a_fair_run_without_crashes_never_decides`, `with_one_crash_and_no_takeover_the_new_leader_is_locked_out` |
+//! | flp | stability | step | planted: wiped storage (`crashes=1`) | epcf `flp::a_contender_that_loses_its_decision_in_a_crash_breaks_stability` |
+//! | flp | refinement | always | planted: the racing network, a replayed run | `specs::flp` `without_fifo_channels_a_stale_unlock_breaks_agreement_and_refinement` |
+//! | flp | deadlock | always | `lossy=true` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |
+//! | multi-paxos | agreement | always | `ballots=2 bug=skip-phase-1` | `multi_paxos.rs` `a_leader_that_skips_phase_1_breaks_agreement_and_linearizability` |
+//! | multi-paxos | replicas apply the same prefix | always | `ballots=2 bug=skip-phase-1` | the same |
+//! | multi-paxos | linearizable | always | `ballots=2 bug=skip-phase-1`; `clients=2 ops=1 bug=ignore-key` | the same, and `replicas_that_ignore_the_key_break_linearizability` |
+//! | multi-paxos | a get reads a put | sometimes | planted: a client that stops after its put | epcf `multi_paxos::a_client_that_stops_after_its_put_never_reads_it` |
+//! | multi-paxos | a new leader takes over | sometimes (`ballots` >= 2) | planted: replicas that never suspect the leader | epcf `multi_paxos::replicas_that_never_suspect_the_leader_never_change_it` |
+//! | multi-paxos | every operation completes | eventually | `ops=1 lossy=true`; `ballots=2 ops=1 crashes=1` | `multi_paxos.rs` `a_lossy_network_can_starve_a_client`, `a_crash_can_leave_no_replica_able_to_lead` |
+//! | multi-paxos | applied commands are never undone | step | planted: wiped storage (`crashes=1`) | epcf `multi_paxos::a_replica_that_loses_its_storage_in_a_crash_undoes_its_log_and_promise` |
+//! | multi-paxos | promises never decrease | step | planted: wiped storage (`crashes=1`) | the same |
+//! | multi-paxos | deadlock | always | `ops=1 lossy=true` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |
+//! | leader-election | at most one leader per term | always | planted: `Elect` in a term that has a leader | epcf `leader_election::an_election_in_a_term_that_has_a_leader_elects_two` |
+//! | leader-election | beliefs name elected leaders | always | planted: `Learn` before the election | epcf `leader_election::learning_a_leader_before_the_election_believes_in_no_one` |
+//! | leader-election | the leader has the highest id | always | planted: any node elected with `highest-wins=true` | epcf `leader_election::any_node_elected_where_the_highest_must_win` |
+//! | leader-election | a leader is elected | eventually | planted: no `Elect` | epcf `leader_election::without_elections_no_leader_and_a_deadlock` |
+//! | leader-election | every node knows the leader | eventually | planted: no `Learn` | epcf `leader_election::without_learning_not_every_node_knows_the_leader` |
+//! | leader-election | deadlock | always | planted: no `Elect` | epcf `leader_election::without_elections_no_leader_and_a_deadlock` |
+//! | chang-roberts | at most one leader | always | `ids=3,1,3` | `chang_roberts.rs` `duplicate_ids_elect_two_leaders` |
+//! | chang-roberts | the leader is the node with the maximum id | always | `ids=3,1,3`; `forward=smaller` | the same, and `nodes_that_forward_smaller_ids_elect_the_minimum` |
+//! | chang-roberts | nodes learn only the maximum id | always | `forward=smaller` | `chang_roberts.rs` `nodes_that_forward_smaller_ids_elect_the_minimum` |
+//! | chang-roberts | a leader is elected | sometimes | planted: no candidacy comes back to its sender | epcf `chang_roberts::a_ring_that_never_brings_a_candidacy_back_elects_no_one` |
+//! | chang-roberts | every node learns the leader | eventually | `crashes=1`; `forward=smaller` | `chang_roberts.rs` `a_node_that_stays_down_stops_the_ring`, `nodes_that_forward_smaller_ids_elect_the_minimum` |
+//! | chang-roberts | refinement | always | `ids=3,1,3`; `forward=smaller` | `chang_roberts.rs` `duplicate_ids_elect_two_leaders`, `nodes_that_forward_smaller_ids_elect_the_minimum` |
+//! | chang-roberts | deadlock | always | `forward=smaller` | `chang_roberts.rs` `nodes_that_forward_smaller_ids_elect_the_minimum` |
+//! | raft-election | at most one leader per term | always | `terms=1 crashes=1 durable=false`; `terms=1 vote-for-self=false` | `raft_election.rs` `a_vote_forgotten_in_a_crash_elects_two_leaders_in_one_term`, `a_candidate_that_does_not_record_its_own_vote_votes_twice_unseen_by_voted_for` |
+//! | raft-election | votes granted at most once per term | always | `terms=1 vote-for-self=false`; `terms=1 crashes=1 durable=false` | the same two |
+//! | raft-election | a leader can be elected | sometimes | planted: election timers that never fire (and `nodes=1`, finding 3) | epcf `raft_election::election_timers_that_never_fire_elect_no_one_and_deadlock` |
+//! | raft-election | a leader is elected | eventually | `terms=1` (the split vote) | `raft_election.rs` `three_candidates_in_the_last_term_split_the_vote` |
+//! | raft-election | every live server knows the leader | eventually | `terms=1` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |
+//! | raft-election | a recorded vote is kept for its term | step | `terms=1 crashes=1 durable=false` | `raft_election.rs` `a_vote_forgotten_in_a_crash_elects_two_leaders_in_one_term` |
+//! | raft-election | terms never decrease | step | planted: wiped storage (`crashes=1`) | epcf `raft_election::a_server_that_loses_its_term_in_a_crash_goes_back_to_term_0` |
+//! | raft-election | refinement | always | `terms=1 crashes=1 durable=false`; `terms=1 vote-for-self=false` | `raft_election.rs`, the same two |
+//! | raft-election | deadlock | always | planted: election timers that never fire | epcf `raft_election::election_timers_that_never_fire_elect_no_one_and_deadlock` |
+//! | bully | at most one coordinator among live nodes | always | `detector=unreliable`; `crashes=1 incarnation-check=false` | `bully.rs` `an_unreliable_detector_makes_two_coordinators`, `without_the_incarnation_check_a_stale_ack_makes_two_coordinators` |
+//! | bully | a coordinator is elected | sometimes | planted: a halter that never hears its acks | epcf `bully::a_halter_that_never_hears_its_acks_never_coordinates` |
+//! | bully | the highest live node coordinates and all follow it | eventually | `detector=unreliable` | `bully.rs` `an_unreliable_detector_makes_two_coordinators` |
+//! | bully | no coordinator leads to the highest live node coordinating | leads-to | `detector=unreliable` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |
+//! | bully | deadlock | always | `lossy=true` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |
+//!
+//! Deadlocks under `lossy=true` are an assumption violated (reliable delivery), not a protocol
+//! bug: none of these protocols retransmits, so once every message is lost nothing is left to
+//! do. Findings:
+//!
+//! 1. two-phase-commit's `abstraction satisfies atomic-commit` is `agreement` again: `TCommit`'s
+//!    consistency of the RM phases is AC1 word for word, and its other half (one phase per RM)
+//!    cannot fail (see [`atomic_commit`]). Every variant that breaks one breaks the other; it
+//!    is kept as the state-wise form of the refinement, not as evidence of its own.
+//! 2. two-phase-commit's AC4 judges the TM by the cause it records: in an asynchronous model a
+//!    timeout is a failure suspicion (see [`two_phase_commit`]), so a TM that aborts for no
+//!    reason but records `Timeout` passes it. Only a TM whose record contradicts the votes
+//!    fails it, as the planted one does.
+//! 3. raft-election with `nodes=1` never elects its one server ("a leader can be elected" is
+//!    not found): a candidate counts its own vote but checks for a majority only when a `Vote`
+//!    arrives, and a lone server gets none. A bug in the model (Figure 2: a candidate that has
+//!    votes from a majority becomes leader), left for the model's owner; 3 or 5 servers, the
+//!    configurations checked and pinned, are unaffected.
+//! 4. atomic-commit's `type invariant` (`TCTypeOK`) could not fail and was dropped (see
+//!    [`atomic_commit`]); chang-roberts's `the leader has the maximum id` could not see
+//!    duplicate ids and became `the leader is the node with the maximum id`; raft-election's
+//!    `votes granted at most once per term` read only `votedFor` and now reads the votes given
+//!    (see [`raft_election`]).
 
 pub mod params;
 pub mod protocol;

@@ -5,14 +5,38 @@
 //! | property | kind | claim |
 //! |---|---|---|
 //! | `at most one leader per term` | always | Election Safety (Figure 3) |
+//! | `votes granted at most once per term` | always | no server gives two candidates its vote in one term, its own vote included |
 //! | `a leader can be elected` | sometimes | some run elects a leader |
 //! | `a leader is elected` | eventually | every run elects a leader |
 //! | `every live server knows the leader` | eventually | all servers that are up follow one leader of their term |
-//! | `votes granted at most once per term` | step | a server's vote, once cast, stays for the term |
+//! | `a recorded vote is kept for its term` | step | a server's `votedFor`, once set, stays for the term (Figure 2: persistent) |
 //! | `terms never decrease` | step | `currentTerm` is monotone on every server |
 //!
 //! States include crashed servers' last states (stateright keeps them): a leader that crashed
 //! was a leader of its term, and a second leader of that term is a violation even so.
+//!
+//! # Which votes "votes granted at most once per term" sees
+//!
+//! The property judges the votes a server actually gave, not its `votedFor`: a server whose
+//! `votedFor` never changes within a term may still vote twice (the broken `vote-for-self=false`
+//! candidate counts its own vote, leaves `votedFor` empty and then grants a rival's request;
+//! `a recorded vote is kept for its term`, which reads `votedFor`, passes it). The votes are a
+//! ghost record in each server, [`RaftState::granted`]: `(term, candidate)` for its own vote
+//! when it becomes a candidate and for every `Vote { granted: true }` it sends. It is saved
+//! with the server's storage at every change (as the refinement's ghost fields are), so a
+//! crash, which rebuilds a server from its storage, does not erase it; and no transition reads
+//! it, so it changes no behaviour. The alternatives are weaker or costlier: a ghost in the
+//! actor state alone is lost in a crash, which is exactly when the broken `durable=false`
+//! server votes twice; an invariant over the granted `Vote` messages in the network misses a
+//! vote the lossy network (`lossy=true`) has dropped, and a self-vote sends no `Vote` at all
+//! (a one-server cluster sends nothing); a history `H` fed by stateright's `record_msg_out`
+//! sees messages only, and would change the model's type for the runtime too.
+//!
+//! The ghost adds no state on a network that never drops: every vote in it is also in the
+//! network, which keeps sent messages (the granted `Vote`s, and a self-vote's `RequestVote`
+//! broadcast; a lone server's self-votes are its terms), so the pinned unique-state counts are
+//! those without it. With `lossy=true` and more than one term it may tell apart states whose
+//! votes were dropped.
 //!
 //! Liveness does *not* hold in the model, and is not meant to: the checker may fire any timer
 //! at any time, so candidates can split the vote in every term (the paper, section 5.2: "split
@@ -78,8 +102,18 @@ pub fn terms_used_up(m: &RaftModel, s: &RaftSysState) -> bool {
         .all(|(r, &crashed)| crashed || r.term == m.cfg.max_term)
 }
 
-/// Section 5.2: "each server will vote for at most one candidate in a given term".
-pub fn votes_granted_at_most_once_per_term(
+/// Section 5.2: "each server will vote for at most one candidate in a given term", over the
+/// votes it gave (the ghost record [`RaftState::granted`], its own vote included).
+pub fn votes_granted_at_most_once_per_term(_: &RaftModel, s: &RaftSysState) -> bool {
+    // `granted` is sorted by term, so two votes of one term are neighbours.
+    servers(s).all(|r| {
+        let next = r.granted.iter().skip(1);
+        r.granted.iter().zip(next).all(|(a, b)| a.0 != b.0)
+    })
+}
+
+/// Figure 2: `votedFor` is persistent state, so once set it stays until the term changes.
+pub fn a_recorded_vote_is_kept_for_its_term(
     _: &RaftModel,
     before: &RaftSysState,
     after: &RaftSysState,
@@ -141,6 +175,11 @@ pub fn model(cfg: RaftCfg) -> RaftModel {
             at_most_one_leader_per_term,
         )
         .property(
+            Expectation::Always,
+            "votes granted at most once per term",
+            votes_granted_at_most_once_per_term,
+        )
+        .property(
             Expectation::Sometimes,
             "a leader can be elected",
             a_leader_is_elected,
@@ -161,8 +200,8 @@ pub fn model(cfg: RaftCfg) -> RaftModel {
 pub fn step_invariants() -> Vec<StepInvariant<RaftModel>> {
     vec![
         StepInvariant {
-            name: "votes granted at most once per term",
-            holds: votes_granted_at_most_once_per_term,
+            name: "a recorded vote is kept for its term",
+            holds: a_recorded_vote_is_kept_for_its_term,
         },
         StepInvariant {
             name: "terms never decrease",
@@ -194,6 +233,11 @@ pub fn protocol() -> Protocol<RaftModel> {
         true,
         "whether votedFor is saved before replying (false: lost in a crash, broken)",
     ))
+    .param(Param::bool(
+        "vote-for-self",
+        true,
+        "whether a candidate records its own vote in votedFor (false: it may then grant a rival's in the same term, broken)",
+    ))
     .step_invariants(step_invariants)
     // Strong fairness: a server that crashes and recovers again and again must still get what
     // is sent to it again and again.
@@ -214,10 +258,11 @@ pub fn protocol() -> Protocol<RaftModel> {
 
 /// The configuration for resolved parameters (see [`protocol`]).
 fn cfg(p: &Params) -> Result<RaftCfg, CfgError> {
-    RaftCfg::new(
+    let cfg = RaftCfg::new(
         p.int("nodes") as usize,
         p.int("terms"),
         p.bool("durable"),
         system_cfg(p),
-    )
+    )?;
+    Ok(cfg.with_vote_for_self(p.bool("vote-for-self")))
 }

@@ -1,0 +1,1003 @@
+//! Every property of every registered protocol and spec can fail: for each one that no other
+//! test breaks, a broken variant that breaks it, pinned here. Where a parameter setting breaks
+//! it, the registry checks that setting; where none does, a *planted* model does: the
+//! registered model with one bug planted (an action taken away or added, a step done wrongly,
+//! a misconfigured actor), checked by the same engine with the same properties. The table of
+//! every property and the variant that breaks it is in the `specs` crate's docs.
+
+use checker::engine::{CheckOptions, Checkable, Pred, Status};
+use checker::progress::Progress;
+use checker::registry;
+use checker::report::Report;
+use checker::target::{ActorTarget, SpecTarget};
+use specs::params::Params;
+use specs::protocol::{Protocol, Spec};
+use specs::{LeadsTo, StepInvariant};
+use stateright::actor::{ActorModelAction, ActorModelState};
+use stateright::{Model, Property};
+use std::sync::Arc;
+
+mod common;
+use common::{actions, property};
+
+// ---- Parameter settings ----
+
+/// The parameter settings that break a property no other test pins as broken: (protocol,
+/// settings, property, the length of its counterexample, its last action).
+const BY_PARAMETER: [(&str, &[&str], &str, usize, &str); 8] = [
+    // Every message lost: the TM's abort reaches no RM, and nothing is left to do.
+    (
+        "two-phase-commit",
+        &["lossy=true"],
+        "deadlock",
+        7,
+        "lost tm -> rm3: Abort",
+    ),
+    // The learner's Accepted messages lost: chosen, never learnt.
+    (
+        "paxos",
+        &["proposers=1", "lossy=true"],
+        "a chosen value is learnt",
+        9,
+        "lost a3 -> l1: Accepted { ballot: (1, Id(0)), value: 0 }",
+    ),
+    (
+        "paxos",
+        &["proposers=1", "lossy=true"],
+        "deadlock",
+        3,
+        "lost p1 -> a3: Prepare { ballot: (1, Id(0)) }",
+    ),
+    // Two coordinators depose each other for ever (a lasso).
+    (
+        "bully",
+        &["detector=unreliable"],
+        "no coordinator leads to the highest live node coordinating",
+        19,
+        "n1 -> n2: HaltAck { incarnation: 0 }",
+    ),
+    (
+        "bully",
+        &["lossy=true"],
+        "deadlock",
+        5,
+        "lost n3 -> n2: Halt { incarnation: 0 }",
+    ),
+    // Three candidates split the last term's vote.
+    (
+        "raft-election",
+        &["terms=1"],
+        "every live server knows the leader",
+        3,
+        "s3: timeout Election",
+    ),
+    (
+        "multi-paxos",
+        &["ops=1", "lossy=true"],
+        "deadlock",
+        3,
+        "lost c0 -> r2: Put { req: 0, key: 0, value: 'A' }",
+    ),
+    // Every Lock lost: no contender hears anything again.
+    (
+        "flp",
+        &["lossy=true"],
+        "deadlock",
+        6,
+        "lost c2 -> k3: Lock { epoch: 0 }",
+    ),
+];
+
+#[test]
+fn parameter_settings_break_the_properties_no_other_test_breaks() {
+    for (name, settings, prop, len, last) in BY_PARAMETER {
+        let opts = match name {
+            // The whole space is 219,916 states; the deadlock is at depth 6.
+            "flp" => safety_only_up_to(20_000),
+            _ => CheckOptions::default(),
+        };
+        let r = registry::check(name, settings, &opts).expect("a valid configuration");
+        let p = property(&r, prop);
+        assert_eq!(p.status, Status::Violated, "{name} {settings:?} {prop}");
+        let steps = actions(p);
+        assert_eq!(steps.len(), len, "{name} {settings:?} {prop}: {steps:?}");
+        assert_eq!(steps.last(), Some(&last), "{name} {settings:?} {prop}");
+    }
+}
+
+// ---- The planted model ----
+
+/// What a planted bug changes in a model: the actions enabled in a state (after the model's
+/// own are listed) and the successor an action leads to.
+struct Bug<M: Model> {
+    actions: fn(&M, &M::State, &mut Vec<M::Action>),
+    next: NextFn<M>,
+}
+
+/// The successor of a state under an action, as `Model::next_state` gives it.
+type NextFn<M> = fn(&M, &<M as Model>::State, <M as Model>::Action) -> Option<<M as Model>::State>;
+
+impl<M: Model> Bug<M> {
+    /// No change.
+    fn none() -> Self {
+        Self {
+            actions: |_, _, _| {},
+            next: |m, s, a| m.next_state(s, a),
+        }
+    }
+}
+
+/// A registered model with a bug planted, keeping the model's properties, step invariants,
+/// leads-to properties and end states, judged on the planted model's states.
+struct Planted<M: Model> {
+    inner: M,
+    props: Vec<Property<M>>,
+    steps: Vec<StepInvariant<M>>,
+    leads: Vec<LeadsTo<M>>,
+    end: Option<Pred<M>>,
+    bug: Bug<M>,
+}
+
+impl<M: Model> Model for Planted<M> {
+    type State = M::State;
+    type Action = M::Action;
+
+    fn init_states(&self) -> Vec<M::State> {
+        self.inner.init_states()
+    }
+
+    fn actions(&self, s: &M::State, actions: &mut Vec<M::Action>) {
+        self.inner.actions(s, actions);
+        (self.bug.actions)(&self.inner, s, actions);
+    }
+
+    fn next_state(&self, s: &M::State, a: M::Action) -> Option<M::State> {
+        (self.bug.next)(&self.inner, s, a)
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        let table = props::<M>();
+        self.props
+            .iter()
+            .zip(table)
+            .map(|(p, condition)| Property {
+                expectation: p.expectation.clone(),
+                name: p.name,
+                condition,
+            })
+            .collect()
+    }
+}
+
+/// The most properties (of one kind) a planted model carries over.
+const MAX: usize = 12;
+
+// The model's predicates are plain `fn`s taking the model itself; a planted model's must take
+// the planted model. The `I`-th of these reads the `I`-th of the model's and applies it to the
+// model inside.
+fn prop<M: Model, const I: usize>(p: &Planted<M>, s: &M::State) -> bool {
+    (p.props[I].condition)(&p.inner, s)
+}
+fn step<M: Model, const I: usize>(p: &Planted<M>, b: &M::State, a: &M::State) -> bool {
+    (p.steps[I].holds)(&p.inner, b, a)
+}
+fn from<M: Model, const I: usize>(p: &Planted<M>, s: &M::State) -> bool {
+    (p.leads[I].from)(&p.inner, s)
+}
+fn to<M: Model, const I: usize>(p: &Planted<M>, s: &M::State) -> bool {
+    (p.leads[I].to)(&p.inner, s)
+}
+fn end<M: Model>(p: &Planted<M>, s: &M::State) -> bool {
+    p.end.is_some_and(|end| end(&p.inner, s))
+}
+
+type StatePred<M> = fn(&Planted<M>, &<M as Model>::State) -> bool;
+type StepPred<M> = fn(&Planted<M>, &<M as Model>::State, &<M as Model>::State) -> bool;
+
+macro_rules! table {
+    ($f:ident, $t:ty) => {
+        [
+            $f::<M, 0> as $t,
+            $f::<M, 1>,
+            $f::<M, 2>,
+            $f::<M, 3>,
+            $f::<M, 4>,
+            $f::<M, 5>,
+            $f::<M, 6>,
+            $f::<M, 7>,
+            $f::<M, 8>,
+            $f::<M, 9>,
+            $f::<M, 10>,
+            $f::<M, 11>,
+        ]
+    };
+}
+
+fn props<M: Model>() -> [StatePred<M>; MAX] {
+    table!(prop, StatePred<M>)
+}
+fn steps<M: Model>() -> [StepPred<M>; MAX] {
+    table!(step, StepPred<M>)
+}
+fn froms<M: Model>() -> [StatePred<M>; MAX] {
+    table!(from, StatePred<M>)
+}
+fn tos<M: Model>() -> [StatePred<M>; MAX] {
+    table!(to, StatePred<M>)
+}
+
+/// `c` with `bug` planted in its model; everything else `c` declares is kept but its symmetry,
+/// which a bug need not respect.
+fn plant<M: Model>(c: Checkable<M>, bug: Bug<M>) -> Checkable<Planted<M>> {
+    let props = c.model.properties();
+    assert!(props.len() <= MAX && c.step_invariants.len() <= MAX && c.leads_to.len() <= MAX);
+    let step_invariants = c
+        .step_invariants
+        .iter()
+        .zip(steps::<M>())
+        .map(|(s, holds)| StepInvariant {
+            name: s.name,
+            holds,
+        })
+        .collect();
+    let leads_to = c
+        .leads_to
+        .iter()
+        .zip(froms::<M>().into_iter().zip(tos::<M>()))
+        .map(|(l, (from, to))| LeadsTo {
+            name: l.name,
+            from,
+            to,
+        })
+        .collect();
+    let end_state = c.end_state.map(|_| end::<M> as Pred<Planted<M>>);
+    Checkable {
+        model: Planted {
+            inner: c.model,
+            props,
+            steps: c.step_invariants,
+            leads: c.leads_to,
+            end: c.end_state,
+            bug,
+        },
+        step_invariants,
+        leads_to,
+        fair_class: c.fair_class,
+        fairness: c.fairness,
+        symmetry: None,
+        fingerprint: c.fingerprint,
+        describe: c.describe,
+        view: c.view,
+        end_state,
+        refinement: c.refinement,
+        action_kind: c.action_kind,
+        action_kinds: c.action_kinds,
+    }
+}
+
+/// Checks a planted model and reports as the registry does.
+fn check_planted<M>(name: &str, params: &Params, c: &Checkable<M>, opts: &CheckOptions) -> Report
+where
+    M: Model + Sync,
+    M::State: Clone + Send + Sync,
+    M::Action: Clone + Send,
+{
+    let outcome = c.check(opts, &Progress::default()).expect("valid options");
+    Report::new(name, params, "check-bfs", outcome, &*c.describe, &*c.view)
+}
+
+fn params_of(decl_params: &[specs::params::Param], settings: &[&str]) -> Params {
+    let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
+    Params::resolve(decl_params, &settings).expect("valid settings")
+}
+
+/// The registered protocol `decl` at `settings`, ready to plant a bug in.
+fn protocol<M: checker::target::ServedModel>(
+    decl: &Protocol<M>,
+    settings: &[&str],
+) -> (Params, Checkable<M>) {
+    let params = params_of(&decl.params(), settings);
+    let target = ActorTarget::build(decl, &params).expect("a valid configuration");
+    (params, target.checkable)
+}
+
+/// The registered spec `decl` at `settings`, ready to plant a bug in.
+fn spec<M>(decl: &Spec<M>, settings: &[&str]) -> (Params, Checkable<M>)
+where
+    M: Model + 'static,
+    M::State: std::hash::Hash + serde::Serialize,
+    M::Action: std::hash::Hash + std::fmt::Debug,
+{
+    let params = params_of(&decl.params, settings);
+    let target = SpecTarget::build(decl, &params).expect("a valid configuration");
+    (params, target.checkable)
+}
+
+/// A node that loses its storage when it crashes (a wiped disk, or state never saved): it
+/// recovers as if it started for the first time. The bug every persistence claim guards against.
+fn wipe_storage_on_recovery<M: checker::target::ServedModel>() -> Bug<M> {
+    Bug {
+        actions: |_, _, _| {},
+        next: |m, s, a| match a {
+            ActorModelAction::Recover(id) => {
+                let mut wiped = s.clone();
+                wiped.actor_storages[usize::from(id)] = None;
+                m.next_state(&wiped, a)
+            }
+            _ => m.next_state(s, a),
+        },
+    }
+}
+
+/// Replaces actor `i`'s state in `s` by `edit` of it.
+fn edit_actor<A: stateright::actor::Actor, H>(
+    s: &mut ActorModelState<A, H>,
+    i: usize,
+    edit: impl FnOnce(&mut A::State),
+) where
+    A::State: Clone,
+{
+    edit(Arc::make_mut(&mut s.actor_states[i]));
+}
+
+fn status(r: &Report, name: &str) -> Status {
+    property(r, name).status
+}
+
+fn safety_only_up_to(max_states: u64) -> CheckOptions {
+    CheckOptions {
+        safety_only: true,
+        max_states: Some(max_states),
+        ..CheckOptions::default()
+    }
+}
+
+// ---- atomic-commit (spec) ----
+
+mod atomic_commit {
+    use super::*;
+    use specs::atomic_commit::AcAction;
+
+    fn planted(bug: Bug<specs::atomic_commit::AtomicCommit>) -> Report {
+        let (params, c) = spec(&specs::atomic_commit::spec(), &["rms=2"]);
+        check_planted(
+            "atomic-commit",
+            &params,
+            &plant(c, bug),
+            &CheckOptions::default(),
+        )
+    }
+
+    #[test]
+    fn without_its_commit_disjunct_no_run_commits_all() {
+        let r = planted(Bug {
+            actions: |_, _, a| a.retain(|a| !matches!(a, AcAction::DecideCommit(_))),
+            ..Bug::none()
+        });
+        assert_eq!(status(&r, "all committed"), Status::NotFound);
+        assert_eq!(status(&r, "all aborted"), Status::Found);
+        assert_eq!(status(&r, "deadlock"), Status::Holds);
+    }
+
+    #[test]
+    fn without_its_abort_disjunct_no_run_aborts_all() {
+        let r = planted(Bug {
+            actions: |_, _, a| a.retain(|a| !matches!(a, AcAction::DecideAbort(_))),
+            ..Bug::none()
+        });
+        assert_eq!(status(&r, "all aborted"), Status::NotFound);
+        assert_eq!(status(&r, "all committed"), Status::Found);
+    }
+
+    #[test]
+    fn an_rm_that_never_decides_deadlocks() {
+        let r = planted(Bug {
+            actions: |_, _, a| {
+                a.retain(|a| !matches!(a, AcAction::DecideCommit(0) | AcAction::DecideAbort(0)))
+            },
+            ..Bug::none()
+        });
+        let deadlock = property(&r, "deadlock");
+        assert_eq!(deadlock.status, Status::Violated);
+        // rm1 prepares and can go no further; rm2 aborts, which leaves nothing to do.
+        assert_eq!(actions(deadlock), ["rm1 prepares", "rm2 aborts"]);
+        assert_eq!(status(&r, "consistency"), Status::Holds);
+    }
+}
+
+// ---- consensus (spec) ----
+
+mod consensus {
+    use super::*;
+    use specs::consensus::{Chosen, Consensus, ConsensusAction::Choose};
+
+    fn planted(bug: Bug<Consensus>) -> Report {
+        let (params, c) = spec(&specs::consensus::spec(), &[]);
+        check_planted(
+            "consensus",
+            &params,
+            &plant(c, bug),
+            &CheckOptions::default(),
+        )
+    }
+
+    #[test]
+    fn choose_without_its_guard_chooses_two_values() {
+        // The guard "nothing chosen yet" left out: a second value joins the first.
+        let r = planted(Bug {
+            actions: |m, s, a| {
+                if !s.is_empty() {
+                    a.extend((0..m.values).filter(|v| !s.contains(v)).map(Choose));
+                }
+            },
+            next: |_, s, Choose(v)| {
+                let mut next = s.clone();
+                next.insert(v);
+                Some(next)
+            },
+        });
+        let agreement = property(&r, "agreement");
+        assert_eq!(agreement.status, Status::Violated);
+        assert_eq!(actions(agreement), ["choose 0", "choose 1"]);
+        assert_eq!(status(&r, "stability"), Status::Holds);
+        assert_eq!(status(&r, "validity"), Status::Holds);
+    }
+
+    #[test]
+    fn choose_out_of_range_chooses_an_unproposed_value() {
+        // An off-by-one in the range of proposed values: `values` itself may be chosen.
+        let r = planted(Bug {
+            actions: |m, s, a| {
+                if s.is_empty() {
+                    a.push(Choose(m.values));
+                }
+            },
+            next: |_, s, Choose(v)| s.is_empty().then(|| Chosen::from([v])),
+        });
+        let validity = property(&r, "validity");
+        assert_eq!(validity.status, Status::Violated);
+        assert_eq!(actions(validity), ["choose 2"]);
+        assert_eq!(status(&r, "agreement"), Status::Holds);
+    }
+
+    #[test]
+    fn a_later_choice_that_overwrites_the_first_breaks_stability() {
+        let r = planted(Bug {
+            actions: |m, s, a| {
+                if !s.is_empty() {
+                    a.extend((0..m.values).filter(|v| !s.contains(v)).map(Choose));
+                }
+            },
+            next: |_, _, Choose(v)| Some(Chosen::from([v])),
+        });
+        let stability = property(&r, "stability");
+        assert_eq!(stability.status, Status::Violated);
+        assert_eq!(actions(stability), ["choose 0", "choose 1"]);
+        // Only ever one value chosen at a time: agreement cannot see it.
+        assert_eq!(status(&r, "agreement"), Status::Holds);
+    }
+
+    #[test]
+    fn no_value_to_choose_is_a_deadlock_and_never_chooses() {
+        let r = planted(Bug {
+            actions: |_, _, a| a.clear(),
+            ..Bug::none()
+        });
+        assert_eq!(status(&r, "a value is chosen"), Status::Violated);
+        let deadlock = property(&r, "deadlock");
+        assert_eq!(deadlock.status, Status::Violated);
+        assert!(actions(deadlock).is_empty(), "stuck in the initial state");
+    }
+}
+
+// ---- leader-election (spec) ----
+
+mod leader_election {
+    use super::*;
+    use specs::leader_election::{LeAction, LeaderElection};
+
+    fn planted(settings: &[&str], bug: Bug<LeaderElection>) -> Report {
+        let (params, c) = spec(&specs::leader_election::spec(), settings);
+        check_planted(
+            "leader-election",
+            &params,
+            &plant(c, bug),
+            &CheckOptions::default(),
+        )
+    }
+
+    #[test]
+    fn an_election_in_a_term_that_has_a_leader_elects_two() {
+        let r = planted(
+            &["nodes=2", "terms=1"],
+            Bug {
+                actions: |m, s, a| {
+                    for (term, nodes) in s.elected.iter().enumerate() {
+                        let others =
+                            (0..m.ids.len()).filter(|n| !nodes.is_empty() && !nodes.contains(n));
+                        a.extend(others.map(|node| LeAction::Elect { term, node }));
+                    }
+                },
+                ..Bug::none()
+            },
+        );
+        let one = property(&r, "at most one leader per term");
+        assert_eq!(one.status, Status::Violated);
+        assert_eq!(
+            actions(one),
+            ["n1 is elected in term 0", "n2 is elected in term 0"]
+        );
+    }
+
+    #[test]
+    fn learning_a_leader_before_the_election_believes_in_no_one() {
+        // Learn enabled in a term with no leader yet: the node believes the first node leads.
+        let r = planted(
+            &["nodes=2", "terms=1"],
+            Bug {
+                actions: |_, s, a| {
+                    if s.elected[0].is_empty() && s.belief[1].is_none() {
+                        a.push(LeAction::Learn { node: 1, term: 0 });
+                    }
+                },
+                next: |m, s, a| match a {
+                    LeAction::Learn { node, term } if s.elected[term].is_empty() => {
+                        let mut next = s.clone();
+                        next.belief[node] = Some((term, m.ids[0]));
+                        Some(next)
+                    }
+                    _ => m.next_state(s, a),
+                },
+            },
+        );
+        let beliefs = property(&r, "beliefs name elected leaders");
+        assert_eq!(beliefs.status, Status::Violated);
+        assert_eq!(actions(beliefs), ["n2 learns the leader of term 0"]);
+    }
+
+    #[test]
+    fn any_node_elected_where_the_highest_must_win() {
+        let r = planted(
+            &["nodes=2", "terms=1", "highest-wins=true"],
+            Bug {
+                actions: |_, s, a| {
+                    if s.elected[0].is_empty() {
+                        a.push(LeAction::Elect { term: 0, node: 0 });
+                    }
+                },
+                ..Bug::none()
+            },
+        );
+        let highest = property(&r, "the leader has the highest id");
+        assert_eq!(highest.status, Status::Violated);
+        assert_eq!(actions(highest), ["n1 is elected in term 0"]);
+    }
+
+    #[test]
+    fn without_elections_no_leader_and_a_deadlock() {
+        let r = planted(
+            &[],
+            Bug {
+                actions: |_, _, a| a.retain(|a| !matches!(a, LeAction::Elect { .. })),
+                ..Bug::none()
+            },
+        );
+        assert_eq!(status(&r, "a leader is elected"), Status::Violated);
+        assert_eq!(status(&r, "deadlock"), Status::Violated);
+    }
+
+    #[test]
+    fn without_learning_not_every_node_knows_the_leader() {
+        let r = planted(
+            &[],
+            Bug {
+                actions: |_, _, a| a.retain(|a| !matches!(a, LeAction::Learn { .. })),
+                ..Bug::none()
+            },
+        );
+        assert_eq!(status(&r, "a leader is elected"), Status::Holds);
+        let knows = property(&r, "every node knows the leader");
+        assert_eq!(knows.status, Status::Violated);
+        assert_eq!(
+            actions(knows),
+            ["n1 is elected in term 0", "n1 is elected in term 1"]
+        );
+    }
+}
+
+// ---- two-phase-commit ----
+
+mod two_phase_commit {
+    use super::*;
+    use models::two_phase_commit::{
+        AbortCause, Decision, TmPhase, TmState, TwoPcState, TwoPcStorage, TwoPcTimer, Vote, TM_ID,
+    };
+    use specs::two_phase_commit::TwoPcModel;
+
+    fn planted(bug: Bug<TwoPcModel>) -> Report {
+        let (params, c) = protocol(&specs::two_phase_commit::protocol(), &["rms=2"]);
+        check_planted(
+            "two-phase-commit",
+            &params,
+            &plant(c, bug),
+            &CheckOptions::default(),
+        )
+    }
+
+    #[test]
+    fn a_tm_that_logs_its_timeout_abort_as_a_no_vote_breaks_ac4() {
+        // A copy-paste slip: the vote timer's abort is recorded with cause VoteNo.
+        let r = planted(Bug {
+            next: |m, s, a| {
+                let timeout = matches!(a, ActorModelAction::Timeout(_, TwoPcTimer::VoteTimeout));
+                let mut next = m.next_state(s, a)?;
+                if timeout {
+                    let cause = Some(AbortCause::VoteNo);
+                    edit_actor(&mut next, TM_ID, |tm| {
+                        *tm = TwoPcState::Tm(TmState {
+                            phase: TmPhase::Decided {
+                                decision: Decision::Abort,
+                                cause,
+                            },
+                        })
+                    });
+                    next.actor_storages[TM_ID] = Some(TwoPcStorage::Tm {
+                        decision: Some(Decision::Abort),
+                        cause,
+                    });
+                }
+                Some(next)
+            },
+            ..Bug::none()
+        });
+        let ac4 = property(&r, "all yes and no failure gives commit");
+        assert_eq!(ac4.status, Status::Violated);
+        assert_eq!(actions(ac4), ["tm: timeout VoteTimeout"]);
+        for name in ["agreement", "commit only if all voted yes", "refinement"] {
+            assert_eq!(status(&r, name), Status::Holds, "{name}");
+        }
+    }
+
+    #[test]
+    fn rms_that_cannot_vote_yes_never_all_commit() {
+        let r = planted(Bug {
+            actions: |_, _, a| {
+                a.retain(|a| {
+                    !matches!(
+                        a,
+                        ActorModelAction::SelectRandom {
+                            random: Vote::Yes,
+                            ..
+                        }
+                    )
+                })
+            },
+            ..Bug::none()
+        });
+        assert_eq!(status(&r, "all commit"), Status::NotFound);
+        assert_eq!(status(&r, "all abort"), Status::Found);
+    }
+
+    #[test]
+    fn a_system_with_no_way_to_abort_never_all_aborts() {
+        // RMs that can only vote yes, and a TM without its vote timer.
+        let r = planted(Bug {
+            actions: |_, _, a| {
+                a.retain(|a| {
+                    !matches!(
+                        a,
+                        ActorModelAction::SelectRandom {
+                            random: Vote::No,
+                            ..
+                        } | ActorModelAction::Timeout(_, TwoPcTimer::VoteTimeout)
+                    )
+                })
+            },
+            ..Bug::none()
+        });
+        assert_eq!(status(&r, "all abort"), Status::NotFound);
+        assert_eq!(status(&r, "all commit"), Status::Found);
+    }
+}
+
+// ---- paxos ----
+
+mod paxos {
+    use super::*;
+    use models::paxos::PaxosActor;
+    use specs::paxos::PaxosModel;
+
+    /// The default configuration (2 proposers, 3 acceptors, 1 learner) with `edit` applied
+    /// to its actors.
+    fn misconfigured(settings: &[&str], edit: fn(&mut PaxosActor)) -> Report {
+        let (params, mut c) = protocol(&specs::paxos::protocol(), settings);
+        c.model.actors.iter_mut().for_each(edit);
+        let c = plant(c, Bug::none());
+        check_planted("paxos", &params, &c, &CheckOptions::default())
+    }
+
+    #[test]
+    fn a_proposer_with_a_value_nobody_proposed_breaks_validity() {
+        let r = misconfigured(&["proposers=1"], |a| {
+            if let PaxosActor::Proposer { value, .. } = a {
+                *value = 7;
+            }
+        });
+        let validity = property(&r, "validity");
+        assert_eq!(validity.status, Status::Violated);
+        assert_eq!(
+            actions(validity).last(),
+            Some(&"p1 -> a2: Accept { ballot: (1, Id(0)), value: 7 }")
+        );
+        assert_eq!(status(&r, "agreement"), Status::Holds);
+    }
+
+    #[test]
+    fn a_learner_that_trusts_one_acceptor_learns_an_unchosen_value() {
+        let r = misconfigured(&[], |a| {
+            if let PaxosActor::Learner { quorum } = a {
+                *quorum = 1;
+            }
+        });
+        let learnt = property(&r, "only a chosen value is learnt");
+        assert_eq!(learnt.status, Status::Violated);
+        assert_eq!(status(&r, "agreement"), Status::Holds);
+    }
+
+    #[test]
+    fn acceptors_that_never_tell_the_learners_let_nothing_be_learnt() {
+        let r = misconfigured(&[], |a| {
+            if let PaxosActor::Acceptor { learners, .. } = a {
+                learners.clear();
+            }
+        });
+        assert_eq!(status(&r, "a value is learnt"), Status::NotFound);
+        assert_eq!(status(&r, "a chosen value is learnt"), Status::Violated);
+        assert_eq!(status(&r, "a value is chosen"), Status::Holds);
+    }
+
+    #[test]
+    fn acceptors_that_lose_their_votes_in_a_crash_unchoose_a_value() {
+        let (params, c) = protocol(&specs::paxos::protocol(), &["proposers=1", "crashes=1"]);
+        let c = plant(c, wipe_storage_on_recovery::<PaxosModel>());
+        let r = check_planted("paxos", &params, &c, &safety_only_up_to(50_000));
+        let stability = property(&r, "stability");
+        assert_eq!(stability.status, Status::Violated);
+        assert_eq!(actions(stability).last(), Some(&"a1 recovers"));
+    }
+}
+
+// ---- flp ----
+
+mod flp {
+    use super::*;
+    use models::flp::{ContenderPhase, FlpActor, FlpState};
+    use specs::flp::FlpModel;
+
+    /// The default configuration with each contender's input set by `value`.
+    fn inputs(value: fn(usize) -> u8) -> Report {
+        let (params, mut c) = protocol(&specs::flp::protocol(), &[]);
+        let mut i = 0;
+        for a in c.model.actors.iter_mut() {
+            if let FlpActor::Contender { value: v, .. } = a {
+                *v = value(i).into();
+                i += 1;
+            }
+        }
+        let opts = CheckOptions {
+            safety_only: true,
+            ..CheckOptions::default()
+        };
+        check_planted("flp", &params, &plant(c, Bug::none()), &opts)
+    }
+
+    #[test]
+    fn a_contender_with_an_input_outside_0_and_1_breaks_validity() {
+        let r = inputs(|i| if i == 0 { 7 } else { 1 });
+        assert_eq!(status(&r, "validity"), Status::Violated);
+        assert_eq!(status(&r, "agreement"), Status::Holds);
+    }
+
+    #[test]
+    fn contenders_with_equal_inputs_never_decide_the_other_value() {
+        let r = inputs(|_| 1);
+        assert_eq!(status(&r, "0 is decided"), Status::NotFound);
+        assert_eq!(status(&r, "1 is decided"), Status::Found);
+        let r = inputs(|_| 0);
+        assert_eq!(status(&r, "1 is decided"), Status::NotFound);
+        assert_eq!(status(&r, "0 is decided"), Status::Found);
+    }
+
+    #[test]
+    fn a_contender_that_loses_its_decision_in_a_crash_breaks_stability() {
+        let (params, c) = protocol(&specs::flp::protocol(), &["crashes=1"]);
+        // To keep the search short, only a decided c1 may crash (the bug needs no other).
+        let c = plant(
+            c,
+            Bug {
+                actions: |_, s, a| {
+                    let decided = matches!(
+                        &*s.actor_states[0],
+                        FlpState::Contender(c) if matches!(c.phase, ContenderPhase::Decided(_))
+                    );
+                    a.retain(|a| match a {
+                        ActorModelAction::Crash(id) => usize::from(*id) == 0 && decided,
+                        _ => true,
+                    })
+                },
+                ..wipe_storage_on_recovery::<FlpModel>()
+            },
+        );
+        let r = check_planted("flp", &params, &c, &safety_only_up_to(20_000));
+        let stability = property(&r, "stability");
+        assert_eq!(stability.status, Status::Violated);
+        let steps = actions(stability);
+        assert_eq!(steps[steps.len() - 2..], ["c1 crashes", "c1 recovers"]);
+        assert_eq!(status(&r, "agreement"), Status::Holds);
+    }
+}
+
+// ---- raft-election ----
+
+mod raft_election {
+    use super::*;
+    use models::raft_election::RaftTimer;
+    use specs::raft_election::RaftModel;
+
+    #[test]
+    fn election_timers_that_never_fire_elect_no_one_and_deadlock() {
+        let (params, c) = protocol(&specs::raft_election::protocol(), &["terms=1"]);
+        let c = plant(
+            c,
+            Bug {
+                actions: |_, _, a| {
+                    a.retain(|a| !matches!(a, ActorModelAction::Timeout(_, RaftTimer::Election)))
+                },
+                ..Bug::<RaftModel>::none()
+            },
+        );
+        let r = check_planted("raft-election", &params, &c, &CheckOptions::default());
+        assert_eq!(status(&r, "a leader can be elected"), Status::NotFound);
+        let deadlock = property(&r, "deadlock");
+        assert_eq!(deadlock.status, Status::Violated);
+        assert!(actions(deadlock).is_empty(), "stuck in the initial state");
+    }
+
+    #[test]
+    fn a_server_that_loses_its_term_in_a_crash_goes_back_to_term_0() {
+        let (params, c) = protocol(&specs::raft_election::protocol(), &["terms=1", "crashes=1"]);
+        let c = plant(c, wipe_storage_on_recovery::<RaftModel>());
+        let r = check_planted("raft-election", &params, &c, &safety_only_up_to(20_000));
+        let terms = property(&r, "terms never decrease");
+        assert_eq!(terms.status, Status::Violated);
+        assert_eq!(
+            actions(terms),
+            ["s1: timeout Election", "s1 crashes", "s1 recovers"]
+        );
+    }
+}
+
+// ---- chang-roberts ----
+
+mod chang_roberts {
+    use super::*;
+    use models::chang_roberts::CrMsg;
+    use specs::chang_roberts::CrModel;
+
+    #[test]
+    fn a_ring_that_never_brings_a_candidacy_back_elects_no_one() {
+        // The last hop of every candidacy is dropped: no node ever sees its own id again.
+        let (params, c) = protocol(&specs::chang_roberts::protocol(), &[]);
+        let c = plant(
+            c,
+            Bug {
+                actions: |m: &CrModel, _, a| {
+                    a.retain(|a| match a {
+                        ActorModelAction::Deliver {
+                            dst,
+                            msg: CrMsg::Election { id },
+                            ..
+                        } => m.actors[usize::from(*dst)].id != *id,
+                        _ => true,
+                    })
+                },
+                ..Bug::none()
+            },
+        );
+        let r = check_planted("chang-roberts", &params, &c, &CheckOptions::default());
+        assert_eq!(status(&r, "a leader is elected"), Status::NotFound);
+        assert_eq!(status(&r, "every node learns the leader"), Status::Violated);
+    }
+}
+
+// ---- bully ----
+
+mod bully {
+    use super::*;
+    use models::bully::BullyMsg;
+    use specs::bully::BullyModel;
+
+    #[test]
+    fn a_halter_that_never_hears_its_acks_never_coordinates() {
+        let (params, c) = protocol(&specs::bully::protocol(), &[]);
+        let c = plant(
+            c,
+            Bug {
+                actions: |_, _, a| {
+                    a.retain(|a| {
+                        !matches!(
+                            a,
+                            ActorModelAction::Deliver {
+                                msg: BullyMsg::HaltAck { .. },
+                                ..
+                            }
+                        )
+                    })
+                },
+                ..Bug::<BullyModel>::none()
+            },
+        );
+        let r = check_planted("bully", &params, &c, &CheckOptions::default());
+        assert_eq!(status(&r, "a coordinator is elected"), Status::NotFound);
+    }
+}
+
+// ---- multi-paxos ----
+
+mod multi_paxos {
+    use super::*;
+    use models::multi_paxos::{MultiPaxosActor, MultiPaxosTimer};
+    use specs::multi_paxos::MultiPaxosModel;
+
+    #[test]
+    fn a_client_that_stops_after_its_put_never_reads_it() {
+        // The configuration says two operations (put, then get), the client performs one: the
+        // witness that a get reads a put is what shows the configuration is not vacuous.
+        let (params, mut c) = protocol(&specs::multi_paxos::protocol(), &["ops=2"]);
+        for a in c.model.actors.iter_mut() {
+            if let MultiPaxosActor::Client { ops, .. } = a {
+                *ops = 1;
+            }
+        }
+        let c = plant(c, Bug::none());
+        let r = check_planted("multi-paxos", &params, &c, &safety_only_up_to(100_000));
+        assert!(r.complete);
+        assert_eq!(status(&r, "a get reads a put"), Status::NotFound);
+        assert_eq!(status(&r, "linearizable"), Status::Holds);
+    }
+
+    #[test]
+    fn replicas_that_never_suspect_the_leader_never_change_it() {
+        let (params, c) = protocol(&specs::multi_paxos::protocol(), &["ballots=2", "ops=1"]);
+        let c = plant(
+            c,
+            Bug {
+                actions: |_, _, a| {
+                    a.retain(|a| {
+                        !matches!(a, ActorModelAction::Timeout(_, MultiPaxosTimer::Election))
+                    })
+                },
+                ..Bug::<MultiPaxosModel>::none()
+            },
+        );
+        let r = check_planted("multi-paxos", &params, &c, &safety_only_up_to(100_000));
+        assert!(r.complete);
+        assert_eq!(status(&r, "a new leader takes over"), Status::NotFound);
+    }
+
+    #[test]
+    fn a_replica_that_loses_its_storage_in_a_crash_undoes_its_log_and_promise() {
+        let settings = ["ballots=2", "ops=1", "crashes=1"];
+        let (params, c) = protocol(&specs::multi_paxos::protocol(), &settings);
+        let c = plant(c, wipe_storage_on_recovery::<MultiPaxosModel>());
+        let r = check_planted("multi-paxos", &params, &c, &safety_only_up_to(100_000));
+        for name in [
+            "applied commands are never undone",
+            "promises never decrease",
+        ] {
+            let p = property(&r, name);
+            assert_eq!(p.status, Status::Violated, "{name}");
+            assert!(actions(p).last().unwrap().ends_with("recovers"), "{name}");
+        }
+    }
+}

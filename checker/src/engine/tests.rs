@@ -864,3 +864,156 @@ fn a_search_the_boundary_does_not_cut_is_not_bounded() {
     assert!(!o.bounded);
     assert!(o.properties.iter().all(|p| !p.bounded));
 }
+
+#[test]
+fn a_leads_to_that_holds_is_bounded_once_the_boundary_cut_anything() {
+    // The trigger (4) lies beyond the boundary, so no trigger was ever judged and no path
+    // inside reaches an exit from one; still, a run past the boundary may meet 4 and never 10.
+    let c = bounded(false, false).with_leads_to(vec![LeadsTo {
+        name: "four leads to ten",
+        from: |_, s| *s == 4,
+        to: |_, s| *s == 10,
+    }]);
+    let o = run(&c, CheckOptions::default());
+    assert_eq!(status(&o, "four leads to ten"), Status::Holds);
+    assert!(bounded_flag(&o, "four leads to ten"));
+    assert!(o.bounded);
+}
+
+#[test]
+fn a_state_where_a_fair_run_may_stop_is_reported_as_a_stop_even_on_a_fair_cycle() {
+    // Crashed at 0, only recovery (never owed) is possible: a weakly fair run may stop there.
+    // The state also lies on the fair cycle 0 -> crashed 0 -> 0, but the counterexample is the
+    // stop, not a loop.
+    let c = counter(2, true).with_leads_to(vec![LeadsTo {
+        name: "crashed leads to max",
+        from: |_, s| s.1,
+        to: |m, s| s.0 == m.max,
+    }]);
+    let o = run(&c, with_fairness(Fairness::Weak));
+    assert_eq!(status(&o, "crashed leads to max"), Status::Violated);
+    assert_eq!(actions(&o, "crashed leads to max"), [Act::Crash]);
+    assert_eq!(trace(&o, "crashed leads to max").loop_start, None);
+}
+
+/// A graph given by its edges: states are numbers, every edge an action of its own weakly fair
+/// class, no state the goal (`never`); the triggers of `trigger leads to never` are listed.
+struct Edges {
+    inits: Vec<u8>,
+    edges: Vec<(u8, u8)>,
+    triggers: Vec<u8>,
+}
+
+impl Model for Edges {
+    type State = u8;
+    type Action = (u8, u8);
+    fn init_states(&self) -> Vec<u8> {
+        self.inits.clone()
+    }
+    fn actions(&self, s: &u8, out: &mut Vec<(u8, u8)>) {
+        out.extend(self.edges.iter().filter(|e| e.0 == *s));
+    }
+    fn next_state(&self, _: &u8, a: (u8, u8)) -> Option<u8> {
+        Some(a.1)
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::eventually("never", |_, _: &u8| false)]
+    }
+}
+
+fn edges(inits: &[u8], edges: &[(u8, u8)], triggers: &[u8]) -> Checkable<Edges> {
+    Checkable::new(Edges {
+        inits: inits.to_vec(),
+        edges: edges.to_vec(),
+        triggers: triggers.to_vec(),
+    })
+    .with_end_states(|_, _| true)
+    .with_leads_to(vec![LeadsTo {
+        name: "trigger leads to never",
+        from: |m, s| m.triggers.contains(s),
+        to: |_, _| false,
+    }])
+}
+
+#[test]
+fn the_counterexample_from_a_stuck_initial_state_does_not_detour_through_another() {
+    // Both initial states are triggers of `eventually`; 0 is stuck from the start. The search
+    // also reaches 0 from 1, but the nearest counterexample stays the empty run at 0.
+    let o = run(&edges(&[0, 1], &[(1, 0)], &[]), CheckOptions::default());
+    assert_eq!(status(&o, "never"), Status::Violated);
+    let t = trace(&o, "never");
+    assert_eq!((t.init, t.steps.len(), t.loop_start), (0, 0, None));
+}
+
+#[test]
+fn every_trigger_as_near_as_the_front_joins_the_search_before_it_moves_on() {
+    // From initial state 0 the nearest stop (3) is two steps away; initial state 1 is itself a
+    // stop. Both are triggers at depth 0: the counterexample is the empty run at 1.
+    let o = run(
+        &edges(&[0, 1], &[(0, 2), (2, 3)], &[]),
+        CheckOptions::default(),
+    );
+    assert_eq!(status(&o, "never"), Status::Violated);
+    let t = trace(&o, "never");
+    assert_eq!((t.init, t.steps.len(), t.loop_start), (1, 0, None));
+}
+
+#[test]
+fn a_deeper_trigger_joins_the_search_when_the_front_reaches_its_depth() {
+    // Trigger 0 (depth 0) is three steps from the stop at 3; trigger 6 (depth 1, under the
+    // initial state 5, no trigger) is a stop itself: the counterexample is 5 -> 6.
+    let c = edges(&[0, 5], &[(0, 1), (1, 2), (2, 3), (5, 6)], &[0, 6]);
+    let o = run(&c, CheckOptions::default());
+    assert_eq!(status(&o, "trigger leads to never"), Status::Violated);
+    let t = trace(&o, "trigger leads to never");
+    assert_eq!(t.init, 5);
+    assert_eq!(actions(&o, "trigger leads to never"), [(5, 6)]);
+    assert_eq!(t.loop_start, None);
+}
+
+#[test]
+fn the_explorer_path_lists_action_indices_up_to_the_loop() {
+    let t: Trace<Counter> = Trace {
+        init_index: 0,
+        init: (0, false),
+        steps: vec![
+            (Act::Crash, 1, (0, true)),
+            (Act::Recover, 0, (0, false)),
+            (Act::Inc, 0, (1, false)),
+        ],
+        loop_start: None,
+    };
+    assert_eq!(t.explorer_path(), "0/1/0/0");
+    let lasso = Trace {
+        loop_start: Some(1),
+        ..t.clone_trace()
+    };
+    assert_eq!(lasso.explorer_path(), "0/1");
+    // From a check: crashing is the second action at the start.
+    let o = run(&counter(2, true), with_fairness(Fairness::Strong));
+    assert_eq!(trace(&o, "reaches max").explorer_path(), "0/1");
+}
+
+#[test]
+fn fingerprints_use_the_fixed_seeds() {
+    // Keys drawn per process (ahash's defaults) would make state numbering differ per run.
+    let seeded = ahash::RandomState::with_seeds(0x5EED_0001, 0x5EED_0002, 0x5EED_0003, 0x5EED_0004);
+    let state = (3u8, true);
+    assert_eq!(
+        fingerprint(&state),
+        std::hash::BuildHasher::hash_one(&seeded, state)
+    );
+}
+
+#[test]
+fn kinds_print_as_they_serialize() {
+    for (kind, word) in [
+        (Kind::Always, "always"),
+        (Kind::Eventually, "eventually"),
+        (Kind::Sometimes, "sometimes"),
+        (Kind::LeadsTo, "leads-to"),
+    ] {
+        assert_eq!(kind.word(), word);
+        assert_eq!(serde_json::to_value(kind).unwrap(), word);
+    }
+}

@@ -7,7 +7,6 @@
 
 use checker::engine::{CheckOptions, Checkable, Pred, Status};
 use checker::progress::Progress;
-use checker::registry;
 use checker::report::Report;
 use checker::target::{ActorTarget, SpecTarget};
 use specs::params::Params;
@@ -96,7 +95,7 @@ fn parameter_settings_break_the_properties_no_other_test_breaks() {
             "flp" => safety_only_up_to(20_000),
             _ => CheckOptions::default(),
         };
-        let r = registry::check(name, settings, &opts).expect("a valid configuration");
+        let r = common::check(name, settings, &opts);
         let p = property(&r, prop);
         assert_eq!(p.status, Status::Violated, "{name} {settings:?} {prop}");
         let steps = actions(p);
@@ -282,7 +281,17 @@ where
     M::State: Clone + Send + Sync,
     M::Action: Clone + Send,
 {
-    let outcome = c.check(opts, &Progress::default()).expect("valid options");
+    // The suite's state limit, as for every check through the registry.
+    let opts = CheckOptions {
+        max_states: Some(opts.max_states.unwrap_or(common::STATES_MAX)),
+        ..opts.clone()
+    };
+    let outcome = c.check(&opts, &Progress::default()).expect("valid options");
+    assert!(
+        outcome.complete || opts.max_states != Some(common::STATES_MAX),
+        "{name}: incomplete after {} unique states",
+        outcome.unique_states
+    );
     Report::new(name, params, "check-bfs", outcome, &*c.describe, &*c.view)
 }
 

@@ -195,3 +195,27 @@ fn coverage_of_two_phase_commit() {
     assert!(cov.fired["lost Prepare"] > 0);
     assert!(cov.never_fired.is_empty(), "{:?}", cov.never_fired);
 }
+
+#[test]
+fn a_state_space_made_infinite_by_a_regression_fails_with_the_count_reached() {
+    // The planted regression: the TM re-sends its decision on every recovery, so with crashes
+    // on a non-duplicating network every recovery adds messages for ever. The suite's harness
+    // stops at four times the right model's pinned count and fails, saying how far it got,
+    // instead of hanging.
+    let mut planted = specs::two_phase_commit::protocol();
+    planted.cfg = |p| Ok((specs::two_phase_commit::protocol().cfg)(p)?.with_planted_resend(true));
+    let entry = checker::registry::actor(planted);
+    let failure = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        common::check_entry_within(&entry, &["crashes=1"], &bfs(), 4 * 14035)
+    }))
+    .expect_err("the planted regression must fail the check");
+    let message = failure
+        .downcast_ref::<String>()
+        .expect("a formatted panic message");
+    assert!(
+        message.contains("incomplete after 56140 unique states"),
+        "{message}"
+    );
+    // The right TM completes well inside that limit.
+    common::check_pinned("two-phase-commit", &["crashes=1"], &bfs(), 14035);
+}

@@ -49,18 +49,38 @@ pub const STATES_MAX: u64 = 2_000_000;
 /// itself asks for a partial search (a counterexample found early in a large space): it gets
 /// that limit, and no completeness demand.
 pub fn check_within(name: &str, settings: &[&str], opts: &CheckOptions, limit: u64) -> Report {
+    let entry = registry::find(name).expect("a registered name");
+    check_entry_within(&entry, settings, opts, limit)
+}
+
+/// [`check_within`] for a registry entry that may not be registered (a declaration with a
+/// planted bug).
+pub fn check_entry_within(
+    entry: &registry::Entry,
+    settings: &[&str],
+    opts: &CheckOptions,
+    limit: u64,
+) -> Report {
+    let name = entry.name;
+    let check = |opts: &CheckOptions| {
+        let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
+        let (params, target) = entry.instantiate(&settings).expect("a valid configuration");
+        target
+            .check(name, &params, opts, &checker::progress::Progress::default())
+            .expect("valid options")
+    };
     if let Some(partial) = opts.max_states {
         let opts = CheckOptions {
             max_states: Some(partial.min(limit)),
             ..opts.clone()
         };
-        return registry::check(name, settings, &opts).expect("a valid configuration");
+        return check(&opts);
     }
     let opts = CheckOptions {
         max_states: Some(limit),
         ..opts.clone()
     };
-    let r = registry::check(name, settings, &opts).expect("a valid configuration");
+    let r = check(&opts);
     assert!(
         r.complete,
         "{name} {settings:?}: incomplete after {} unique states (limit {limit})",

@@ -108,6 +108,22 @@ fn counts_states_and_finds_shortest_traces() {
     assert_eq!(status(&o, "reaches max"), Status::Holds);
     assert_eq!(status(&o, "never decreases"), Status::Holds);
     assert_eq!(status(&o, "deadlock"), Status::Holds);
+    // The verdicts assume the checkable's fairness, reported only where liveness was judged.
+    assert_eq!(o.fairness, Some(Fairness::Weak));
+    assert_eq!(run(&Checkable::new(Grows), CheckOptions::default()).fairness, None);
+}
+
+#[test]
+fn a_timeout_stops_the_search_only_once_it_has_passed() {
+    let with_timeout = |t| CheckOptions {
+        timeout: Some(t),
+        ..CheckOptions::default()
+    };
+    let o = run(&counter(4, false), with_timeout(std::time::Duration::from_secs(3600)));
+    assert!(o.complete);
+    assert_eq!(o.unique_states, 5);
+    let o = run(&counter(4, false), with_timeout(std::time::Duration::ZERO));
+    assert!(!o.complete);
 }
 
 #[test]
@@ -733,6 +749,87 @@ fn simulation_finds_the_violation_and_the_stuck_run() {
     assert!(!o.complete);
 }
 
+#[test]
+fn simulation_reports_each_verdict_under_its_own_property() {
+    // One deterministic walk (no crashes: Inc until 4, then stuck, and no end is declared), with
+    // every kind of property, each judged differently, so that a verdict recorded under the
+    // wrong property shows: two leads-to (one holds, one violated), three step invariants (only
+    // the last violated), a refinement violated by the first step, and the deadlock at 4.
+    let c = Checkable::new(Counter {
+        max: 4,
+        crashes: false,
+    })
+    .with_leads_to(vec![
+        LeadsTo {
+            name: "zero leads to one",
+            from: |_, s| s.0 == 0,
+            to: |_, s| s.0 == 1,
+        },
+        LeadsTo {
+            name: "one leads to zero",
+            from: |_, s| s.0 == 1,
+            to: |_, s| s.0 == 0,
+        },
+    ])
+    .with_step_invariants(vec![
+        StepInvariant {
+            name: "never decreases",
+            holds: |_, a, b| b.0 >= a.0,
+        },
+        StepInvariant {
+            name: "grows by one",
+            holds: |_, a, b| b.0 <= a.0 + 1,
+        },
+        StepInvariant {
+            name: "no step to two",
+            holds: |_, a, b| a.0 == b.0 || b.0 != 2,
+        },
+    ])
+    .with_refinement(Refinement::new("grows", Grows, |s: &(u8, bool)| 2 * s.0));
+    let o = c.simulate(&SimOptions {
+        seed: 1,
+        runs: 3,
+        depth: 20,
+    });
+    let expected = [
+        ("below three", Status::Violated, Some(3)),
+        ("two", Status::Found, Some(2)),
+        ("ten", Status::NotFound, None),
+        ("reaches max", Status::Holds, None),
+        ("zero leads to one", Status::Holds, None),
+        ("one leads to zero", Status::Violated, Some(4)),
+        ("never decreases", Status::Holds, None),
+        ("grows by one", Status::Holds, None),
+        ("no step to two", Status::Violated, Some(2)),
+        // The initial state maps into the spec; the first step jumps by two.
+        ("refinement", Status::Violated, Some(1)),
+        ("deadlock", Status::Violated, Some(4)),
+    ];
+    let got: Vec<_> = o
+        .properties
+        .iter()
+        .map(|p| (p.name, p.status, p.trace.as_ref().map(|t| t.steps.len())))
+        .collect();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn a_walk_without_fairness_never_stops_while_a_crash_or_recovery_can_move_it() {
+    // Crashed at 2, only Recover is possible: a fair run may stop there (Recover is not owed),
+    // so "reaches max" is violated; with no fairness at all a run may only stop where nothing
+    // moves, which never happens here, so no walk can show a run that misses the goal.
+    let sim = SimOptions {
+        seed: 3,
+        runs: 40,
+        depth: 30,
+    };
+    let o = counter(4, true).simulate(&sim);
+    assert_eq!(status(&o, "reaches max"), Status::Violated);
+    let o = counter(4, true).with_fairness(Fairness::None).simulate(&sim);
+    assert_eq!(status(&o, "reaches max"), Status::Holds);
+    assert_eq!(status(&o, "below three"), Status::Violated);
+}
+
 /// A counter from 0 that the model's boundary stops at 3: `Up` from 3 leads out of it. With
 /// `resets`, `Reset` also leads from 3 back to 0.
 struct Bounded {
@@ -894,6 +991,42 @@ fn a_state_where_a_fair_run_may_stop_is_reported_as_a_stop_even_on_a_fair_cycle(
     assert_eq!(status(&o, "crashed leads to max"), Status::Violated);
     assert_eq!(actions(&o, "crashed leads to max"), [Act::Crash]);
     assert_eq!(trace(&o, "crashed leads to max").loop_start, None);
+}
+
+/// Two initial states, 0 inside the boundary and 9 outside it; from 0 the number grows to 3.
+struct Outside;
+
+impl Model for Outside {
+    type State = u8;
+    type Action = ();
+    fn init_states(&self) -> Vec<u8> {
+        vec![0, 9]
+    }
+    fn actions(&self, s: &u8, out: &mut Vec<()>) {
+        if *s < 3 {
+            out.push(());
+        }
+    }
+    fn next_state(&self, s: &u8, _: ()) -> Option<u8> {
+        Some(s + 1)
+    }
+    fn within_boundary(&self, s: &u8) -> bool {
+        *s < 5
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::eventually("reaches three", |_, s: &u8| *s == 3)]
+    }
+}
+
+#[test]
+fn an_initial_state_outside_the_boundary_is_counted_and_bounds_the_verdicts() {
+    let o = run(&Checkable::new(Outside), CheckOptions::default());
+    assert!(o.complete);
+    // 0, 1, 2, 3 stored; the initial state 9 generated but cut off by the boundary.
+    assert_eq!((o.unique_states, o.total_states), (4, 5));
+    assert_eq!(status(&o, "reaches three"), Status::Holds);
+    assert!(bounded_flag(&o, "reaches three"));
+    assert!(o.bounded);
 }
 
 /// A graph given by its edges: states are numbers, every edge an action of its own weakly fair

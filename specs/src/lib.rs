@@ -126,6 +126,7 @@ pub mod leader_election;
 pub mod multi_paxos;
 pub mod paxos;
 pub mod raft_election;
+pub mod rate_limiter;
 pub mod three_phase_commit;
 pub mod two_phase_commit;
 

@@ -362,7 +362,11 @@ fn tick(
         }
         (Policy::FixedWindow { window, .. }, Budget::FixedWindow { count }) => {
             Budget::FixedWindow {
-                count: if now.is_multiple_of(window) { 0 } else { *count },
+                count: if now.is_multiple_of(window) {
+                    0
+                } else {
+                    *count
+                },
             }
         }
         _ => unreachable!("the budget always matches the policy"),

@@ -301,3 +301,24 @@ fn on_the_simulator_every_request_is_answered_and_the_fixed_window_bursts() {
     assert!(!r.failures.is_empty());
     assert!(r.failures[0].problems().iter().any(|p| p.contains(SLIDING)));
 }
+
+#[test]
+fn coverage_fires_every_declared_kind_and_loss_of_each_message() {
+    let opts = CheckOptions {
+        coverage: true,
+        ..CheckOptions::default()
+    };
+    for name in LIMITERS {
+        let r = common::check(name, &["lossy=true"], &opts);
+        let cov = r.coverage.as_ref().unwrap();
+        assert!(cov.never_fired.is_empty(), "{name}: {:?}", cov.never_fired);
+        for kind in [
+            "client receives Rejected",
+            "limiter timeout Tick",
+            "lost Request",
+            "lost Rejected",
+        ] {
+            assert!(cov.fired[kind] > 0, "{name}: {kind}");
+        }
+    }
+}

@@ -329,6 +329,10 @@ fn cfg(p: &Params, policy: Policy) -> Result<RateLimiterCfg, CfgError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use models::common::{NetworkKind, SystemCfg};
+    use models::rate_limiter::Budget;
+    use stateright::Model;
+    use std::collections::HashSet;
 
     const BUCKET: Policy = Policy::TokenBucket {
         rate: 1,
@@ -371,5 +375,58 @@ mod tests {
         assert!(has_room(BUCKET, &[0, 0], 1));
         assert!(!has_room(SLIDING, &[1, 2], 2));
         assert!(has_room(FIXED, &[1, 1], 2));
+    }
+
+    /// Every reachable state of the correct limiter with `policy` (2 clients, 2 requests, 4
+    /// ticks, 1 retry), by a search keyed by state equality.
+    fn reachable(policy: Policy) -> Vec<RateLimiterSysState> {
+        let system = SystemCfg::reliable(NetworkKind::UnorderedNonDuplicating);
+        let cfg = RateLimiterCfg::new(policy, 2, 2, 4, 1, Bug::None, system).unwrap();
+        let model = model(cfg);
+        let mut seen = HashSet::new();
+        let mut pending = model.init_states();
+        let mut actions = Vec::new();
+        while let Some(state) = pending.pop() {
+            if !seen.insert(state.clone()) {
+                continue;
+            }
+            model.actions(&state, &mut actions);
+            pending.extend(
+                actions
+                    .drain(..)
+                    .filter_map(|a| model.next_state(&state, a)),
+            );
+        }
+        seen.into_iter().collect()
+    }
+
+    #[test]
+    fn each_budget_has_room_exactly_when_the_promise_does() {
+        // The working state decides; the ghost history judges: they agree in every reachable
+        // state, so each limiter admits as much as its promise allows, no more, no less.
+        // The counts are the checker's for `ticks=4` (checker/tests/rate_limiter.rs): a search
+        // keyed by equality, independent of any fingerprint, finds the same states.
+        for (policy, count) in [(BUCKET, 6084), (SLIDING, 6326), (FIXED, 6310)] {
+            let states = reachable(policy);
+            assert_eq!(states.len(), count, "{policy:?}");
+            for s in &states {
+                let l = limiter(s);
+                let budget_room = match (&l.budget, policy) {
+                    (Budget::TokenBucket { tokens }, _) => *tokens > 0,
+                    (Budget::SlidingWindow { log }, Policy::SlidingWindow { limit, .. }) => {
+                        log.len() < usize::from(limit)
+                    }
+                    (Budget::FixedWindow { count }, Policy::FixedWindow { limit, .. }) => {
+                        *count < limit
+                    }
+                    _ => unreachable!("the budget matches the policy"),
+                };
+                assert_eq!(
+                    budget_room,
+                    has_room(policy, &l.admitted, l.now),
+                    "{policy:?}: {l:?}"
+                );
+            }
+        }
     }
 }

@@ -322,3 +322,29 @@ fn coverage_fires_every_declared_kind_and_loss_of_each_message() {
         }
     }
 }
+
+#[test]
+fn interchangeable_clients_halve_the_states_and_keep_every_verdict() {
+    let opts = CheckOptions {
+        symmetry: true,
+        safety_only: true,
+        ..CheckOptions::default()
+    };
+    for (name, states) in [
+        ("token-bucket", 1697),
+        ("sliding-window-limiter", 1684),
+        ("fixed-window-counter", 1710),
+    ] {
+        let r = common::check(name, &[], &opts);
+        assert!(r.complete && r.all_pass(), "{name}");
+        assert_eq!(r.unique_states, states, "{name}");
+    }
+    let r = common::check(
+        "fixed-window-counter",
+        &["conformance=sliding-window"],
+        &opts,
+    );
+    let p = property(&r, SLIDING);
+    assert_eq!(p.status, Status::Violated);
+    assert_eq!(actions(p).len(), 9);
+}

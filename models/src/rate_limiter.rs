@@ -71,6 +71,7 @@
 use crate::common::{ActorSystem, Bounds, CfgError, NetworkKind, SystemBounds, SystemCfg};
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, ActorModel, Id, Out};
+use stateright::{Rewrite, RewritePlan};
 use std::borrow::Cow;
 use std::time::Duration;
 
@@ -315,6 +316,20 @@ impl Actor for RateLimiterActor {
             }
             _ => unreachable!("an actor's state always matches its role"),
         }
+    }
+}
+
+// No message or state names an actor (the limiter answers the envelope's sender), so renaming
+// actors leaves them as they are.
+impl Rewrite<Id> for RateLimiterMsg {
+    fn rewrite<S>(&self, _plan: &RewritePlan<Id, S>) -> Self {
+        *self
+    }
+}
+
+impl Rewrite<Id> for RateLimiterState {
+    fn rewrite<S>(&self, _plan: &RewritePlan<Id, S>) -> Self {
+        self.clone()
     }
 }
 

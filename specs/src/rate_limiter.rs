@@ -26,14 +26,14 @@
 //! limiter that conforms, and it is checked as such.
 
 use crate::params::{Param, Params};
-use crate::protocol::{system_cfg, Fairness, Protocol};
+use crate::protocol::{system_cfg, Fairness, Protocol, Symmetry};
 use crate::StepInvariant;
 use models::common::CfgError;
 use models::rate_limiter::{
     Bug, ClientState, LimiterState, Outcome, Policy, RateLimiterActor, RateLimiterCfg,
     RateLimiterState, RateLimiterTimer, Tick, LIMITER_ID,
 };
-use stateright::actor::{ActorModel, ActorModelState};
+use stateright::actor::{ActorModel, ActorModelState, Id};
 use stateright::Expectation;
 
 /// The checkable model of a rate-limited system.
@@ -193,6 +193,40 @@ pub fn model(cfg: RateLimiterCfg) -> RateLimiterModel {
     }
 }
 
+/// Everything that tells one actor apart from another, with no actor id in it: two clients
+/// with equal keys can be swapped without changing the system state. The limiter's key sorts
+/// first (`RateLimiterState::Limiter` is the first variant), so it stays at index 0; its state
+/// names no client (its history records ticks, not who was admitted).
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct SymmetryKey {
+    state: RateLimiterState,
+    crashed: bool,
+    timers: Vec<RateLimiterTimer>,
+    /// Messages to this actor, then from it, with the peer (see [`crate::Mail`]): a client
+    /// talks to the limiter only.
+    inbox: Vec<(Id, models::rate_limiter::RateLimiterMsg)>,
+    outbox: Vec<(Id, models::rate_limiter::RateLimiterMsg)>,
+}
+
+fn symmetry_key(s: &RateLimiterSysState, i: usize) -> SymmetryKey {
+    let crate::Mail { inbox, outbox, .. } = crate::mail_of(&s.network, Id::from(i));
+    let mut timers: Vec<RateLimiterTimer> = s.timers_set[i].iter().copied().collect();
+    timers.sort();
+    SymmetryKey {
+        state: (*s.actor_states[i]).clone(),
+        crashed: s.crashed[i],
+        timers,
+        inbox,
+        outbox,
+    }
+}
+
+/// The canonical representative of `s`'s symmetry class (clients are interchangeable): the
+/// clients sorted by [`SymmetryKey`], ids renamed to match.
+pub fn representative(s: &RateLimiterSysState) -> RateLimiterSysState {
+    crate::sorted_by_key(s, |i| symmetry_key(s, i))
+}
+
 /// The declaration shared by the three limiters: the workload, the bug, the properties.
 fn limiter_protocol(
     name: &'static str,
@@ -231,6 +265,8 @@ fn limiter_protocol(
         // Quiet after every request is answered is the proper end of a run.
         .end_states(every_request_answered)
         .operations(|cfg| u64::from(cfg.clients) * u64::from(cfg.requests))
+        // Clients are interchangeable: same workload, and nothing the limiter keeps names one.
+        .symmetry(|_| Some(representative as Symmetry<RateLimiterSysState>))
         .actions(|_, k| {
             use models::rate_limiter::RateLimiterMsgKind as Msg;
             k.receives("limiter", [Msg::Request])
@@ -428,5 +464,17 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn representative_is_canonical_over_both_orders_of_the_clients() {
+        let swap = stateright::RewritePlan::from_values_to_sort(&[0, 2, 1]);
+        let mut moved = 0;
+        for s in reachable(SLIDING) {
+            let swapped = crate::rename_actors(&s, &swap);
+            moved += usize::from(swapped != s);
+            assert_eq!(representative(&swapped), representative(&s), "{s:#?}");
+        }
+        assert!(moved > 1000, "{moved}");
     }
 }

@@ -12,6 +12,7 @@ pub mod flp;
 pub mod multi_paxos;
 pub mod paxos;
 pub mod raft_election;
+pub mod rate_limiter;
 pub mod rng;
 pub mod three_phase_commit;
 pub mod two_phase_commit;

@@ -90,6 +90,16 @@
 //! | bully | the highest live node coordinates and all follow it | eventually | `detector=unreliable` | `bully.rs` `an_unreliable_detector_makes_two_coordinators` |
 //! | bully | no coordinator leads to the highest live node coordinating | leads-to | `detector=unreliable` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |
 //! | bully | deadlock | always | `lossy=true` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |
+//! | token-bucket | conforms to the token bucket | always | `bug=over-admit` (a bucket that refills past b) | `rate_limiter.rs` `a_limiter_that_admits_too_much_breaks_its_promise` |
+//! | sliding-window-limiter | conforms to the sliding window | always | `bug=over-admit` (a window that forgets a tick early) | the same |
+//! | fixed-window-counter | conforms to the fixed window | always | `bug=over-admit` (admits while count <= w) | the same |
+//! | fixed-window-counter | conforms to the sliding window (`conformance=sliding-window`) | always | the protocol itself: 2w across a window boundary | `rate_limiter.rs` `the_fixed_window_counter_admits_2w_across_a_window_boundary` |
+//! | fixed-window-counter | 2w admissions in t consecutive ticks | sometimes | `window=1` | `rate_limiter.rs` `one_tick_windows_have_no_boundary_to_burst_across` |
+//! | all three limiters | every request is admitted or rejected | eventually | `bug=silent-drop`; `lossy=true` | `rate_limiter.rs` `a_limiter_that_drops_what_it_cannot_admit_loses_requests_silently`, `a_lossy_network_loses_requests_without_a_word` |
+//! | all three limiters | no rejection while capacity is available | step | `bug=under-admit` (keeps one unit in reserve) | `rate_limiter.rs` `a_limiter_that_keeps_a_reserve_rejects_with_room_left` |
+//! | all three limiters | a request is rejected | sometimes | `clients=1 requests=1` | `rate_limiter.rs` `the_reject_and_retry_phases_are_reached_and_need_their_settings` |
+//! | all three limiters | a rejected request is admitted on retry | sometimes | `max-retries=0` | the same |
+//! | all three limiters | deadlock | always | `bug=silent-drop` | `rate_limiter.rs` `a_limiter_that_drops_what_it_cannot_admit_loses_requests_silently` |
 //!
 //! Deadlocks under `lossy=true` are an assumption violated (reliable delivery), not a protocol
 //! bug: none of these protocols retransmits, so once every message is lost nothing is left to
@@ -126,6 +136,7 @@ pub mod leader_election;
 pub mod multi_paxos;
 pub mod paxos;
 pub mod raft_election;
+pub mod rate_limiter;
 pub mod three_phase_commit;
 pub mod two_phase_commit;
 

@@ -125,6 +125,7 @@ pub mod flp;
 pub mod leader_election;
 pub mod multi_paxos;
 pub mod paxos;
+pub mod paxos_commit;
 pub mod raft_election;
 pub mod three_phase_commit;
 pub mod two_phase_commit;

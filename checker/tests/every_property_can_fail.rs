@@ -733,7 +733,7 @@ mod three_phase_commit {
             &specs::three_phase_commit::protocol(),
             &["rms=1", "crashes=1"],
         );
-        let bug = Bug {
+        let bug: Bug<specs::three_phase_commit::ThreePcModel> = Bug {
             next: |m, s, a| {
                 let timeout = matches!(a, ActorModelAction::Timeout(_, ThreePcTimer::VoteTimeout));
                 let mut next = m.next_state(s, a)?;

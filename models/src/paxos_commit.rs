@@ -748,7 +748,8 @@ pub struct PaxosCommitCfg {
 }
 
 impl PaxosCommitCfg {
-    /// Resource managers: 1..=6; 2 checks in about a second with one fault and two leaders.
+    /// Resource managers: 1..=6; 2 checks in a fraction of a second with one fault and two
+    /// leaders (3 in about ten seconds).
     pub const RMS: Bounds = Bounds::new("rms", 1, 6, 2);
     /// Acceptor failures tolerated (`F`): 0..=2, 1 by default (three acceptors).
     pub const FAULTS: Bounds = Bounds::new("faults", 0, 2, 1);

@@ -199,3 +199,28 @@ fn react<A: Actor>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use models::common::ActorSystem;
+
+    /// The README's message-delay table at three RMs (F = 1), pinned: a change to a
+    /// protocol's fault-free message flow shows here first.
+    #[test]
+    fn a_fault_free_commit_costs_what_the_readme_says() {
+        let cost = |messages, delays| CommitCost { messages, delays };
+        let two = specs::two_phase_commit::protocol()
+            .cfg_of(&["rms=3"])
+            .unwrap();
+        assert_eq!(fault_free_commit(&two.actors()), cost(9, 3));
+        let three = specs::three_phase_commit::protocol()
+            .cfg_of(&["rms=3"])
+            .unwrap();
+        assert_eq!(fault_free_commit(&three.actors()), cost(15, 5));
+        let paxos = specs::paxos_commit::protocol()
+            .cfg_of(&["rms=3", "faults=1", "leaders=1"])
+            .unwrap();
+        assert_eq!(fault_free_commit(&paxos.actors()), cost(24, 4));
+    }
+}

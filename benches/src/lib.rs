@@ -123,3 +123,104 @@ fn enqueue<A: Actor>(queue: &mut VecDeque<(Id, Id, A::Msg)>, src: Id, out: Out<A
         }
     }
 }
+
+/// What one fault-free run of a commit protocol costs: the messages sent, and the length of
+/// the longest causal chain of messages (the message delays until the last message of the
+/// run arrives).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommitCost {
+    pub messages: usize,
+    pub delays: usize,
+}
+
+/// Runs `actors` fault-free to quiescence on a FIFO loop and measures [`CommitCost`]: every
+/// message carries its causal depth (one more than the depth of the event that sent it); an
+/// actor's depth is the largest depth it has received. Every random choice takes its first
+/// option (the commit protocols list `Yes` first, so every RM votes yes and the transaction
+/// commits); a choice is made in the same event that offers it, as the simulator does with no
+/// delay. Timers never fire: a fault-free run needs none.
+pub fn fault_free_commit<A: Actor>(actors: &[A]) -> CommitCost
+where
+    A::State: Clone,
+    A::Random: Clone,
+{
+    let mut queue: VecDeque<(Id, Id, A::Msg, usize)> = VecDeque::new();
+    let mut states = Vec::with_capacity(actors.len());
+    let mut depth = vec![0; actors.len()];
+    let (mut messages, mut delays) = (0, 0);
+    for (index, actor) in actors.iter().enumerate() {
+        let id = Id::from(index);
+        let mut out = Out::new();
+        states.push(actor.on_start(id, &None, &mut out));
+        react(actors, &mut states, id, out, 0, &mut queue);
+    }
+    while let Some((src, dst, msg, d)) = queue.pop_front() {
+        messages += 1;
+        delays = delays.max(d);
+        let index = usize::from(dst);
+        depth[index] = depth[index].max(d);
+        let mut out = Out::new();
+        let mut state = Cow::Borrowed(&states[index]);
+        actors[index].on_msg(dst, &mut state, src, msg, &mut out);
+        if let Cow::Owned(next) = state {
+            states[index] = next;
+        }
+        react(actors, &mut states, dst, out, depth[index], &mut queue);
+    }
+    CommitCost { messages, delays }
+}
+
+/// Queues `id`'s sends at depth `d + 1`, taking every random choice it offers at once.
+fn react<A: Actor>(
+    actors: &[A],
+    states: &mut [A::State],
+    id: Id,
+    out: Out<A>,
+    d: usize,
+    queue: &mut VecDeque<(Id, Id, A::Msg, usize)>,
+) where
+    A::State: Clone,
+    A::Random: Clone,
+{
+    for command in out {
+        match command {
+            Command::Send(dst, msg) => queue.push_back((id, dst, msg, d + 1)),
+            Command::ChooseRandom(_, options) if !options.is_empty() => {
+                let index = usize::from(id);
+                let mut next = Out::new();
+                let mut state = Cow::Borrowed(&states[index]);
+                actors[index].on_random(id, &mut state, &options[0], &mut next);
+                if let Cow::Owned(s) = state {
+                    states[index] = s;
+                }
+                react(actors, states, id, next, d, queue);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use models::common::ActorSystem;
+
+    /// The README's message-delay table at three RMs (F = 1), pinned: a change to a
+    /// protocol's fault-free message flow shows here first.
+    #[test]
+    fn a_fault_free_commit_costs_what_the_readme_says() {
+        let cost = |messages, delays| CommitCost { messages, delays };
+        let two = specs::two_phase_commit::protocol()
+            .cfg_of(&["rms=3"])
+            .unwrap();
+        assert_eq!(fault_free_commit(&two.actors()), cost(9, 3));
+        let three = specs::three_phase_commit::protocol()
+            .cfg_of(&["rms=3"])
+            .unwrap();
+        assert_eq!(fault_free_commit(&three.actors()), cost(15, 5));
+        let paxos = specs::paxos_commit::protocol()
+            .cfg_of(&["rms=3", "faults=1", "leaders=1"])
+            .unwrap();
+        assert_eq!(fault_free_commit(&paxos.actors()), cost(24, 4));
+    }
+}

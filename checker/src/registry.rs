@@ -25,6 +25,7 @@ pub fn all() -> Vec<Entry> {
         spec(specs::atomic_commit::spec()),
         actor(specs::two_phase_commit::protocol()),
         actor(specs::three_phase_commit::protocol()),
+        actor(specs::paxos_commit::protocol()),
         spec(specs::leader_election::spec()),
         actor(specs::chang_roberts::protocol()),
         actor(specs::raft_election::protocol()),

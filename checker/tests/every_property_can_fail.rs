@@ -23,7 +23,7 @@ use common::{actions, property};
 
 /// The parameter settings that break a property no other test pins as broken: (protocol,
 /// settings, property, the length of its counterexample, its last action).
-const BY_PARAMETER: [(&str, &[&str], &str, usize, &str); 8] = [
+const BY_PARAMETER: [(&str, &[&str], &str, usize, &str); 9] = [
     // Every message lost: the TM's abort reaches no RM, and nothing is left to do.
     (
         "two-phase-commit",
@@ -76,6 +76,14 @@ const BY_PARAMETER: [(&str, &[&str], &str, usize, &str); 8] = [
         "deadlock",
         3,
         "lost c0 -> r2: Put { req: 0, key: 0, value: 'A' }",
+    ),
+    // The Prepare lost: the RM never votes, and no failure is there to suspect.
+    (
+        "paxos-commit",
+        &["rms=1", "lossy=true"],
+        "deadlock",
+        1,
+        "lost leader0 -> rm1: Prepare",
     ),
     // Every Lock lost: no contender hears anything again.
     (
@@ -699,6 +707,116 @@ mod two_phase_commit {
                             random: Vote::No,
                             ..
                         } | ActorModelAction::Timeout(_, TwoPcTimer::VoteTimeout)
+                    )
+                })
+            },
+            ..Bug::none()
+        });
+        assert_eq!(status(&r, "all abort"), Status::NotFound);
+        assert_eq!(status(&r, "all commit"), Status::Found);
+    }
+}
+
+// ---- three-phase-commit ----
+
+mod three_phase_commit {
+    use super::*;
+    use models::three_phase_commit::{
+        AbortCause, Phase, ThreePcState, ThreePcStorage, ThreePcTimer, TmPhase, TmState, TM_ID,
+    };
+
+    #[test]
+    fn a_tm_that_logs_its_timeout_abort_as_a_no_vote_breaks_ac4() {
+        // The same slip as 2PC's: the vote timer's abort is recorded with cause VoteNo. The
+        // timer fires only when an RM that has not voted yes is down, hence the crash.
+        let (params, c) = protocol(
+            &specs::three_phase_commit::protocol(),
+            &["rms=1", "crashes=1"],
+        );
+        let bug: Bug<specs::three_phase_commit::ThreePcModel> = Bug {
+            next: |m, s, a| {
+                let timeout = matches!(a, ActorModelAction::Timeout(_, ThreePcTimer::VoteTimeout));
+                let mut next = m.next_state(s, a)?;
+                if timeout {
+                    edit_actor(&mut next, TM_ID, |tm| {
+                        *tm = ThreePcState::Tm(TmState {
+                            phase: TmPhase::Aborted(AbortCause::VoteNo),
+                            recovered: false,
+                        })
+                    });
+                    next.actor_storages[TM_ID] = Some(ThreePcStorage::Tm {
+                        phase: Phase::Aborted,
+                        cause: Some(AbortCause::VoteNo),
+                    });
+                }
+                Some(next)
+            },
+            ..Bug::none()
+        };
+        let r = check_planted(
+            "three-phase-commit",
+            &params,
+            &plant(c, bug),
+            &CheckOptions::default(),
+        );
+        let ac4 = property(&r, "all yes and no failure gives commit");
+        assert_eq!(ac4.status, Status::Violated);
+        assert_eq!(actions(ac4), ["rm1 crashes", "tm: timeout VoteTimeout"]);
+        for name in ["agreement", "commit only if all voted yes", "refinement"] {
+            assert_eq!(status(&r, name), Status::Holds, "{name}");
+        }
+    }
+}
+
+// ---- paxos-commit ----
+
+mod paxos_commit {
+    use super::*;
+    use models::paxos_commit::Vote;
+    use specs::paxos_commit::PaxosCommitModel;
+
+    fn planted(bug: Bug<PaxosCommitModel>) -> Report {
+        let (params, c) = protocol(&specs::paxos_commit::protocol(), &["rms=2"]);
+        check_planted(
+            "paxos-commit",
+            &params,
+            &plant(c, bug),
+            &CheckOptions::default(),
+        )
+    }
+
+    #[test]
+    fn rms_that_cannot_vote_yes_never_all_commit() {
+        let r = planted(Bug {
+            actions: |_, _, a| {
+                a.retain(|a| {
+                    !matches!(
+                        a,
+                        ActorModelAction::SelectRandom {
+                            random: Vote::Yes,
+                            ..
+                        }
+                    )
+                })
+            },
+            ..Bug::none()
+        });
+        assert_eq!(status(&r, "all commit"), Status::NotFound);
+        assert_eq!(status(&r, "all abort"), Status::Found);
+    }
+
+    #[test]
+    fn rms_that_cannot_vote_no_never_all_abort() {
+        // Without a crash nobody is suspected, so no ballot can choose Aborted either.
+        let r = planted(Bug {
+            actions: |_, _, a| {
+                a.retain(|a| {
+                    !matches!(
+                        a,
+                        ActorModelAction::SelectRandom {
+                            random: Vote::No,
+                            ..
+                        }
                     )
                 })
             },

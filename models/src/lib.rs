@@ -11,6 +11,7 @@ pub mod common;
 pub mod flp;
 pub mod multi_paxos;
 pub mod paxos;
+pub mod paxos_commit;
 pub mod raft_election;
 pub mod rate_limiter;
 pub mod rng;

@@ -33,6 +33,24 @@
 //! | two-phase-commit | decision is never reversed | step | `commit-rule=first-yes` | `golden.rs` `a_tm_that_commits_on_the_first_yes_is_caught` |
 //! | two-phase-commit | refinement | always | `commit-rule=first-yes` | `golden.rs` `two_phase_commit_refines_atomic_commit_and_ends_properly` |
 //! | two-phase-commit | deadlock | always | `lossy=true` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |
+//! | three-phase-commit | agreement | always | `rms=2 partition=true`; `rms=2 detector=timeout`; `rms=2 crashes=1 bug=recovery-decides-alone` | `three_phase_commit.rs` `a_partition_makes_one_side_commit_and_the_other_abort`, `a_timeout_detector_breaks_agreement_without_any_failure`, `a_recovered_rm_that_decides_alone_breaks_agreement` |
+//! | three-phase-commit | commit only if all voted yes | always | `rms=2 crashes=1 bug=backup-commits-uncertain` | `three_phase_commit.rs` `a_backup_that_commits_when_all_are_uncertain_is_caught` |
+//! | three-phase-commit | all yes and no failure gives commit | always | planted: the TM logs its timeout abort as a No vote (`rms=1 crashes=1`) | epcf `three_phase_commit::a_tm_that_logs_its_timeout_abort_as_a_no_vote_breaks_ac4` |
+//! | three-phase-commit | abstraction satisfies atomic-commit | always | `rms=2 partition=true` | `three_phase_commit.rs` `a_partition_makes_one_side_commit_and_the_other_abort` |
+//! | three-phase-commit | non-blocking | eventually | `rms=2 lossy=true` | `three_phase_commit.rs` `a_lossy_network_blocks_even_an_accurate_detector` |
+//! | three-phase-commit | decision is never reversed | step | `rms=2 detector=timeout` | `three_phase_commit.rs` `a_timeout_detector_breaks_agreement_without_any_failure` |
+//! | three-phase-commit | refinement | always | `rms=2 partition=true` | `three_phase_commit.rs` `a_partition_makes_one_side_commit_and_the_other_abort` |
+//! | three-phase-commit | all commit, all abort, the termination protocol commits / aborts, deadlock | sometimes, always | not yet shown failing (left for the model's owner) | - |
+//! | paxos-commit | agreement | always | `bug=commit-without-all-prepared`; `rms=1 faults=0 crashes=1 bug=accept-lower-ballot` | `paxos_commit.rs` `a_leader_that_commits_without_every_instance_prepared_is_caught`, `an_acceptor_that_accepts_below_its_promise_breaks_agreement` |
+//! | paxos-commit | commit only if all voted yes | always | `bug=commit-without-all-prepared` | `paxos_commit.rs` `a_leader_that_commits_without_every_instance_prepared_is_caught` |
+//! | paxos-commit | all yes and no failure gives commit | always | `rms=1 leaders=1 detector=timeout bug=abort-on-timeout` | `paxos_commit.rs` `a_leader_that_aborts_on_its_timer_without_a_ballot_breaks_ac4` |
+//! | paxos-commit | abstraction satisfies atomic-commit | always | `bug=commit-without-all-prepared` (finding 1 again) | `paxos_commit.rs` `a_leader_that_commits_without_every_instance_prepared_is_caught` |
+//! | paxos-commit | all commit | sometimes | planted: RMs cannot vote Yes | epcf `paxos_commit::rms_that_cannot_vote_yes_never_all_commit` |
+//! | paxos-commit | all abort | sometimes | planted: RMs cannot vote No | epcf `paxos_commit::rms_that_cannot_vote_no_never_all_abort` |
+//! | paxos-commit | non-blocking | eventually | `rms=1 faults=0 leaders=1 crashes=1` (more than F acceptors down); `rms=1 lossy=true` | `paxos_commit.rs` `more_than_f_acceptors_down_block_it`, `a_lossy_network_blocks_it_too` |
+//! | paxos-commit | decision is never reversed | step | `bug=commit-without-all-prepared`; `bug=accept-lower-ballot` | `paxos_commit.rs`, the same two as agreement |
+//! | paxos-commit | refinement | always | `bug=commit-without-all-prepared`; `bug=accept-lower-ballot` | the same |
+//! | paxos-commit | deadlock | always | `rms=1 lossy=true` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |
 //! | consensus | agreement | always | planted: `Choose` without its guard | epcf `consensus::choose_without_its_guard_chooses_two_values` |
 //! | consensus | validity | always | planted: `Choose` one value too many | epcf `consensus::choose_out_of_range_chooses_an_unproposed_value` |
 //! | consensus | a value is chosen | eventually | planted: no `Choose` | epcf `consensus::no_value_to_choose_is_a_deadlock_and_never_chooses` |
@@ -135,6 +153,7 @@ pub mod flp;
 pub mod leader_election;
 pub mod multi_paxos;
 pub mod paxos;
+pub mod paxos_commit;
 pub mod raft_election;
 pub mod rate_limiter;
 pub mod three_phase_commit;

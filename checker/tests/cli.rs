@@ -502,6 +502,13 @@ fn cluster_prints_throughput_latency_and_drops_and_exits_1_on_a_violation() {
     assert_eq!(doc["instances"], 20);
     // Trace validation is on by default: every step was replayed through the model.
     assert!(doc["validated_steps"].as_u64().unwrap() > 20, "{doc}");
+    // Durations are seconds, never serde's {"secs", "nanos"}.
+    assert_eq!(
+        doc["options"]["instance_timeout"].as_f64(),
+        Some(1.0),
+        "{doc}"
+    );
+    assert_eq!(doc["options"]["seconds"].as_f64(), Some(1.0), "{doc}");
     for key in ["p50_us", "p99_us", "max_us"] {
         assert!(doc["latency"][key].as_u64().unwrap() > 0, "{doc}");
     }
@@ -533,4 +540,185 @@ fn cluster_prints_throughput_latency_and_drops_and_exits_1_on_a_violation() {
         text.contains("steps through the model: every one enabled, same states"),
         "{text}"
     );
+}
+
+#[test]
+fn extreme_numbers_negative_values_and_repeated_settings_are_usage_errors() {
+    assert_usage_error(
+        &["check", "atomic-commit", "--timeout", "1e300"],
+        "--timeout",
+    );
+    // A negative number gets our message, not clap's advice to write `-- -1`.
+    assert_usage_error(
+        &["check", "atomic-commit", "--timeout", "-1"],
+        "--timeout must be a positive number of seconds",
+    );
+    assert_usage_error(
+        &["cluster", "two-phase-commit", "--seconds", "1e300"],
+        "--seconds must be a positive number of seconds, at most 1e9",
+    );
+    assert_usage_error(
+        &["cluster", "two-phase-commit", "--instance-timeout", "1e300"],
+        "--instance-timeout",
+    );
+    assert_usage_error(
+        &[
+            "node",
+            "two-phase-commit",
+            "--id",
+            "0",
+            "--listen",
+            "127.0.0.1:0",
+            "--peers",
+            "127.0.0.1:0",
+            "--seconds",
+            "1e300",
+        ],
+        "--seconds",
+    );
+    assert_usage_error(
+        &[
+            "run",
+            "two-phase-commit",
+            "--seed",
+            "18446744073709551615",
+            "--runs",
+            "2",
+        ],
+        "u64::MAX",
+    );
+    assert_usage_error(&["simulate", "atomic-commit", "--runs", "0"], "--runs");
+    assert_usage_error(
+        &[
+            "check",
+            "two-phase-commit",
+            "--set",
+            "rms=2",
+            "--set",
+            "rms=3",
+        ],
+        "parameter 'rms' is set twice",
+    );
+    // The last seed itself is fine.
+    let out = checker(&[
+        "run",
+        "two-phase-commit",
+        "--seed",
+        "18446744073709551615",
+        "--runs",
+        "1",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn with_json_a_usage_error_is_json_on_stdout_with_exit_2() {
+    for args in [
+        &["check", "nope", "--json"][..],
+        &["check", "two-phase-commit", "--set", "rms=0", "--json"],
+        // clap's own errors too: a missing name, an unknown option.
+        &["check", "--json"],
+        &["run", "paxos", "--json", "--frobnicate"],
+    ] {
+        let out = checker(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let doc = json(&out);
+        let msg = doc["error"].as_str().unwrap_or_else(|| panic!("{doc}"));
+        assert!(!msg.is_empty() && !msg.contains('\n'), "{args:?}: {msg}");
+        assert!(out.stderr.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn help_lists_exit_codes_examples_and_the_protocols_parameters() {
+    let out = checker(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "Exit codes:",
+        "3  incomplete",
+        "Examples:",
+        "checker check two-phase-commit",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    let out = checker(&["check", "paxos", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Parameters of paxos"), "{text}");
+    assert!(
+        text.contains("acceptors") && text.contains("--max-states"),
+        "{text}"
+    );
+    // Every option of every command has help text.
+    for command in [
+        "check", "simulate", "explore", "run", "node", "cluster", "list",
+    ] {
+        let out = checker(&[command, "--help"]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if !words.first().is_some_and(|w| w.starts_with('-')) {
+                continue;
+            }
+            // The help follows on the same line, or (when long) on the next, indented.
+            let same_line = words.iter().skip(1).any(|w| !w.starts_with('<'));
+            let next_line = lines.get(i + 1).is_some_and(|n| {
+                let n = n.trim_start();
+                !n.is_empty() && !n.starts_with('-')
+            });
+            assert!(
+                same_line || next_line,
+                "{command}: option without help: {line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = checker(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("checker") && text.contains("cluster"),
+            "{shell}"
+        );
+    }
+    let out = checker(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'tcsh'"));
+}
+
+#[test]
+fn ctrl_c_stops_the_search_and_prints_the_partial_report_with_exit_3() {
+    // Far too big to finish in a test: only Ctrl-C ends it.
+    let child = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["check", "paxos", "--set", "acceptors=5", "--safety-only"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the checker binary runs");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(stderr.contains("stopped by Ctrl-C"), "{stderr}");
+    assert!(stdout.contains("(incomplete)"), "{stdout}");
+    assert!(stdout.contains("search incomplete"), "{stdout}");
 }

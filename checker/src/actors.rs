@@ -111,6 +111,17 @@ impl Names {
         let mut out = Map::new();
         out.insert("actors".into(), Value::Object(actors));
         out.insert("network".into(), json!(network));
+        // On a duplicating network a delivered message stays in flight: the last one delivered
+        // is what tells apart two states that differ by a delivery that changed no actor.
+        if let Network::UnorderedDuplicating(_, Some(last)) = &state.network {
+            let last = format!(
+                "{} -> {}: {:?}",
+                self.name(last.src),
+                self.name(last.dst),
+                last.msg
+            );
+            out.insert(crate::report::HIDDEN_UNLESS_ALONE.into(), json!(last));
+        }
         let history = to_value(&state.history);
         if history != Value::Null {
             out.insert("history".into(), history);

@@ -142,6 +142,91 @@ fn text_output_numbers_steps_and_prints_the_explore_command() {
         text.contains("checker explore two-phase-commit --set crashes=1 --path 0/"),
         "{text}"
     );
+    // A step prints what it added to and removed from the network, never the whole list.
+    assert!(text.contains("\n       - tm -> rm1: Prepare\n"), "{text}");
+    assert!(text.contains("\n       + rm1 -> tm: Prepared\n"), "{text}");
+    assert!(!text.contains("network: ["), "{text}");
+    // Enum-valued state reads as one value, not one fragment per field.
+    assert!(
+        text.contains("actors.rm1.state = Rm {phase: Working, vote: none}"),
+        "{text}"
+    );
+    // A stopped run ends by saying what could still happen and why it is not owed.
+    assert!(
+        text.contains(
+            "the run may stop here: what is still enabled is not owed\n       tm recovers  \
+             (never owed: crashes, recoveries, losses and unfair actions carry no fairness)"
+        ),
+        "{text}"
+    );
+    let r = json(&checker(&[
+        "check",
+        "two-phase-commit",
+        "--set",
+        "crashes=1",
+        "--json",
+    ]));
+    assert_eq!(
+        property(&r, "termination")["stuck"][0]["action"],
+        "tm recovers",
+        "{r}"
+    );
+}
+
+#[test]
+fn every_step_shows_a_change_even_a_redelivery_on_a_duplicating_network() {
+    // On a duplicating network a delivery that changes no actor differs from the state before
+    // only in which message was delivered last: the step then shows that.
+    let out = checker(&[
+        "check",
+        "paxos",
+        "--set",
+        "network=unordered-duplicating",
+        "--set",
+        "acceptors=1",
+        "--set",
+        "proposers=1",
+        "--json",
+    ]);
+    let r = json(&out);
+    let mut steps = 0;
+    for p in r["properties"].as_array().unwrap() {
+        let Some(trace) = p["trace"].as_array() else {
+            continue;
+        };
+        for pair in trace.windows(2) {
+            steps += 1;
+            assert_ne!(pair[0]["state"], pair[1]["state"], "{}", p["name"]);
+        }
+    }
+    assert!(steps > 0, "{r}");
+    let text = String::from_utf8_lossy(
+        &checker(&[
+            "check",
+            "two-phase-commit",
+            "--set",
+            "network=unordered-duplicating",
+            "--set",
+            "crashes=1",
+        ])
+        .stdout,
+    )
+    .to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut numbered = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let step = line.strip_prefix("  ").and_then(|l| l.split_once(". "));
+        let Some((n, _)) = step.filter(|(n, _)| n.parse::<usize>().is_ok_and(|n| n > 0)) else {
+            continue;
+        };
+        numbered += 1;
+        let next = lines.get(i + 1).copied().unwrap_or_default();
+        assert!(
+            next.starts_with("       "),
+            "step {n} shows no change: {line}\n{text}"
+        );
+    }
+    assert!(numbered > 0, "{text}");
 }
 
 #[test]
@@ -295,6 +380,11 @@ fn lassos_print_their_loop_and_carry_loop_start_in_json() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("-- loop starts here --"), "{text}");
+    // Without fairness nothing makes the loop fair: the report does not call it so.
+    assert!(
+        text.contains("(no fairness assumed)") && !text.contains("fair run"),
+        "{text}"
+    );
     assert!(
         text.contains("liveness judged under none fairness"),
         "{text}"

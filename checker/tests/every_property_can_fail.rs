@@ -292,7 +292,7 @@ where
         "{name}: incomplete after {} unique states",
         outcome.unique_states
     );
-    Report::new(name, params, "check-bfs", outcome, &*c.describe, &*c.view)
+    Report::new(name, params, "check-bfs", outcome, c)
 }
 
 fn params_of(decl_params: &[specs::params::Param], settings: &[&str]) -> Params {

@@ -1,13 +1,14 @@
 //! The report of a check or a simulation: one shape for text and JSON, for every protocol; and
 //! (in `runtime`) the text of the runtime's reports.
 
-use crate::engine::{Checkable, Coverage, Fairness, Kind, Outcome, Status, Trace};
+use crate::engine::{Checkable, Coverage, Event, Fairness, Kind, Outcome, Status, Trace};
 use crate::params::Params;
 use serde::Serialize;
 use serde_json::Value;
 use stateright::Model;
 use std::fmt::Write as _;
 
+pub mod export;
 mod runtime;
 pub use runtime::{cluster_text, node_text, runtime_text};
 
@@ -15,6 +16,9 @@ pub use runtime::{cluster_text, node_text, runtime_text};
 #[derive(Clone, Debug, Serialize)]
 pub struct Step {
     pub action: String,
+    /// What the action did (message-passing systems; absent for the initial state).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<Event>,
     pub state: Value,
 }
 
@@ -109,7 +113,7 @@ impl Report {
                             && matches!(p.kind, Kind::Eventually | Kind::LeadsTo)
                     })
                     .map(|t| not_owed(c, t.last(), fairness)),
-                trace: p.trace.map(|t| steps(&t, &*c.describe, &*c.view)),
+                trace: p.trace.map(|t| steps(&t, c)),
             })
             .collect();
         Self {
@@ -266,19 +270,17 @@ fn status_word(s: Status) -> &'static str {
     }
 }
 
-fn steps<M: Model>(
-    trace: &Trace<M>,
-    describe: &dyn Fn(&M::Action) -> String,
-    view: &dyn Fn(&M::State) -> Value,
-) -> Vec<Step> {
+fn steps<M: Model>(trace: &Trace<M>, c: &Checkable<M>) -> Vec<Step> {
     let mut out = vec![Step {
         action: "init".into(),
-        state: view(&trace.init),
+        event: None,
+        state: (c.view)(&trace.init),
     }];
     for (action, _, state) in &trace.steps {
         out.push(Step {
-            action: describe(action),
-            state: view(state),
+            action: (c.describe)(action),
+            event: (c.event)(action),
+            state: (c.view)(state),
         });
     }
     out
@@ -340,7 +342,7 @@ pub fn write_trace(out: &mut String, trace: &[Step], loop_start: Option<usize>) 
 
 /// The state view's key for what the view shows only when nothing else changed (the last
 /// message delivered on a duplicating network, which stays in flight).
-pub const HIDDEN_UNLESS_ALONE: &str = "last delivered";
+pub const HIDDEN_UNLESS_ALONE: &str = "last_delivered";
 
 /// What a step changed, one line per change: `path: before -> after`, an enum variant that
 /// changes as one line, and a list (the network, timers) as its items added (`+`) and removed
@@ -539,7 +541,7 @@ mod tests {
         let s = |n: u8, last: &str| json!({"n": n, HIDDEN_UNLESS_ALONE: last});
         assert_eq!(
             step_lines(&s(0, "a -> b: M"), &s(0, "b -> a: N")),
-            ["last delivered: a -> b: M -> b -> a: N"]
+            ["last_delivered: a -> b: M -> b -> a: N"]
         );
         assert_eq!(
             step_lines(&s(0, "a -> b: M"), &s(1, "b -> a: N")),

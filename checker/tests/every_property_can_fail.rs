@@ -266,6 +266,7 @@ fn plant<M: Model>(c: Checkable<M>, bug: Bug<M>) -> Checkable<Planted<M>> {
         symmetry: None,
         fingerprint: c.fingerprint,
         describe: c.describe,
+        event: c.event,
         view: c.view,
         end_state,
         refinement: c.refinement,

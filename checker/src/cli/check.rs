@@ -1,6 +1,6 @@
 //! `checker check`: an exhaustive check of every property of a protocol's model.
 
-use super::{emit, positive_seconds, SetArgs, UsageError};
+use super::{emit, positive_seconds, SetArgs, TraceOut, UsageError};
 use checker::engine::{CheckOptions, Fairness, Strategy};
 use checker::params::Params;
 use checker::progress::{Progress, ProgressLine};
@@ -35,6 +35,8 @@ pub struct Args {
     /// One JSON object on stdout instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    trace: TraceOut,
     /// Fairness assumed for liveness (default: the protocol's own assumption).
     #[arg(long, value_enum)]
     fairness: Option<FairnessArg>,
@@ -72,6 +74,7 @@ pub struct Plan {
 
 pub fn plan(args: &Args) -> Result<Plan, UsageError> {
     let opts = options(args)?;
+    args.trace.validate()?;
     let entry = registry::find(&args.name)?;
     let (params, target) = entry.instantiate(&args.set.set)?;
     Ok(Plan {
@@ -99,6 +102,7 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
         eprintln!("stopped by Ctrl-C: the report below is partial");
     }
     emit(&entry, &params, &report, args.json);
+    args.trace.write(&report)?;
     Ok(ExitCode::from(report.exit_code()))
 }
 

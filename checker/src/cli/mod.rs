@@ -12,6 +12,7 @@ mod simulate;
 use checker::net::{NetReport, NetRequest};
 use checker::params::{Params, Value};
 use checker::registry::{Entry, Target};
+use checker::report::export::{write_traces, TraceFormat};
 use checker::report::Report;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -159,6 +160,63 @@ fn exit(ok: bool) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// Where and how to write the traces of violated properties.
+#[derive(clap::Args)]
+struct TraceOut {
+    /// Write each violated property's trace to this file (several: one file each, named
+    /// after the property); the format follows the ending: .itf.json, .mmd, .json, .txt.
+    #[arg(long, value_name = "FILE")]
+    trace_out: Option<std::path::PathBuf>,
+    /// The format of --trace-out, whatever the file's ending.
+    #[arg(long, value_enum, requires = "trace_out")]
+    trace_format: Option<TraceFormatArg>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TraceFormatArg {
+    Itf,
+    Mermaid,
+    Json,
+    Text,
+}
+
+impl TraceOut {
+    /// The usage error of a --trace-out whose format cannot be told.
+    fn validate(&self) -> Result<(), UsageError> {
+        match &self.trace_out {
+            Some(path) if self.trace_format.is_none() && TraceFormat::of_path(path).is_none() => {
+                Err(UsageError(format!(
+                    "--trace-out {}: say --trace-format, or end the name in .itf.json, .mmd, \
+                     .json or .txt",
+                    path.display()
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes the report's violated traces, if asked; says where on stderr.
+    fn write(&self, report: &Report) -> Result<(), UsageError> {
+        let Some(path) = &self.trace_out else {
+            return Ok(());
+        };
+        let format = self.trace_format.map(|f| match f {
+            TraceFormatArg::Itf => TraceFormat::Itf,
+            TraceFormatArg::Mermaid => TraceFormat::Mermaid,
+            TraceFormatArg::Json => TraceFormat::Json,
+            TraceFormatArg::Text => TraceFormat::Text,
+        });
+        let written = write_traces(report, path, format).map_err(UsageError)?;
+        if written.is_empty() {
+            eprintln!("no property is violated: no trace written");
+        }
+        for file in written {
+            eprintln!("trace written to {}", file.display());
+        }
+        Ok(())
     }
 }
 

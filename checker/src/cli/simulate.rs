@@ -1,6 +1,6 @@
 //! `checker simulate`: seeded random walks through a protocol's model.
 
-use super::{at_least_one, emit, exit, SetArgs, UsageError};
+use super::{at_least_one, emit, exit, SetArgs, TraceOut, UsageError};
 use checker::engine::{SimOptions, Status};
 use checker::params::Params;
 use checker::registry::{self, Entry, Target};
@@ -24,6 +24,8 @@ pub struct Args {
     /// One JSON object on stdout instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    trace: TraceOut,
 }
 
 /// Validated walks: options, the protocol and its model.
@@ -36,6 +38,7 @@ pub struct Plan {
 
 pub fn plan(args: &Args) -> Result<Plan, UsageError> {
     at_least_one("--runs", args.runs as u64)?;
+    args.trace.validate()?;
     let entry = registry::find(&args.name)?;
     let (params, target) = entry.instantiate(&args.set.set)?;
     let opts = SimOptions {
@@ -60,6 +63,7 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
     } = plan(&args)?;
     let report = target.simulate(&args.name, &params, &opts);
     emit(&entry, &params, &report, args.json);
+    args.trace.write(&report)?;
     let violated = report
         .properties
         .iter()

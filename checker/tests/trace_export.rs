@@ -139,7 +139,7 @@ fn itf_traces_match_the_schema_and_read_back_with_the_itf_crate() {
                     .unwrap()
                     .contains("termination")
                 {
-                    assert_eq!(trace.loop_index.map(|l| l as u64), Some(l), "{stem}");
+                    assert_eq!(trace.loop_index, Some(l), "{stem}");
                     assert_eq!(doc["loop"], l);
                 }
             }

@@ -1,7 +1,7 @@
 //! What the engine and the report need to know about any stateright actor system: actions in
 //! words, which actions are fair, and a readable, canonical view of a system state.
 
-use crate::engine::{variant_name, Checkable, Fairness};
+use crate::engine::{variant_name, Checkable, Event, Fairness};
 use crate::target::ServedModel;
 use impls::checked::{Checks, RuntimeOptions, RuntimeReport};
 use impls::plain::{PlainGoal, PlainOptions, PlainOutcome};
@@ -33,6 +33,37 @@ impl Names {
         self.0
             .get(usize::from(id))
             .map_or("unknown actor", String::as_str)
+    }
+
+    /// What an action did, by actor name.
+    pub fn event<Msg: Debug, Timer: Debug, Random: Debug>(
+        &self,
+        action: &ActorModelAction<Msg, Timer, Random>,
+    ) -> Event {
+        let name = |id: &Id| self.name(*id).to_string();
+        match action {
+            ActorModelAction::Deliver { src, dst, msg } => Event::Deliver {
+                from: name(src),
+                to: name(dst),
+                msg: format!("{msg:?}"),
+            },
+            ActorModelAction::Drop(Envelope { src, dst, msg }) => Event::Lose {
+                from: name(src),
+                to: name(dst),
+                msg: format!("{msg:?}"),
+            },
+            ActorModelAction::Timeout(id, timer) => Event::Timeout {
+                actor: name(id),
+                timer: format!("{timer:?}"),
+            },
+            ActorModelAction::Crash(id) => Event::Crash { actor: name(id) },
+            ActorModelAction::Recover(id) => Event::Recover { actor: name(id) },
+            ActorModelAction::SelectRandom { actor, key, random } => Event::Choose {
+                actor: name(actor),
+                key: key.to_string(),
+                value: format!("{random:?}"),
+            },
+        }
     }
 
     /// An action in words: `rm1 -> tm: Prepared`, `tm: timeout VoteTimeout`, `tm crashes`.
@@ -111,6 +142,17 @@ impl Names {
         let mut out = Map::new();
         out.insert("actors".into(), Value::Object(actors));
         out.insert("network".into(), json!(network));
+        // On a duplicating network a delivered message stays in flight: the last one delivered
+        // is what tells apart two states that differ by a delivery that changed no actor.
+        if let Network::UnorderedDuplicating(_, Some(last)) = &state.network {
+            let last = format!(
+                "{} -> {}: {:?}",
+                self.name(last.src),
+                self.name(last.dst),
+                last.msg
+            );
+            out.insert(crate::report::HIDDEN_UNLESS_ALONE.into(), json!(last));
+        }
         let history = to_value(&state.history);
         if history != Value::Null {
             out.insert("history".into(), history);
@@ -203,6 +245,7 @@ pub fn checkable<M: ServedModel>(model: M) -> Checkable<M> {
     let names = Names::of(&actors.cfg);
     let roles: Vec<String> = actors.actors.iter().map(|a| a.name()).collect();
     let view_names = names.clone();
+    let event_names = names.clone();
     Checkable {
         model,
         step_invariants: Vec::new(),
@@ -212,6 +255,7 @@ pub fn checkable<M: ServedModel>(model: M) -> Checkable<M> {
         symmetry: None,
         fingerprint,
         describe: Box::new(move |a| names.words(a)),
+        event: Box::new(move |a| Some(event_names.event(a))),
         view: Box::new(move |s| view_names.view(s)),
         end_state: None,
         refinement: None,

@@ -1,13 +1,14 @@
 //! The report of a check or a simulation: one shape for text and JSON, for every protocol; and
 //! (in `runtime`) the text of the runtime's reports.
 
-use crate::engine::{Coverage, Fairness, Kind, Outcome, Status, Trace};
+use crate::engine::{Checkable, Coverage, Event, Fairness, Kind, Outcome, Status, Trace};
 use crate::params::Params;
 use serde::Serialize;
 use serde_json::Value;
 use stateright::Model;
 use std::fmt::Write as _;
 
+pub mod export;
 mod runtime;
 pub use runtime::{cluster_text, node_text, runtime_text};
 
@@ -15,6 +16,9 @@ pub use runtime::{cluster_text, node_text, runtime_text};
 #[derive(Clone, Debug, Serialize)]
 pub struct Step {
     pub action: String,
+    /// What the action did (message-passing systems; absent for the initial state).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<Event>,
     pub state: Value,
 }
 
@@ -38,6 +42,17 @@ pub struct PropertyReport {
     /// (for a lasso, up to the start of the loop).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explorer_path: Option<String>,
+    /// For a liveness counterexample that is not a lasso (a run that stops): each action still
+    /// enabled where it stops, and why the run owes none of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stuck: Option<Vec<NotOwed>>,
+}
+
+/// An action enabled where a stopped run ends, and why the run may ignore it for ever.
+#[derive(Clone, Debug, Serialize)]
+pub struct NotOwed {
+    pub action: String,
+    pub why: &'static str,
 }
 
 /// A whole report.
@@ -69,15 +84,16 @@ pub struct Report {
 }
 
 impl Report {
-    /// Builds the report from an engine outcome; `view` renders states, `describe` actions.
+    /// Builds the report from an engine outcome on `c`'s model, whose liveness verdicts assume
+    /// `fairness` (the outcome's, else the checkable's).
     pub fn new<M: Model>(
         protocol: &str,
         params: &Params,
         mode: &'static str,
         outcome: Outcome<M>,
-        describe: &dyn Fn(&M::Action) -> String,
-        view: &dyn Fn(&M::State) -> Value,
+        c: &Checkable<M>,
     ) -> Self {
+        let fairness = outcome.fairness.unwrap_or(c.fairness);
         let properties = outcome
             .properties
             .into_iter()
@@ -88,7 +104,16 @@ impl Report {
                 bounded: p.bounded,
                 explorer_path: p.trace.as_ref().map(Trace::explorer_path),
                 loop_start: p.trace.as_ref().and_then(|t| t.loop_start),
-                trace: p.trace.map(|t| steps(&t, describe, view)),
+                stuck: p
+                    .trace
+                    .as_ref()
+                    .filter(|t| {
+                        p.status == Status::Violated
+                            && t.loop_start.is_none()
+                            && matches!(p.kind, Kind::Eventually | Kind::LeadsTo)
+                    })
+                    .map(|t| not_owed(c, t.last(), fairness)),
+                trace: p.trace.map(|t| steps(&t, c)),
             })
             .collect();
         Self {
@@ -194,7 +219,9 @@ impl Report {
                 continue;
             }
             let Some(trace) = &p.trace else { continue };
-            let shape = if p.loop_start.is_some() {
+            let shape = if p.loop_start.is_some() && self.fairness == Some(Fairness::None) {
+                "a lasso: prefix, then a loop a run can repeat forever (no fairness assumed)"
+            } else if p.loop_start.is_some() {
                 "a lasso: prefix, then a loop a fair run can repeat forever"
             } else if self.mode == "check-bfs" {
                 "shortest trace found"
@@ -211,6 +238,21 @@ impl Report {
                 trace.len() - 1
             );
             write_trace(&mut out, trace, p.loop_start);
+            match p.stuck.as_deref() {
+                None => {}
+                Some([]) => {
+                    let _ = writeln!(out, "  the run stops here: no action is enabled");
+                }
+                Some(enabled) => {
+                    let _ = writeln!(
+                        out,
+                        "  the run may stop here: what is still enabled is not owed"
+                    );
+                    for e in enabled {
+                        let _ = writeln!(out, "       {}  ({})", e.action, e.why);
+                    }
+                }
+            }
             if let Some(path) = &p.explorer_path {
                 let _ = writeln!(out, "  open it in the explorer: {}", explore_command(path));
             }
@@ -228,101 +270,232 @@ fn status_word(s: Status) -> &'static str {
     }
 }
 
-fn steps<M: Model>(
-    trace: &Trace<M>,
-    describe: &dyn Fn(&M::Action) -> String,
-    view: &dyn Fn(&M::State) -> Value,
-) -> Vec<Step> {
+fn steps<M: Model>(trace: &Trace<M>, c: &Checkable<M>) -> Vec<Step> {
     let mut out = vec![Step {
         action: "init".into(),
-        state: view(&trace.init),
+        event: None,
+        state: (c.view)(&trace.init),
     }];
     for (action, _, state) in &trace.steps {
         out.push(Step {
-            action: describe(action),
-            state: view(state),
+            action: (c.describe)(action),
+            event: (c.event)(action),
+            state: (c.view)(state),
         });
     }
     out
 }
 
-/// Numbered steps, each with the state fields it changed (`path: before -> after`); for a lasso
-/// a marker line before the loop's first step.
+/// The actions enabled at `state` that a run stopping there may ignore for ever, and why.
+/// (The engine reports such a stop only when none of them is owed.)
+fn not_owed<M: Model>(c: &Checkable<M>, state: &M::State, fairness: Fairness) -> Vec<NotOwed> {
+    let mut actions = Vec::new();
+    c.model.actions(state, &mut actions);
+    let here = (c.fingerprint)(state);
+    let mut out = Vec::new();
+    for a in actions {
+        let class = (c.fair_class)(&a);
+        let action = (c.describe)(&a);
+        let Some(next) = c.model.next_state(state, a) else {
+            continue;
+        };
+        let why = if (c.fingerprint)(&next) == here {
+            "changes nothing"
+        } else if !c.model.within_boundary(&next) && class.is_none() {
+            "leaves the model's bound, and is not owed"
+        } else if !c.model.within_boundary(&next) {
+            "leaves the model's bound"
+        } else if class.is_none() {
+            "never owed: crashes, recoveries, losses and unfair actions carry no fairness"
+        } else if fairness == Fairness::None {
+            "owed only under fairness, and none is assumed"
+        } else {
+            "owed, yet the engine let the run stop: please report this"
+        };
+        out.push(NotOwed { action, why });
+    }
+    out
+}
+
+/// Numbered steps, each with what it changed; for a lasso a marker line before the loop's
+/// first step.
 pub fn write_trace(out: &mut String, trace: &[Step], loop_start: Option<usize>) {
-    let mut before: Vec<(String, String)> = Vec::new();
     for (i, step) in trace.iter().enumerate() {
         if loop_start.is_some_and(|l| l + 1 == i) {
             let _ = writeln!(out, "  -- loop starts here --");
         }
-        let after = leaves(&step.state);
         if i == 0 {
             let _ = writeln!(out, "  0. initial state");
-            for (path, value) in &after {
-                let _ = writeln!(out, "       {path} = {value}");
+            let mut lines = Vec::new();
+            initial(&mut lines, "", &step.state);
+            for line in lines {
+                let _ = writeln!(out, "       {line}");
             }
         } else {
             let _ = writeln!(out, "  {i}. {}", step.action);
-            for line in diff(&before, &after) {
+            for line in step_lines(&trace[i - 1].state, &step.state) {
                 let _ = writeln!(out, "       {line}");
             }
         }
-        before = after;
     }
 }
 
-/// Flattens a JSON value into sorted `(path, scalar)` leaves. Lists of strings (the network,
-/// timers) stay whole so a message appearing reads as one change.
-fn leaves(value: &Value) -> Vec<(String, String)> {
-    fn walk(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
-        match v {
-            Value::Object(map) if !map.is_empty() => {
-                for (k, v) in map {
-                    let p = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    walk(&p, v, out);
-                }
-            }
-            Value::Array(items) if items.iter().any(|x| x.is_object() || x.is_array()) => {
-                for (i, v) in items.iter().enumerate() {
-                    walk(&format!("{prefix}[{i}]"), v, out);
-                }
-            }
-            other => out.push((prefix.to_string(), compact(other))),
-        }
-    }
-    let mut out = Vec::new();
-    walk("", value, &mut out);
-    out
-}
+/// The state view's key for what the view shows only when nothing else changed (the last
+/// message delivered on a duplicating network, which stays in flight).
+pub const HIDDEN_UNLESS_ALONE: &str = "last_delivered";
 
-fn compact(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn diff(before: &[(String, String)], after: &[(String, String)]) -> Vec<String> {
-    use std::collections::BTreeMap;
-    let b: BTreeMap<_, _> = before.iter().cloned().collect();
-    let a: BTreeMap<_, _> = after.iter().cloned().collect();
+/// What a step changed, one line per change: `path: before -> after`, an enum variant that
+/// changes as one line, and a list (the network, timers) as its items added (`+`) and removed
+/// (`-`). A change visible only in [`HIDDEN_UNLESS_ALONE`] is shown only when it is the only one.
+fn step_lines(before: &Value, after: &Value) -> Vec<String> {
     let mut lines = Vec::new();
-    for (k, v) in &a {
-        match b.get(k) {
-            Some(old) if old == v => {}
-            Some(old) => lines.push(format!("{k}: {old} -> {v}")),
-            None => lines.push(format!("{k}: (none) -> {v}")),
+    changes(&mut lines, "", Some(before), Some(after));
+    let (hidden, shown): (Vec<_>, Vec<_>) = lines
+        .into_iter()
+        .partition(|l| l.starts_with(HIDDEN_UNLESS_ALONE));
+    if shown.is_empty() {
+        hidden
+    } else {
+        shown
+    }
+}
+
+/// The initial state, one `path = value` line per leaf (lists and enum variants whole).
+fn initial(out: &mut Vec<String>, path: &str, v: &Value) {
+    match v {
+        Value::Object(map) if !map.is_empty() && variant(v).is_none() => {
+            for (k, v) in map {
+                initial(out, &join(path, k), v);
+            }
+        }
+        Value::Array(items) if items.iter().any(|x| x.is_object() || x.is_array()) => {
+            for (i, v) in items.iter().enumerate() {
+                initial(out, &format!("{path}[{i}]"), v);
+            }
+        }
+        other => out.push(format!("{path} = {}", show(other))),
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The variant name of a value that serde wrote as an externally tagged enum variant with
+/// data (`{"Collecting": {...}}`): a one-key object whose key is capitalised.
+fn variant(v: &Value) -> Option<&str> {
+    match v {
+        Value::Object(map) if map.len() == 1 => {
+            let key = map.keys().next()?;
+            key.starts_with(|c: char| c.is_ascii_uppercase())
+                .then_some(key.as_str())
+        }
+        _ => None,
+    }
+}
+
+fn changes(out: &mut Vec<String>, path: &str, before: Option<&Value>, after: Option<&Value>) {
+    if before == after {
+        return;
+    }
+    let absent_or_list = |v: Option<&Value>| {
+        v.is_none_or(|v| matches!(v, Value::Array(items) if items.iter().all(is_scalar)))
+    };
+    match (before, after) {
+        // The same variant: descend into its data. Objects: field by field.
+        (Some(Value::Object(b)), Some(Value::Object(a)))
+            if variant(before.unwrap()).is_none()
+                || variant(before.unwrap()) == variant(after.unwrap()) =>
+        {
+            let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                changes(out, &join(path, k), b.get(k), a.get(k));
+            }
+        }
+        (Some(Value::Array(b)), Some(Value::Array(a)))
+            if b.len() == a.len() && !(absent_or_list(before) && absent_or_list(after)) =>
+        {
+            for (i, (b, a)) in b.iter().zip(a).enumerate() {
+                changes(out, &format!("{path}[{i}]"), Some(b), Some(a));
+            }
+        }
+        _ if absent_or_list(before) && absent_or_list(after) => {
+            let items = |v: Option<&Value>| -> Vec<String> {
+                match v {
+                    Some(Value::Array(items)) => items.iter().map(show).collect(),
+                    _ => Vec::new(),
+                }
+            };
+            let (b, a) = (items(before), items(after));
+            // A multiset difference: a message in flight twice and delivered once is one `-`.
+            let mut rest = b.clone();
+            let mut added = Vec::new();
+            for x in &a {
+                match rest.iter().position(|y| y == x) {
+                    Some(i) => {
+                        rest.remove(i);
+                    }
+                    None => added.push(x.clone()),
+                }
+            }
+            let prefix = if path == "network" {
+                String::new()
+            } else {
+                format!("{path}: ")
+            };
+            out.extend(added.iter().map(|x| format!("{prefix}+ {x}")));
+            out.extend(rest.iter().map(|x| format!("{prefix}- {x}")));
+        }
+        _ => out.push(format!(
+            "{path}: {} -> {}",
+            before.map_or("(none)".into(), show),
+            after.map_or("(none)".into(), show)
+        )),
+    }
+}
+
+fn is_scalar(v: &Value) -> bool {
+    !(v.is_object() || v.is_array())
+}
+
+/// A value as a reader writes it: strings bare, `none` for null, enum variants by name with
+/// their data, objects as `{field: value, ...}`, tuples and lists in brackets.
+fn show(v: &Value) -> String {
+    match v {
+        Value::Null => "none".into(),
+        Value::String(s) => s.clone(),
+        Value::Bool(_) | Value::Number(_) => v.to_string(),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(show).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(map) => {
+            if let Some(name) = variant(v) {
+                return match &map[name] {
+                    Value::Object(fields) if !fields.is_empty() => {
+                        format!("{name} {}", show(&map[name]))
+                    }
+                    Value::Array(items) => {
+                        let items: Vec<String> = items.iter().map(show).collect();
+                        format!("{name}({})", items.join(", "))
+                    }
+                    Value::Object(_) | Value::Null => name.to_string(),
+                    data => format!("{name}({})", show(data)),
+                };
+            }
+            let fields: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", show(v)))
+                .collect();
+            format!("{{{}}}", fields.join(", "))
         }
     }
-    for (k, old) in &b {
-        if !a.contains_key(k) {
-            lines.push(format!("{k}: {old} -> (none)"));
-        }
-    }
-    lines
 }
 
 /// Peak resident set size (VmHWM) on Linux; `None` elsewhere.
@@ -331,4 +504,48 @@ pub fn peak_memory_bytes() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_step_shows_list_items_added_and_removed_and_variants_whole() {
+        let before = json!({
+            "network": ["a -> b: M", "a -> b: M", "b -> a: N"],
+            "x": {"phase": {"Collecting": {"yes": [0]}}, "timers": ["T"]},
+            "y": null,
+        });
+        let after = json!({
+            "network": ["a -> b: M", "c -> a: O"],
+            "x": {"phase": "Aborted"},
+            "y": {"ballot": [1, 0], "value": 7},
+        });
+        assert_eq!(
+            step_lines(&before, &after),
+            [
+                "+ c -> a: O",
+                "- a -> b: M",
+                "- b -> a: N",
+                "x.phase: Collecting {yes: [0]} -> Aborted",
+                "x.timers: - T",
+                "y: none -> {ballot: [1, 0], value: 7}",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_last_delivered_message_shows_only_when_nothing_else_changed() {
+        let s = |n: u8, last: &str| json!({"n": n, HIDDEN_UNLESS_ALONE: last});
+        assert_eq!(
+            step_lines(&s(0, "a -> b: M"), &s(0, "b -> a: N")),
+            ["last_delivered: a -> b: M -> b -> a: N"]
+        );
+        assert_eq!(
+            step_lines(&s(0, "a -> b: M"), &s(1, "b -> a: N")),
+            ["n: 0 -> 1"]
+        );
+    }
 }

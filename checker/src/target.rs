@@ -134,14 +134,7 @@ where
         Strategy::Bfs => "check-bfs",
         Strategy::Dfs => "check-dfs",
     };
-    Ok(Report::new(
-        name,
-        params,
-        search,
-        outcome,
-        &*c.describe,
-        &*c.view,
-    ))
+    Ok(Report::new(name, params, search, outcome, c))
 }
 
 fn simulate_report<M>(c: &Checkable<M>, name: &str, params: &Params, opts: &SimOptions) -> Report
@@ -151,7 +144,7 @@ where
     M::Action: Clone + Debug + PartialEq + Send + Sync,
 {
     let outcome = c.simulate(opts);
-    Report::new(name, params, "simulate", outcome, &*c.describe, &*c.view)
+    Report::new(name, params, "simulate", outcome, c)
 }
 
 fn serve_explorer<M>(model: M, addr: &str) -> Result<(), RegistryError>

@@ -142,6 +142,91 @@ fn text_output_numbers_steps_and_prints_the_explore_command() {
         text.contains("checker explore two-phase-commit --set crashes=1 --path 0/"),
         "{text}"
     );
+    // A step prints what it added to and removed from the network, never the whole list.
+    assert!(text.contains("\n       - tm -> rm1: Prepare\n"), "{text}");
+    assert!(text.contains("\n       + rm1 -> tm: Prepared\n"), "{text}");
+    assert!(!text.contains("network: ["), "{text}");
+    // Enum-valued state reads as one value, not one fragment per field.
+    assert!(
+        text.contains("actors.rm1.state = Rm {phase: Working, vote: none}"),
+        "{text}"
+    );
+    // A stopped run ends by saying what could still happen and why it is not owed.
+    assert!(
+        text.contains(
+            "the run may stop here: what is still enabled is not owed\n       tm recovers  \
+             (never owed: crashes, recoveries, losses and unfair actions carry no fairness)"
+        ),
+        "{text}"
+    );
+    let r = json(&checker(&[
+        "check",
+        "two-phase-commit",
+        "--set",
+        "crashes=1",
+        "--json",
+    ]));
+    assert_eq!(
+        property(&r, "termination")["stuck"][0]["action"],
+        "tm recovers",
+        "{r}"
+    );
+}
+
+#[test]
+fn every_step_shows_a_change_even_a_redelivery_on_a_duplicating_network() {
+    // On a duplicating network a delivery that changes no actor differs from the state before
+    // only in which message was delivered last: the step then shows that.
+    let out = checker(&[
+        "check",
+        "paxos",
+        "--set",
+        "network=unordered-duplicating",
+        "--set",
+        "acceptors=1",
+        "--set",
+        "proposers=1",
+        "--json",
+    ]);
+    let r = json(&out);
+    let mut steps = 0;
+    for p in r["properties"].as_array().unwrap() {
+        let Some(trace) = p["trace"].as_array() else {
+            continue;
+        };
+        for pair in trace.windows(2) {
+            steps += 1;
+            assert_ne!(pair[0]["state"], pair[1]["state"], "{}", p["name"]);
+        }
+    }
+    assert!(steps > 0, "{r}");
+    let text = String::from_utf8_lossy(
+        &checker(&[
+            "check",
+            "two-phase-commit",
+            "--set",
+            "network=unordered-duplicating",
+            "--set",
+            "crashes=1",
+        ])
+        .stdout,
+    )
+    .to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut numbered = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let step = line.strip_prefix("  ").and_then(|l| l.split_once(". "));
+        let Some((n, _)) = step.filter(|(n, _)| n.parse::<usize>().is_ok_and(|n| n > 0)) else {
+            continue;
+        };
+        numbered += 1;
+        let next = lines.get(i + 1).copied().unwrap_or_default();
+        assert!(
+            next.starts_with("       "),
+            "step {n} shows no change: {line}\n{text}"
+        );
+    }
+    assert!(numbered > 0, "{text}");
 }
 
 #[test]
@@ -295,6 +380,11 @@ fn lassos_print_their_loop_and_carry_loop_start_in_json() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("-- loop starts here --"), "{text}");
+    // Without fairness nothing makes the loop fair: the report does not call it so.
+    assert!(
+        text.contains("(no fairness assumed)") && !text.contains("fair run"),
+        "{text}"
+    );
     assert!(
         text.contains("liveness judged under none fairness"),
         "{text}"
@@ -502,6 +592,13 @@ fn cluster_prints_throughput_latency_and_drops_and_exits_1_on_a_violation() {
     assert_eq!(doc["instances"], 20);
     // Trace validation is on by default: every step was replayed through the model.
     assert!(doc["validated_steps"].as_u64().unwrap() > 20, "{doc}");
+    // Durations are seconds, never serde's {"secs", "nanos"}.
+    assert_eq!(
+        doc["options"]["instance_timeout"].as_f64(),
+        Some(1.0),
+        "{doc}"
+    );
+    assert_eq!(doc["options"]["seconds"].as_f64(), Some(1.0), "{doc}");
     for key in ["p50_us", "p99_us", "max_us"] {
         assert!(doc["latency"][key].as_u64().unwrap() > 0, "{doc}");
     }
@@ -533,4 +630,185 @@ fn cluster_prints_throughput_latency_and_drops_and_exits_1_on_a_violation() {
         text.contains("steps through the model: every one enabled, same states"),
         "{text}"
     );
+}
+
+#[test]
+fn extreme_numbers_negative_values_and_repeated_settings_are_usage_errors() {
+    assert_usage_error(
+        &["check", "atomic-commit", "--timeout", "1e300"],
+        "--timeout",
+    );
+    // A negative number gets our message, not clap's advice to write `-- -1`.
+    assert_usage_error(
+        &["check", "atomic-commit", "--timeout", "-1"],
+        "--timeout must be a positive number of seconds",
+    );
+    assert_usage_error(
+        &["cluster", "two-phase-commit", "--seconds", "1e300"],
+        "--seconds must be a positive number of seconds, at most 1e9",
+    );
+    assert_usage_error(
+        &["cluster", "two-phase-commit", "--instance-timeout", "1e300"],
+        "--instance-timeout",
+    );
+    assert_usage_error(
+        &[
+            "node",
+            "two-phase-commit",
+            "--id",
+            "0",
+            "--listen",
+            "127.0.0.1:0",
+            "--peers",
+            "127.0.0.1:0",
+            "--seconds",
+            "1e300",
+        ],
+        "--seconds",
+    );
+    assert_usage_error(
+        &[
+            "run",
+            "two-phase-commit",
+            "--seed",
+            "18446744073709551615",
+            "--runs",
+            "2",
+        ],
+        "u64::MAX",
+    );
+    assert_usage_error(&["simulate", "atomic-commit", "--runs", "0"], "--runs");
+    assert_usage_error(
+        &[
+            "check",
+            "two-phase-commit",
+            "--set",
+            "rms=2",
+            "--set",
+            "rms=3",
+        ],
+        "parameter 'rms' is set twice",
+    );
+    // The last seed itself is fine.
+    let out = checker(&[
+        "run",
+        "two-phase-commit",
+        "--seed",
+        "18446744073709551615",
+        "--runs",
+        "1",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn with_json_a_usage_error_is_json_on_stdout_with_exit_2() {
+    for args in [
+        &["check", "nope", "--json"][..],
+        &["check", "two-phase-commit", "--set", "rms=0", "--json"],
+        // clap's own errors too: a missing name, an unknown option.
+        &["check", "--json"],
+        &["run", "paxos", "--json", "--frobnicate"],
+    ] {
+        let out = checker(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let doc = json(&out);
+        let msg = doc["error"].as_str().unwrap_or_else(|| panic!("{doc}"));
+        assert!(!msg.is_empty() && !msg.contains('\n'), "{args:?}: {msg}");
+        assert!(out.stderr.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn help_lists_exit_codes_examples_and_the_protocols_parameters() {
+    let out = checker(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "Exit codes:",
+        "3  incomplete",
+        "Examples:",
+        "checker check two-phase-commit",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    let out = checker(&["check", "paxos", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Parameters of paxos"), "{text}");
+    assert!(
+        text.contains("acceptors") && text.contains("--max-states"),
+        "{text}"
+    );
+    // Every option of every command has help text.
+    for command in [
+        "check", "simulate", "explore", "run", "node", "cluster", "list",
+    ] {
+        let out = checker(&[command, "--help"]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if !words.first().is_some_and(|w| w.starts_with('-')) {
+                continue;
+            }
+            // The help follows on the same line, or (when long) on the next, indented.
+            let same_line = words.iter().skip(1).any(|w| !w.starts_with('<'));
+            let next_line = lines.get(i + 1).is_some_and(|n| {
+                let n = n.trim_start();
+                !n.is_empty() && !n.starts_with('-')
+            });
+            assert!(
+                same_line || next_line,
+                "{command}: option without help: {line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = checker(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("checker") && text.contains("cluster"),
+            "{shell}"
+        );
+    }
+    let out = checker(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'tcsh'"));
+}
+
+#[test]
+fn ctrl_c_stops_the_search_and_prints_the_partial_report_with_exit_3() {
+    // Far too big to finish in a test: only Ctrl-C ends it.
+    let child = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["check", "paxos", "--set", "acceptors=5", "--safety-only"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the checker binary runs");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(stderr.contains("stopped by Ctrl-C"), "{stderr}");
+    assert!(stdout.contains("(incomplete)"), "{stdout}");
+    assert!(stdout.contains("search incomplete"), "{stdout}");
 }

@@ -274,6 +274,7 @@ fn plant<M: Model>(c: Checkable<M>, bug: Bug<M>) -> Checkable<Planted<M>> {
         symmetry: None,
         fingerprint: c.fingerprint,
         describe: c.describe,
+        event: c.event,
         view: c.view,
         end_state,
         refinement: c.refinement,
@@ -300,7 +301,7 @@ where
         "{name}: incomplete after {} unique states",
         outcome.unique_states
     );
-    Report::new(name, params, "check-bfs", outcome, &*c.describe, &*c.view)
+    Report::new(name, params, "check-bfs", outcome, c)
 }
 
 fn params_of(decl_params: &[specs::params::Param], settings: &[&str]) -> Params {

@@ -32,6 +32,9 @@ pub enum ParamError {
         name: &'static str,
         hint: &'static str,
     },
+    /// The same name set twice: which value was meant is unclear.
+    #[error("parameter '{0}' is set twice; give it once")]
+    Repeated(&'static str),
     /// A value the configuration refuses (out of range, or contradicting another).
     #[error(transparent)]
     Cfg(#[from] CfgError),
@@ -192,6 +195,7 @@ impl Params {
     pub fn resolve(decls: &[Param], settings: &[String]) -> Result<Self, ParamError> {
         let mut values: BTreeMap<&'static str, Value> =
             decls.iter().map(|p| (p.name, p.default.clone())).collect();
+        let mut seen = std::collections::BTreeSet::new();
         for setting in settings {
             let Some((name, text)) = setting.split_once('=') else {
                 return Err(ParamError::Malformed(setting.clone()));
@@ -208,6 +212,9 @@ impl Params {
                     }
                 }
             })?;
+            if !seen.insert(decl.name) {
+                return Err(ParamError::Repeated(decl.name));
+            }
             values.insert(decl.name, decl.parse(text)?);
         }
         Ok(Self(values))
@@ -275,6 +282,16 @@ mod tests {
         assert_eq!(p.int("rms"), 5);
         assert!(!p.bool("lossy"));
         assert_eq!(p.word("network"), "ordered");
+    }
+
+    #[test]
+    fn a_parameter_set_twice_is_refused() {
+        let err = Params::resolve(&decls(), &["rms=2".into(), " rms =3".into()]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "parameter 'rms' is set twice; give it once"
+        );
+        assert!(Params::resolve(&decls(), &["rms=2".into(), "lossy=true".into()]).is_ok());
     }
 
     #[test]

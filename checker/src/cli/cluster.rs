@@ -1,9 +1,10 @@
 //! `checker cluster`: every actor of a protocol as a UDP node on 127.0.0.1, under a client
 //! workload.
 
-use super::{exit, net, positive_seconds, SetArgs, UsageError};
+use super::{at_least_one, exit, net, positive_seconds, SetArgs, UsageError};
 use checker::net::{NetReport, NetRequest};
-use checker::registry;
+use checker::params::Params;
+use checker::registry::{self, Entry, Target};
 use checker::report::cluster_text;
 use impls::udp::ClusterOptions;
 use std::process::ExitCode;
@@ -11,20 +12,21 @@ use std::time::Duration;
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The actor protocol to run (`checker list` shows them all).
     name: String,
     #[command(flatten)]
     set: SetArgs,
     /// How long the workload runs.
-    #[arg(long, default_value_t = 3.0)]
+    #[arg(long, default_value_t = 3.0, allow_negative_numbers = true)]
     seconds: f64,
     /// Stop after this many completed instances.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     instances: Option<u64>,
     /// Abandon an instance not at its goal after this many seconds.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     instance_timeout: f64,
     /// Seed of the nodes' generators.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     seed: u64,
     /// Skip trace validation (replaying every step through the model), for throughput.
     #[arg(long)]
@@ -34,11 +36,19 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+/// A validated cluster run: the protocol, its model and the request for the driver.
+pub struct Plan {
+    entry: Entry,
+    params: Params,
+    target: Box<dyn Target>,
+    req: NetRequest,
+}
+
+pub fn plan(args: &Args) -> Result<Plan, UsageError> {
     let seconds = positive_seconds("--seconds", args.seconds)?;
     let instance_timeout = positive_seconds("--instance-timeout", args.instance_timeout)?;
-    if args.instances == Some(0) {
-        return Err(UsageError("--instances must be at least 1".into()));
+    if let Some(n) = args.instances {
+        at_least_one("--instances", n)?;
     }
     let entry = registry::find(&args.name)?;
     let (params, target) = entry.instantiate(&args.set.set)?;
@@ -49,6 +59,21 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
         seed: args.seed,
         validate: !args.no_validate,
     });
+    Ok(Plan {
+        entry,
+        params,
+        target,
+        req,
+    })
+}
+
+pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+    let Plan {
+        entry,
+        params,
+        target,
+        req,
+    } = plan(&args)?;
     let report = match net(&entry, &*target, &req)? {
         NetReport::Cluster(r) => r,
         NetReport::Node(_) => unreachable!("a cluster request answers with a cluster"),

@@ -2,17 +2,18 @@
 
 use super::{net, parse_addr, positive_seconds, SetArgs, UsageError};
 use checker::net::{NetReport, NetRequest, NodeOptions};
-use checker::registry;
+use checker::registry::{self, Entry, Target};
 use checker::report::node_text;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The actor protocol to run (`checker list` shows them all).
     name: String,
     #[command(flatten)]
     set: SetArgs,
     /// This node's actor id, `0..actors` (see `--peers`).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     id: usize,
     /// The address to bind, like 127.0.0.1:7000.
     #[arg(long, value_name = "ADDR")]
@@ -22,23 +23,30 @@ pub struct Args {
     #[arg(long, value_name = "ADDR,...")]
     peers: String,
     /// How long the node runs.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
     seconds: f64,
     /// Directory where the node writes its storage and reads it back at start.
     #[arg(long, value_name = "DIR")]
     storage: Option<std::path::PathBuf>,
     /// Run id shared by every node of a run; datagrams of another epoch are dropped.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     epoch: u64,
     /// Seed of the node's timer and random-choice generator.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     seed: u64,
     /// One JSON object on stdout instead of text.
     #[arg(long)]
     json: bool,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+/// A validated node: the protocol, its model and the request for the driver.
+pub struct Plan {
+    entry: Entry,
+    target: Box<dyn Target>,
+    req: NetRequest,
+}
+
+pub fn plan(args: &Args) -> Result<Plan, UsageError> {
     let listen = parse_addr("--listen", &args.listen)?;
     let peers = args
         .peers
@@ -53,10 +61,15 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
         listen,
         peers,
         seconds,
-        storage: args.storage,
+        storage: args.storage.clone(),
         epoch: args.epoch,
         seed: args.seed,
     });
+    Ok(Plan { entry, target, req })
+}
+
+pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+    let Plan { entry, target, req } = plan(&args)?;
     let report = match net(&entry, &*target, &req)? {
         NetReport::Node(r) => r,
         NetReport::Cluster(_) => unreachable!("a node request answers with a node"),

@@ -1,7 +1,8 @@
 //! `checker run`: an actor protocol on the deterministic simulator under a seeded nemesis.
 
-use super::{exit, non_default, SetArgs, UsageError};
-use checker::registry::{self, Entry, PromiseBudget};
+use super::{at_least_one, exit, non_default, seeds_fit, SetArgs, UsageError};
+use checker::params::Params;
+use checker::registry::{self, Entry, PromiseBudget, Target};
 use checker::report::runtime_text;
 use clap::ValueEnum;
 use impls::checked::RuntimeOptions;
@@ -10,13 +11,15 @@ use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The actor protocol to run (`checker list` shows them all).
     name: String,
     #[command(flatten)]
     set: SetArgs,
     /// Seed of the first run; run i uses seed + i.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     seed: u64,
-    #[arg(long, default_value_t = 1000)]
+    /// Number of runs, each with its own seed.
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true)]
     runs: usize,
     /// How aggressive the nemesis is.
     #[arg(long, value_enum, default_value_t = FaultsArg::Default)]
@@ -57,12 +60,31 @@ enum GoalArg {
     Ignore,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, UsageError> {
-    if args.runs == 0 {
-        return Err(UsageError("--runs must be at least 1".into()));
-    }
+/// Validated runs: the protocol and its model.
+pub struct Plan {
+    entry: Entry,
+    params: Params,
+    target: Box<dyn Target>,
+}
+
+pub fn plan(args: &Args) -> Result<Plan, UsageError> {
+    at_least_one("--runs", args.runs as u64)?;
+    seeds_fit(args.seed, args.runs)?;
     let entry = registry::find(&args.name)?;
     let (params, target) = entry.instantiate(&args.set.set)?;
+    Ok(Plan {
+        entry,
+        params,
+        target,
+    })
+}
+
+pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+    let Plan {
+        entry,
+        params,
+        target,
+    } = plan(&args)?;
     let (require_goal, why) = goal(&args, &entry)?;
     let opts = RuntimeOptions {
         seed: args.seed,

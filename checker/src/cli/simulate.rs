@@ -1,28 +1,44 @@
 //! `checker simulate`: seeded random walks through a protocol's model.
 
-use super::{emit, exit, SetArgs, UsageError};
+use super::{at_least_one, emit, exit, SetArgs, TraceOut, UsageError};
 use checker::engine::{SimOptions, Status};
-use checker::registry;
+use checker::params::Params;
+use checker::registry::{self, Entry, Target};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The protocol or spec to simulate (`checker list` shows them all).
     name: String,
     #[command(flatten)]
     set: SetArgs,
-    #[arg(long, default_value_t = 0)]
+    /// Seed of the walks' generator.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     seed: u64,
-    #[arg(long, default_value_t = 100)]
+    /// Number of random walks.
+    #[arg(long, default_value_t = 100, allow_negative_numbers = true)]
     runs: usize,
     /// Maximum steps per walk.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, allow_negative_numbers = true)]
     depth: usize,
     /// One JSON object on stdout instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    trace: TraceOut,
 }
 
-pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+/// Validated walks: options, the protocol and its model.
+pub struct Plan {
+    opts: SimOptions,
+    entry: Entry,
+    params: Params,
+    target: Box<dyn Target>,
+}
+
+pub fn plan(args: &Args) -> Result<Plan, UsageError> {
+    at_least_one("--runs", args.runs as u64)?;
+    args.trace.validate()?;
     let entry = registry::find(&args.name)?;
     let (params, target) = entry.instantiate(&args.set.set)?;
     let opts = SimOptions {
@@ -30,8 +46,24 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
         runs: args.runs,
         depth: args.depth,
     };
+    Ok(Plan {
+        opts,
+        entry,
+        params,
+        target,
+    })
+}
+
+pub fn run(args: Args) -> Result<ExitCode, UsageError> {
+    let Plan {
+        opts,
+        entry,
+        params,
+        target,
+    } = plan(&args)?;
     let report = target.simulate(&args.name, &params, &opts);
     emit(&entry, &params, &report, args.json);
+    args.trace.write(&report)?;
     let violated = report
         .properties
         .iter()

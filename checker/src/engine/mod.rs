@@ -175,6 +175,41 @@ pub struct SimOptions {
 pub type Describe<A> = Box<dyn Fn(&A) -> String + Send + Sync>;
 /// A state as readable JSON.
 pub type View<S> = Box<dyn Fn(&S) -> serde_json::Value + Send + Sync>;
+/// What an action did, for diagrams (see [`Event`]); `None` for models that are not message
+/// passing systems.
+pub type EventOf<A> = Box<dyn Fn(&A) -> Option<Event> + Send + Sync>;
+
+/// What an action of a message-passing system did, by actor name: the vocabulary of sequence
+/// diagrams and of the `event` of each step in JSON.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Event {
+    Deliver {
+        from: String,
+        to: String,
+        msg: String,
+    },
+    Lose {
+        from: String,
+        to: String,
+        msg: String,
+    },
+    Timeout {
+        actor: String,
+        timer: String,
+    },
+    Crash {
+        actor: String,
+    },
+    Recover {
+        actor: String,
+    },
+    Choose {
+        actor: String,
+        key: String,
+        value: String,
+    },
+}
 /// A predicate over states of `M`.
 pub type Pred<M> = fn(&M, &<M as Model>::State) -> bool;
 /// The fairness class of an action (see [`Checkable::fair_class`]).
@@ -204,6 +239,8 @@ pub struct Checkable<M: Model> {
     pub fingerprint: fn(&M::State) -> u64,
     /// The action in words, for traces.
     pub describe: Describe<M::Action>,
+    /// What an action did, for sequence diagrams.
+    pub event: EventOf<M::Action>,
     /// A canonical, readable view of a state, for traces.
     pub view: View<M::State>,
     /// States in which stopping is a proper end, not a deadlock (for example, every RM decided).
@@ -235,6 +272,7 @@ where
             symmetry: None,
             fingerprint: fingerprint::<M::State>,
             describe: Box::new(|a| format!("{a:?}")),
+            event: Box::new(|_| None),
             view: Box::new(|s| serde_json::to_value(s).unwrap_or(serde_json::Value::Null)),
             end_state: None,
             refinement: None,

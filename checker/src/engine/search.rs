@@ -194,7 +194,8 @@ struct Found {
     total: u64,
 }
 
-/// The search stopped before the frontier was empty: at `max_states` or at the timeout.
+/// The search stopped before the frontier was empty: at `max_states`, at the timeout, or
+/// because the user cancelled it.
 struct Stopped;
 
 /// Explores every reachable state (within the options' bounds) and decides every property.
@@ -466,7 +467,7 @@ where
         progress: &Progress,
     ) -> Result<(), Stopped> {
         while !frontier.is_empty() {
-            if self.opts.timeout.is_some_and(|t| start.elapsed() >= t) {
+            if self.opts.timeout.is_some_and(|t| start.elapsed() >= t) || progress.is_cancelled() {
                 return Err(Stopped);
             }
             let batch: Vec<(u32, M::State)> = match self.opts.strategy {

@@ -71,6 +71,8 @@ pub struct ClusterOptions {
     /// Stop after this many completed instances, if set.
     pub instances_max: Option<u64>,
     /// An instance not at its goal after this long is abandoned (counted as timed out).
+    /// Serialized as seconds, like every other duration of the reports.
+    #[serde(with = "seconds")]
     pub instance_timeout: Duration,
     /// Seed of the nodes' generators.
     pub seed: u64,
@@ -592,4 +594,19 @@ where
         violations: judge.violations,
         validated_steps: judge.validated_steps,
     })
+}
+
+/// A `Duration` as a number of seconds in serialized form.
+mod seconds {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let secs = f64::deserialize(d)?;
+        Duration::try_from_secs_f64(secs).map_err(serde::de::Error::custom)
+    }
 }

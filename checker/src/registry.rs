@@ -216,6 +216,8 @@ pub fn goal_promised(
         if params.int("crashes") > 0 && !target.live_after_recovery() {
             return Ok(Some(false));
         }
+        // The setting replaces the user's (a parameter may be set only once).
+        settings.retain(|s| s.split_once('=').is_none_or(|(name, _)| name.trim() != "crashes"));
         settings.push("crashes=0".into());
     }
     let (params, target) = entry.instantiate(&settings)?;

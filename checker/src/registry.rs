@@ -33,6 +33,10 @@ pub fn all() -> Vec<Entry> {
         actor(specs::paxos::protocol()),
         actor(specs::flp::protocol()),
         actor(specs::multi_paxos::protocol()),
+        spec(specs::reliable_channel::spec()),
+        actor(specs::sliding_window::stop_and_wait()),
+        actor(specs::sliding_window::go_back_n()),
+        actor(specs::sliding_window::selective_repeat()),
     ]
 }
 

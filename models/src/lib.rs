@@ -5,6 +5,7 @@
 //! runtime drivers in `impls/` plug those in. The one seeded generator they draw from, [`rng`],
 //! lives here because it is pure arithmetic and a configuration may be built from a seed.
 
+pub mod arq;
 pub mod bully;
 pub mod chang_roberts;
 pub mod common;
@@ -13,5 +14,6 @@ pub mod multi_paxos;
 pub mod paxos;
 pub mod raft_election;
 pub mod rng;
+pub mod sliding_window;
 pub mod three_phase_commit;
 pub mod two_phase_commit;

@@ -126,6 +126,8 @@ pub mod leader_election;
 pub mod multi_paxos;
 pub mod paxos;
 pub mod raft_election;
+pub mod reliable_channel;
+pub mod sliding_window;
 pub mod three_phase_commit;
 pub mod two_phase_commit;
 

@@ -39,7 +39,11 @@ fn assert_correct(r: &Report, what: &str) {
 fn the_spec_alone_has_the_pairs_of_prefix_lengths() {
     // Input length i in 0..=n, output length o in 0..=i: (n + 1)(n + 2) / 2 states.
     for (messages, states) in [(3, 10), (8, 45)] {
-        let r = pinned("reliable-channel", &[&format!("messages={messages}")], states);
+        let r = pinned(
+            "reliable-channel",
+            &[&format!("messages={messages}")],
+            states,
+        );
         assert!(r.all_pass());
     }
 }
@@ -244,10 +248,11 @@ fn bad_settings_are_refused() {
             .to_string()
     };
     assert!(err(GBN, &["window=5"]).contains("window must be at most 2^seq-bits = 4"));
-    assert!(err(SR, &["window=17"]).contains("window must be in 1..=16"));
+    assert!(err(SR, &["window=129"]).contains("window must be in 1..=128"));
     assert!(err(SR, &["fast-retransmit=true"]).contains("fast-retransmit"));
     assert!(err(SAW, &["window=2"]).contains("window"));
-    assert!(err(GBN, &["messages=9"]).contains("messages must be in 1..=8"));
+    assert!(err(GBN, &["messages=0"]).contains("messages must be in 1..=10000"));
+    assert!(err(GBN, &["seq-bits=9"]).contains("seq-bits must be in 1..=8"));
     assert!(err(GBN, &["lossy=false", "losses=1"]).contains("lossy=true"));
     assert!(err(GBN, &["crashes=1"]).contains("crashes must be in 0..=0"));
 }
@@ -265,7 +270,11 @@ fn on_the_simulator_every_run_delivers_the_stream() {
         let r = registry::run(name, &[], &opts)
             .expect("valid")
             .expect("an actor protocol");
-        assert!(r.failures.is_empty(), "{name}: {:?}", r.failures[0].problems());
+        assert!(
+            r.failures.is_empty(),
+            "{name}: {:?}",
+            r.failures[0].problems()
+        );
         assert_eq!(r.goal_reached, 300, "{name}");
     }
 }

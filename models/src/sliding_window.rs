@@ -64,7 +64,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 /// A message of the test stream: its index in the sender's input.
-pub type Payload = u8;
+pub type Payload = u32;
 
 /// The sender's actor id.
 pub const SENDER: usize = 0;
@@ -283,9 +283,10 @@ impl Actor for SwActor {
 #[derive(Clone, Copy, Debug, Eq, Hash, PartialEq, Serialize, Deserialize)]
 pub struct SwCfg {
     pub variant: Variant,
-    /// Messages the sender's application hands over. Must be in 1..=8; 3 is the default.
+    /// Messages the sender's application hands over. Must be in 1..=10000; 3 is the default
+    /// and 8 checks in well under a second; runtime streams are longer.
     pub messages: usize,
-    /// Sequence numbers are taken modulo `2^seq_bits`. Must be in 1..=4.
+    /// Sequence numbers are taken modulo `2^seq_bits`. Must be in 1..=8.
     pub seq_bits: u8,
     /// Frames unacknowledged at once (1 for stop-and-wait). Must be at most `2^seq_bits`;
     /// correct up to `2^seq_bits - 1` (Go-Back-N) or `2^(seq_bits - 1)` (Selective Repeat),
@@ -309,16 +310,17 @@ pub struct SwCfg {
 }
 
 impl SwCfg {
-    /// Messages to send: 1..=8.
-    pub const MESSAGES: Bounds = Bounds::new("messages", 1, 8, 3);
+    /// Messages to send: 1..=10000 (the checker's state space grows with them; the runtime's
+    /// goodput runs send thousands).
+    pub const MESSAGES: Bounds = Bounds::new("messages", 1, 10_000, 3);
     /// Sequence-number bits of stop-and-wait: 1 is the alternating bit.
-    pub const SAW_SEQ_BITS: Bounds = Bounds::new("seq-bits", 1, 4, 1);
+    pub const SAW_SEQ_BITS: Bounds = Bounds::new("seq-bits", 1, 8, 1);
     /// Sequence-number bits of the windowed protocols: 2 gives four numbers.
-    pub const SEQ_BITS: Bounds = Bounds::new("seq-bits", 1, 4, 2);
+    pub const SEQ_BITS: Bounds = Bounds::new("seq-bits", 1, 8, 2);
     /// Go-Back-N's window: 3 = 2^2 - 1, the largest correct one for two bits.
-    pub const GBN_WINDOW: Bounds = Bounds::new("window", 1, 16, 3);
+    pub const GBN_WINDOW: Bounds = Bounds::new("window", 1, 128, 3);
     /// Selective Repeat's window: 2 = 2^(2-1), the largest correct one for two bits.
-    pub const SR_WINDOW: Bounds = Bounds::new("window", 1, 16, 2);
+    pub const SR_WINDOW: Bounds = Bounds::new("window", 1, 128, 2);
     /// The checker's link capacity for timeouts.
     pub const CAPACITY: Bounds = Bounds::new("capacity", 1, 4, 2);
     /// Per-channel FIFO by default, lossy, no crashes.
@@ -421,7 +423,7 @@ impl SwCfg {
 
     /// Whether a frame carrying `payload` is one of the last three of the stream.
     pub fn is_tail(&self, payload: Payload) -> bool {
-        usize::from(payload) + 3 >= self.messages
+        payload as usize + 3 >= self.messages
     }
 
     /// The actor system as a stateright model, without properties (see `specs`); its history

@@ -90,9 +90,16 @@
 //! | bully | the highest live node coordinates and all follow it | eventually | `detector=unreliable` | `bully.rs` `an_unreliable_detector_makes_two_coordinators` |
 //! | bully | no coordinator leads to the highest live node coordinating | leads-to | `detector=unreliable` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |
 //! | bully | deadlock | always | `lossy=true` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |
+//! | reliable-channel | output is a prefix of input | always | planted: `Output` repeats the last message | epcf `reliable_channel::an_output_that_repeats_the_last_message_breaks_the_prefix` |
+//! | reliable-channel | every input is output | eventually | planted: no `Output` | epcf `reliable_channel::a_receiver_that_never_outputs_deadlocks_and_loses_the_stream` |
+//! | reliable-channel | deadlock | always | planted: no `Output` | the same |
+//! | stop-and-wait, go-back-n, selective-repeat | output is a prefix of input | always | `selective-repeat seq-bits=1 window=2`; `go-back-n seq-bits=1 window=2`; `stop-and-wait network=unordered-nonduplicating` | `sliding_window.rs` `selective_repeat_with_a_window_over_half_the_sequence_space_accepts_an_old_frame`, `go_back_n_with_a_window_of_the_whole_sequence_space_accepts_an_old_frame`, `the_alternating_bit_over_a_reordering_link_delivers_a_stale_frame` |
+//! | stop-and-wait, go-back-n, selective-repeat | every message is delivered | eventually | `timer=false`; `go-back-n` with one loss and no timer, without fast retransmit or at the tail | `sliding_window.rs` `without_the_timer_a_lost_frame_is_never_repaired`, `fast_retransmit_repairs_one_loss_without_the_timer`, `fast_retransmit_cannot_see_a_loss_at_the_tail` |
+//! | stop-and-wait, go-back-n, selective-repeat | refinement | always | the same settings as the prefix | the same tests |
+//! | stop-and-wait, go-back-n, selective-repeat | deadlock | always | `timer=false` | `sliding_window.rs` `without_the_timer_a_lost_frame_is_never_repaired` |
 //!
 //! Deadlocks under `lossy=true` are an assumption violated (reliable delivery), not a protocol
-//! bug: none of these protocols retransmits, so once every message is lost nothing is left to
+//! bug: none of these protocols but the sliding-window ones retransmits, so once every message is lost nothing is left to
 //! do. Findings:
 //!
 //! 1. two-phase-commit's `abstraction satisfies atomic-commit` is `agreement` again: `TCommit`'s

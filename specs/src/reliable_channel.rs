@@ -40,12 +40,12 @@ pub enum ChannelAction {
 /// The reliable channel for a stream of `messages` messages.
 #[derive(Clone, Copy, Debug, Eq, Hash, PartialEq, Serialize, Deserialize)]
 pub struct ReliableChannel {
-    /// Messages in the stream. Must be in 1..=8.
+    /// Messages in the stream. Must be in 1..=10000, as the protocols.
     pub messages: usize,
 }
 
 impl ReliableChannel {
-    /// Messages in the stream: 1..=8, as the protocols.
+    /// Messages in the stream, as the protocols.
     pub const MESSAGES: Bounds = models::sliding_window::SwCfg::MESSAGES;
 
     /// A validated specification.

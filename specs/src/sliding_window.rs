@@ -232,6 +232,8 @@ fn declare(
         // The protocols' assumption: a frame sent again and again is eventually delivered,
         // however many of its copies the network loses (strong fairness of delivery).
         .fairness(|_| Fairness::Strong)
+        // One run is one transfer of the whole stream; count delivered messages.
+        .operations(|cfg| cfg.messages as u64)
         // Quiet once every message is output is the proper end of a transfer.
         .end_states(every_message_is_delivered)
         .refinement(|cfg| {

@@ -37,6 +37,10 @@ pub fn all() -> Vec<Entry> {
         actor(specs::rate_limiter::token_bucket()),
         actor(specs::rate_limiter::sliding_window()),
         actor(specs::rate_limiter::fixed_window()),
+        spec(specs::reliable_channel::spec()),
+        actor(specs::sliding_window::stop_and_wait()),
+        actor(specs::sliding_window::go_back_n()),
+        actor(specs::sliding_window::selective_repeat()),
     ]
 }
 

@@ -508,6 +508,64 @@ mod consensus {
     }
 }
 
+// ---- reliable-channel (spec) ----
+
+mod reliable_channel {
+    use super::*;
+    use specs::reliable_channel::{ChannelAction, ReliableChannel};
+
+    fn planted(bug: Bug<ReliableChannel>) -> Report {
+        let (params, c) = spec(&specs::reliable_channel::spec(), &[]);
+        check_planted(
+            "reliable-channel",
+            &params,
+            &plant(c, bug),
+            &CheckOptions::default(),
+        )
+    }
+
+    #[test]
+    fn an_output_that_repeats_the_last_message_breaks_the_prefix() {
+        // An off-by-one in `Output`: the receiver hands over the message it output last again.
+        let r = planted(Bug {
+            actions: |_, s, a| {
+                if !s.output.is_empty() && s.output.len() < s.input.len() {
+                    a.push(ChannelAction::Output(0));
+                }
+            },
+            next: |m, s, a| match a {
+                ChannelAction::Output(0) => {
+                    let mut next = s.clone();
+                    next.output.push(*s.output.last()?);
+                    Some(next)
+                }
+                a => m.next_state(s, a),
+            },
+        });
+        let prefix = property(&r, "output is a prefix of input");
+        assert_eq!(prefix.status, Status::Violated);
+        assert_eq!(
+            actions(prefix),
+            [
+                "the receiver outputs 1 message(s)",
+                "the receiver outputs 0 message(s)"
+            ]
+        );
+        assert_eq!(status(&r, "every input is output"), Status::Holds);
+    }
+
+    #[test]
+    fn a_receiver_that_never_outputs_deadlocks_and_loses_the_stream() {
+        let r = planted(Bug {
+            actions: |_, _, a| a.retain(|a| matches!(a, ChannelAction::Input(_))),
+            ..Bug::none()
+        });
+        assert_eq!(status(&r, "every input is output"), Status::Violated);
+        assert_eq!(status(&r, "deadlock"), Status::Violated);
+        assert_eq!(status(&r, "output is a prefix of input"), Status::Holds);
+    }
+}
+
 // ---- leader-election (spec) ----
 
 mod leader_election {

@@ -5,6 +5,7 @@
 //! runtime drivers in `impls/` plug those in. The one seeded generator they draw from, [`rng`],
 //! lives here because it is pure arithmetic and a configuration may be built from a seed.
 
+pub mod arq;
 pub mod bully;
 pub mod chang_roberts;
 pub mod common;
@@ -15,5 +16,6 @@ pub mod paxos_commit;
 pub mod raft_election;
 pub mod rate_limiter;
 pub mod rng;
+pub mod sliding_window;
 pub mod three_phase_commit;
 pub mod two_phase_commit;

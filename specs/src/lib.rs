@@ -118,9 +118,16 @@
 //! | all three limiters | a request is rejected | sometimes | `clients=1 requests=1` | `rate_limiter.rs` `the_reject_and_retry_phases_are_reached_and_need_their_settings` |
 //! | all three limiters | a rejected request is admitted on retry | sometimes | `max-retries=0` | the same |
 //! | all three limiters | deadlock | always | `bug=silent-drop` | `rate_limiter.rs` `a_limiter_that_drops_what_it_cannot_admit_loses_requests_silently` |
+//! | reliable-channel | output is a prefix of input | always | planted: `Output` repeats the last message | epcf `reliable_channel::an_output_that_repeats_the_last_message_breaks_the_prefix` |
+//! | reliable-channel | every input is output | eventually | planted: no `Output` | epcf `reliable_channel::a_receiver_that_never_outputs_deadlocks_and_loses_the_stream` |
+//! | reliable-channel | deadlock | always | planted: no `Output` | the same |
+//! | stop-and-wait, go-back-n, selective-repeat | output is a prefix of input | always | `selective-repeat seq-bits=1 window=2`; `go-back-n seq-bits=1 window=2`; `stop-and-wait network=unordered-nonduplicating` | `sliding_window.rs` `selective_repeat_with_a_window_over_half_the_sequence_space_accepts_an_old_frame`, `go_back_n_with_a_window_of_the_whole_sequence_space_accepts_an_old_frame`, `the_alternating_bit_over_a_reordering_link_delivers_a_stale_frame` |
+//! | stop-and-wait, go-back-n, selective-repeat | every message is delivered | eventually | `timer=false`; `go-back-n` with one loss and no timer, without fast retransmit or at the tail | `sliding_window.rs` `without_the_timer_a_lost_frame_is_never_repaired`, `fast_retransmit_repairs_one_loss_without_the_timer`, `fast_retransmit_cannot_see_a_loss_at_the_tail` |
+//! | stop-and-wait, go-back-n, selective-repeat | refinement | always | the same settings as the prefix | the same tests |
+//! | stop-and-wait, go-back-n, selective-repeat | deadlock | always | `timer=false` | `sliding_window.rs` `without_the_timer_a_lost_frame_is_never_repaired` |
 //!
 //! Deadlocks under `lossy=true` are an assumption violated (reliable delivery), not a protocol
-//! bug: none of these protocols retransmits, so once every message is lost nothing is left to
+//! bug: none of these protocols but the sliding-window ones retransmits, so once every message is lost nothing is left to
 //! do. Findings:
 //!
 //! 1. two-phase-commit's `abstraction satisfies atomic-commit` is `agreement` again: `TCommit`'s
@@ -156,6 +163,8 @@ pub mod paxos;
 pub mod paxos_commit;
 pub mod raft_election;
 pub mod rate_limiter;
+pub mod reliable_channel;
+pub mod sliding_window;
 pub mod three_phase_commit;
 pub mod two_phase_commit;
 

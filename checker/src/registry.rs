@@ -221,7 +221,10 @@ pub fn goal_promised(
             return Ok(Some(false));
         }
         // The setting replaces the user's (a parameter may be set only once).
-        settings.retain(|s| s.split_once('=').is_none_or(|(name, _)| name.trim() != "crashes"));
+        settings.retain(|s| {
+            s.split_once('=')
+                .is_none_or(|(name, _)| name.trim() != "crashes")
+        });
         settings.push("crashes=0".into());
     }
     let (params, target) = entry.instantiate(&settings)?;

@@ -110,7 +110,10 @@ fn counts_states_and_finds_shortest_traces() {
     assert_eq!(status(&o, "deadlock"), Status::Holds);
     // The verdicts assume the checkable's fairness, reported only where liveness was judged.
     assert_eq!(o.fairness, Some(Fairness::Weak));
-    assert_eq!(run(&Checkable::new(Grows), CheckOptions::default()).fairness, None);
+    assert_eq!(
+        run(&Checkable::new(Grows), CheckOptions::default()).fairness,
+        None
+    );
 }
 
 #[test]
@@ -119,7 +122,10 @@ fn a_timeout_stops_the_search_only_once_it_has_passed() {
         timeout: Some(t),
         ..CheckOptions::default()
     };
-    let o = run(&counter(4, false), with_timeout(std::time::Duration::from_secs(3600)));
+    let o = run(
+        &counter(4, false),
+        with_timeout(std::time::Duration::from_secs(3600)),
+    );
     assert!(o.complete);
     assert_eq!(o.unique_states, 5);
     let o = run(&counter(4, false), with_timeout(std::time::Duration::ZERO));
@@ -825,7 +831,9 @@ fn a_walk_without_fairness_never_stops_while_a_crash_or_recovery_can_move_it() {
     };
     let o = counter(4, true).simulate(&sim);
     assert_eq!(status(&o, "reaches max"), Status::Violated);
-    let o = counter(4, true).with_fairness(Fairness::None).simulate(&sim);
+    let o = counter(4, true)
+        .with_fairness(Fairness::None)
+        .simulate(&sim);
     assert_eq!(status(&o, "reaches max"), Status::Holds);
     assert_eq!(status(&o, "below three"), Status::Violated);
 }

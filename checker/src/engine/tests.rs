@@ -811,6 +811,8 @@ fn simulation_reports_each_verdict_under_its_own_property() {
         ("refinement", Status::Violated, Some(1)),
         ("deadlock", Status::Violated, Some(4)),
     ];
+    // Three walks of five states each, all the same five.
+    assert_eq!((o.unique_states, o.total_states), (5, 15));
     let got: Vec<_> = o
         .properties
         .iter()
@@ -831,6 +833,8 @@ fn a_walk_without_fairness_never_stops_while_a_crash_or_recovery_can_move_it() {
     };
     let o = counter(4, true).simulate(&sim);
     assert_eq!(status(&o, "reaches max"), Status::Violated);
+    // Stopping there is no deadlock: Recover is still enabled.
+    assert_eq!(status(&o, "deadlock"), Status::Holds);
     let o = counter(4, true)
         .with_fairness(Fairness::None)
         .simulate(&sim);

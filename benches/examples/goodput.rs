@@ -235,7 +235,13 @@ fn plot(path: &str, rows: &[Row]) -> Result<(), Box<dyn std::error::Error>> {
     {
         let mut chart = ChartBuilder::on(panel)
             .caption(
-                format!("{variant:?} (stop-and-wait: crosses at w = 1), a = 10"),
+                format!(
+                    "{} (stop-and-wait: crosses at w = 1), a = 10",
+                    match variant {
+                        Variant::GoBackN => "Go-Back-N",
+                        _ => "Selective Repeat",
+                    }
+                ),
                 ("sans-serif", 18),
             )
             .margin(10)
@@ -244,6 +250,9 @@ fn plot(path: &str, rows: &[Row]) -> Result<(), Box<dyn std::error::Error>> {
             .build_cartesian_2d((1f64..64f64).log_scale(), 0f64..1.05f64)?;
         chart
             .configure_mesh()
+            .light_line_style(WHITE)
+            .x_labels(7)
+            .x_label_formatter(&|w| format!("{w:.0}"))
             .x_desc("window w (frames)")
             .y_desc("goodput / link capacity")
             .draw()?;
@@ -290,7 +299,7 @@ fn plot(path: &str, rows: &[Row]) -> Result<(), Box<dyn std::error::Error>> {
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
+            .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .draw()?;

@@ -1091,6 +1091,28 @@ fn the_counterexample_from_a_stuck_initial_state_does_not_detour_through_another
 }
 
 #[test]
+fn a_cycle_is_one_component_at_the_root_of_the_search_and_below_it() {
+    // Tarjan's search starts at 0, whose first successor 1 closes the cycle back to it: both
+    // must get distinct indices, or the cycle splits into two single states and the lasso is
+    // lost (cargo-mutants: the root's `counter += 1`).
+    for f in [Fairness::Weak, Fairness::Strong] {
+        let o = run(&edges(&[0], &[(0, 1), (1, 0)], &[]), with_fairness(f));
+        assert_eq!(status(&o, "never"), Status::Violated, "{f:?}");
+        let t = trace(&o, "never");
+        assert_eq!((t.steps.len(), t.loop_start), (2, Some(0)), "{f:?}");
+        // The same one step deeper: every state the search descends to needs an index of its
+        // own (the descent's `counter += 1`).
+        let o = run(
+            &edges(&[0], &[(0, 1), (1, 2), (2, 1)], &[]),
+            with_fairness(f),
+        );
+        assert_eq!(status(&o, "never"), Status::Violated, "{f:?}");
+        let t = trace(&o, "never");
+        assert_eq!((t.steps.len(), t.loop_start), (3, Some(1)), "{f:?}");
+    }
+}
+
+#[test]
 fn every_trigger_as_near_as_the_front_joins_the_search_before_it_moves_on() {
     // From initial state 0 the nearest stop (3) is two steps away; initial state 1 is itself a
     // stop. Both are triggers at depth 0: the counterexample is the empty run at 1.

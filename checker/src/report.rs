@@ -241,7 +241,10 @@ impl Report {
             match p.stuck.as_deref() {
                 None => {}
                 Some([]) => {
-                    let _ = writeln!(out, "  the run stops here: no action is enabled");
+                    let _ = writeln!(
+                        out,
+                        "  the run stops here: no action changes the state any more"
+                    );
                 }
                 Some(enabled) => {
                     let _ = writeln!(

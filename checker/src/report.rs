@@ -435,18 +435,8 @@ fn changes(out: &mut Vec<String>, path: &str, before: Option<&Value>, after: Opt
                     _ => Vec::new(),
                 }
             };
-            let (b, a) = (items(before), items(after));
             // A multiset difference: a message in flight twice and delivered once is one `-`.
-            let mut rest = b.clone();
-            let mut added = Vec::new();
-            for x in &a {
-                match rest.iter().position(|y| y == x) {
-                    Some(i) => {
-                        rest.remove(i);
-                    }
-                    None => added.push(x.clone()),
-                }
-            }
+            let (added, rest) = multiset_diff(&items(before), &items(after));
             let prefix = if path == "network" {
                 String::new()
             } else {
@@ -461,6 +451,22 @@ fn changes(out: &mut Vec<String>, path: &str, before: Option<&Value>, after: Opt
             after.map_or("(none)".into(), show)
         )),
     }
+}
+
+/// The items of `after` not in `before`, and those of `before` not in `after`, counting
+/// repeats (a multiset difference), each in list order.
+fn multiset_diff(before: &[String], after: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut removed = before.to_vec();
+    let mut added = Vec::new();
+    for x in after {
+        match removed.iter().position(|y| y == x) {
+            Some(i) => {
+                removed.remove(i);
+            }
+            None => added.push(x.clone()),
+        }
+    }
+    (added, removed)
 }
 
 fn is_scalar(v: &Value) -> bool {

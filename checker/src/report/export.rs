@@ -293,7 +293,7 @@ pub fn mermaid(p: &PropertyReport, trace: &[Step]) -> String {
             } else {
                 network(&trace[i - 1].state)
             };
-            added(&before, &network(&s.state))
+            super::multiset_diff(&before, &network(&s.state)).0
         })
         .collect();
     for (i, step) in trace.iter().enumerate().skip(1) {
@@ -387,21 +387,6 @@ fn network(state: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// The items of `after` not in `before`, as a multiset difference.
-fn added(before: &[String], after: &[String]) -> Vec<String> {
-    let mut rest = before.to_vec();
-    let mut out = Vec::new();
-    for x in after {
-        match rest.iter().position(|y| y == x) {
-            Some(i) => {
-                rest.remove(i);
-            }
-            None => out.push(x.clone()),
-        }
-    }
-    out
 }
 
 /// Text safe inside a Mermaid message or note: `;` ends a statement and `#` starts an entity

@@ -3,7 +3,7 @@
 
 use crate::engine::{variant_name, Checkable, Event, Fairness};
 use crate::target::ServedModel;
-use impls::checked::{Checks, RuntimeOptions, RuntimeReport};
+use impls::checked::{Checks, RunReport, RuntimeOptions, RuntimeReport};
 use impls::plain::{PlainGoal, PlainOptions, PlainOutcome};
 use impls::sim::TimerGate;
 use models::common::ActorSystem;
@@ -314,6 +314,66 @@ where
     A::Timer: Ord,
     H: Clone + Debug + Hash,
 {
+    impls::checked::check_runs(actors, &checks_of(c, names, gate), opts)
+}
+
+/// One checked run of [`runtime_of`], with `seed`, and the run state by state as `c` shows a
+/// trace: every step the simulator took (faults included) replayed through `c.model`, each
+/// with its words, its event and the state after it (the first: the initial state). The
+/// replay stops early only where the run parted ways with the model (a divergence, which the
+/// report says).
+pub fn run_steps_of<M, A, C, H>(
+    c: &Checkable<M>,
+    actors: &ActorModel<A, C, H>,
+    names: &Names,
+    gate: Option<TimerGate<A>>,
+    opts: &RuntimeOptions,
+    seed: u64,
+) -> (RunReport, Vec<crate::report::Step>)
+where
+    M: Model<State = ActorModelState<A, H>, Action = ActorModelAction<A::Msg, A::Timer, A::Random>>,
+    A: Actor,
+    A::Msg: Ord,
+    A::Timer: Ord,
+    H: Clone + Debug + Hash,
+{
+    let checks = checks_of(c, names, gate);
+    let (report, actions) = impls::checked::check_run_steps(actors, &checks, opts, seed);
+    let mut steps = Vec::new();
+    if let Some(mut state) = c.model.init_states().into_iter().next() {
+        steps.push(crate::report::Step {
+            action: "init".into(),
+            event: None,
+            state: (c.view)(&state),
+        });
+        for action in actions {
+            let words = (c.describe)(&action);
+            let event = (c.event)(&action);
+            let Some(next) = c.model.next_state(&state, action) else {
+                break;
+            };
+            state = next;
+            steps.push(crate::report::Step {
+                action: words,
+                event,
+                state: (c.view)(&state),
+            });
+        }
+    }
+    (report, steps)
+}
+
+/// What a checked run judges besides the model's own properties (see [`runtime_of`]).
+fn checks_of<'a, M, A, H>(
+    c: &'a Checkable<M>,
+    names: &Names,
+    gate: Option<TimerGate<A>>,
+) -> Checks<'a, A, H>
+where
+    M: Model<State = ActorModelState<A, H>, Action = ActorModelAction<A::Msg, A::Timer, A::Random>>,
+    A: Actor + 'a,
+    H: Clone + Debug + Hash + 'a,
+{
     let model = &c.model;
     let step_invariants = c
         .step_invariants
@@ -325,15 +385,14 @@ where
         })
         .collect();
     let (goal, leads_to) = goal_and_leads_to(c);
-    let checks = Checks {
+    Checks {
         step_invariants,
         goal,
         leads_to,
         describe: Box::new(|a| (c.describe)(a)),
         names: names.0.clone(),
         timer_gate: gate,
-    };
-    impls::checked::check_runs(actors, &checks, opts)
+    }
 }
 
 /// One plain run of an actor system on the simulator (see [`impls::plain`]): no nemesis, no

@@ -4,6 +4,7 @@
 
 pub mod actors;
 pub mod engine;
+pub mod explorer;
 pub mod net;
 pub mod progress;
 pub mod registry;

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 pub mod export;
 mod runtime;
-pub use runtime::{cluster_text, node_text, runtime_text};
+pub use runtime::{cluster_text, node_text, run_failure_report, runtime_text};
 
 /// One step of a trace: the action in words and the whole state after it.
 #[derive(Clone, Debug, Serialize)]
@@ -42,6 +42,10 @@ pub struct PropertyReport {
     /// (for a lasso, up to the start of the loop).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explorer_path: Option<String>,
+    /// For a lasso: the loop's steps as action indices, taken from the end of
+    /// `explorer_path`; following them returns to the same state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loop_path: Option<String>,
     /// For a liveness counterexample that is not a lasso (a run that stops): each action still
     /// enabled where it stops, and why the run owes none of them.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -103,6 +107,7 @@ impl Report {
                 status: p.status,
                 bounded: p.bounded,
                 explorer_path: p.trace.as_ref().map(Trace::explorer_path),
+                loop_path: p.trace.as_ref().and_then(Trace::loop_path),
                 loop_start: p.trace.as_ref().and_then(|t| t.loop_start),
                 stuck: p
                     .trace
@@ -341,6 +346,19 @@ pub fn write_trace(out: &mut String, trace: &[Step], loop_start: Option<usize>) 
             }
         }
     }
+}
+
+/// A whole state, one `path = value` line per leaf (lists and enum variants whole), as the
+/// text report prints an initial state.
+pub fn state_lines(state: &Value) -> Vec<String> {
+    let mut lines = Vec::new();
+    initial(&mut lines, "", state);
+    lines
+}
+
+/// What a step from `before` to `after` changed, as the text report prints it.
+pub fn change_lines(before: &Value, after: &Value) -> Vec<String> {
+    step_lines(before, after)
 }
 
 /// The state view's key for what the view shows only when nothing else changed (the last

@@ -64,11 +64,32 @@ pub trait Target: Send {
     ) -> Result<Report, CheckError>;
     /// Random walks.
     fn simulate(&self, name: &str, params: &Params, opts: &SimOptions) -> Report;
-    /// Serves stateright's web explorer on `addr`; returns only on error.
-    fn explore(self: Box<Self>, addr: &str) -> Result<(), RegistryError>;
+    /// Checks the model as `check` does with `opts`, hands the report to `ready`, then serves
+    /// our explorer over those verdicts on `listener` (see [`crate::explorer`]); returns only
+    /// on error.
+    fn explore(
+        self: Box<Self>,
+        name: &str,
+        params: &Params,
+        opts: &CheckOptions,
+        listener: std::net::TcpListener,
+        ready: &mut dyn FnMut(&Report),
+    ) -> Result<(), RegistryError>;
+    /// Serves stateright's own web explorer on `addr`; returns only on error.
+    fn explore_stateright(self: Box<Self>, addr: &str) -> Result<(), RegistryError>;
     /// Checked runs on the simulator under a seeded nemesis (see [`impls::checked`]); `None`
     /// for models that are not actor systems.
     fn runtime(&self, _opts: &RuntimeOptions) -> Option<RuntimeReport> {
+        None
+    }
+    /// One checked run of [`Target::runtime`] with `seed`, and the run state by state (faults
+    /// included) as a trace of the model (see [`actors::run_steps_of`]); `None` for models
+    /// that are not actor systems.
+    fn run_trace(
+        &self,
+        _opts: &RuntimeOptions,
+        _seed: u64,
+    ) -> Option<(impls::checked::RunReport, Vec<crate::report::Step>)> {
         None
     }
     /// One plain run on the simulator until the goal, for one seed, with no nemesis, no
@@ -110,7 +131,25 @@ macro_rules! checking_methods {
             simulate_report(&self.checkable, name, params, opts)
         }
 
-        fn explore(self: Box<Self>, addr: &str) -> Result<(), RegistryError> {
+        fn explore(
+            self: Box<Self>,
+            name: &str,
+            params: &Params,
+            opts: &CheckOptions,
+            listener: std::net::TcpListener,
+            ready: &mut dyn FnMut(&Report),
+        ) -> Result<(), RegistryError> {
+            let report = check_report(&self.checkable, name, params, opts, &Progress::default())?;
+            ready(&report);
+            crate::explorer::serve(&self.checkable, &report, listener).map_err(|source| {
+                RegistryError::Listen {
+                    addr: "the explorer's address".into(),
+                    source,
+                }
+            })
+        }
+
+        fn explore_stateright(self: Box<Self>, addr: &str) -> Result<(), RegistryError> {
             serve_explorer(self.checkable.model, addr)
         }
     };
@@ -225,6 +264,22 @@ impl<M: ServedModel> Target for ActorTarget<M> {
             &self.names,
             self.gate,
             opts,
+        ))
+    }
+
+    fn run_trace(
+        &self,
+        opts: &RuntimeOptions,
+        seed: u64,
+    ) -> Option<(impls::checked::RunReport, Vec<crate::report::Step>)> {
+        let c = &self.checkable;
+        Some(actors::run_steps_of(
+            c,
+            c.model.actors(),
+            &self.names,
+            self.gate,
+            opts,
+            seed,
         ))
     }
 

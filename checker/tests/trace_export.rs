@@ -256,3 +256,58 @@ fn several_violations_give_one_file_each_and_formats_follow_the_ending_or_the_fl
     assert!(!files.is_empty());
     assert_valid_itf(&itf_schema(), &files[0]);
 }
+
+#[test]
+fn a_failing_run_seed_is_written_like_a_counterexample() {
+    let d = dir("run");
+    let validator = itf_schema();
+    // 2PC whose TM commits at the first yes: runs on the simulator violate atomicity.
+    let args = [
+        "run",
+        "two-phase-commit",
+        "--set",
+        "commit-rule=first-yes",
+        "--runs",
+        "50",
+    ];
+    let files = export(&args, &d.join("run.itf.json"));
+    assert_eq!(files, vec![d.join("run.itf.json")]);
+    let doc = assert_valid_itf(&validator, &files[0]);
+    let states = doc["states"].as_array().unwrap();
+    assert!(states.len() > 2, "{doc}");
+    assert_eq!(states[0]["action"], "init");
+    // The run's own steps, replayed through the model: the TM commits while an RM has not
+    // voted yes.
+    let actions: Vec<&str> = states
+        .iter()
+        .map(|s| s["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.iter().any(|a| a.contains("Commit")), "{actions:?}");
+    assert!(doc["#meta"]["description"]
+        .as_str()
+        .unwrap()
+        .contains("seed"));
+
+    // The same run as text: the header names the property and the seed, the steps follow.
+    let files = export(&args, &d.join("run.txt"));
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.starts_with("always \"") && first.contains("(seed "),
+        "{text}"
+    );
+    assert!(text.contains("  0. initial state"), "{text}");
+
+    // No failing run: no file, and it says so.
+    let out = checker(&[
+        "run",
+        "two-phase-commit",
+        "--runs",
+        "5",
+        "--trace-out",
+        d.join("none.txt").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!d.join("none.txt").exists());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no run failed"));
+}

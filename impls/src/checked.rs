@@ -274,6 +274,27 @@ where
     A::Timer: Ord,
     H: Clone + Debug + Hash,
 {
+    check_run_steps(model, checks, opts, seed).0
+}
+
+/// One checked run with `seed`, and the steps it took as model actions (faults included), for
+/// a caller that replays them through the model to show or export the run state by state.
+#[allow(clippy::type_complexity)]
+pub fn check_run_steps<'a, A, C, H>(
+    model: &'a ActorModel<A, C, H>,
+    checks: &'a Checks<'a, A, H>,
+    opts: &RuntimeOptions,
+    seed: u64,
+) -> (
+    RunReport,
+    Vec<ActorModelAction<A::Msg, A::Timer, A::Random>>,
+)
+where
+    A: Actor,
+    A::Msg: Ord,
+    A::Timer: Ord,
+    H: Clone + Debug + Hash,
+{
     let system = system_of(model);
     let actors: Vec<Borrowed<'_, A>> = model.actors.iter().map(Borrowed).collect();
     let mut sim =
@@ -308,7 +329,16 @@ where
         }
     }
     let stopped_at = nemesis.stopped_at();
-    run.finish(&sim, &nemesis, stopped_at, opts.keep_traces)
+    let steps = sim
+        .trace()
+        .iter()
+        .cloned()
+        .map(ActorModelAction::from)
+        .collect();
+    (
+        run.finish(&sim, &nemesis, stopped_at, opts.keep_traces),
+        steps,
+    )
 }
 
 impl<'a, A, C, H> Run<'a, A, C, H>

@@ -58,7 +58,7 @@ enum StrategyArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum FairnessArg {
+pub(super) enum FairnessArg {
     None,
     Weak,
     Strong,
@@ -124,6 +124,16 @@ fn stop_on_ctrl_c(progress: &Arc<Progress>) {
     }
 }
 
+impl FairnessArg {
+    pub(super) fn fairness(self) -> Fairness {
+        match self {
+            FairnessArg::None => Fairness::None,
+            FairnessArg::Weak => Fairness::Weak,
+            FairnessArg::Strong => Fairness::Strong,
+        }
+    }
+}
+
 /// The engine's options, or the usage error of the first option out of range.
 fn options(args: &Args) -> Result<CheckOptions, UsageError> {
     if args.threads == 0 {
@@ -147,11 +157,7 @@ fn options(args: &Args) -> Result<CheckOptions, UsageError> {
         symmetry: args.symmetry,
         max_states: args.max_states,
         timeout,
-        fairness: args.fairness.map(|f| match f {
-            FairnessArg::None => Fairness::None,
-            FairnessArg::Weak => Fairness::Weak,
-            FairnessArg::Strong => Fairness::Strong,
-        }),
+        fairness: args.fairness.map(FairnessArg::fairness),
         deadlock: !args.no_deadlock,
         coverage: args.coverage,
         safety_only: args.safety_only,

@@ -51,7 +51,7 @@ enum Command {
     List(list::Args),
     /// Check a protocol exhaustively and report every property.
     Check(check::Args),
-    /// Serve stateright's web explorer on a protocol's model.
+    /// Check a protocol, then browse its model and the verdicts' counterexamples in a web page.
     Explore(explore::Args),
     /// Run an actor protocol on the deterministic simulator under a seeded nemesis: safety after
     /// every step, every step replayed through the model, the goal after healing.
@@ -166,8 +166,9 @@ fn exit(ok: bool) -> ExitCode {
 /// Where and how to write the traces of violated properties.
 #[derive(clap::Args)]
 struct TraceOut {
-    /// Write each violated property's trace to this file (several: one file each, named
-    /// after the property); the format follows the ending: .itf.json, .mmd, .json, .txt.
+    /// Write each violated property's trace (for `run`, the first failing seed's run) to this
+    /// file (several: one file each, named after the property); the format follows the
+    /// ending: .itf.json, .mmd, .json, .txt.
     #[arg(long, value_name = "FILE")]
     trace_out: Option<std::path::PathBuf>,
     /// The format of --trace-out, whatever the file's ending.
@@ -196,6 +197,11 @@ impl TraceOut {
             }
             _ => Ok(()),
         }
+    }
+
+    /// Whether a trace file is asked for.
+    fn wanted(&self) -> bool {
+        self.trace_out.is_some()
     }
 
     /// Writes the report's violated traces, if asked; says where on stderr.

@@ -1,9 +1,9 @@
 //! `checker run`: an actor protocol on the deterministic simulator under a seeded nemesis.
 
-use super::{at_least_one, exit, non_default, seeds_fit, SetArgs, UsageError};
+use super::{at_least_one, exit, non_default, seeds_fit, SetArgs, TraceOut, UsageError};
 use checker::params::Params;
 use checker::registry::{self, Entry, PromiseBudget, Target};
-use checker::report::runtime_text;
+use checker::report::{run_failure_report, runtime_text};
 use clap::ValueEnum;
 use impls::checked::RuntimeOptions;
 use impls::nemesis::Faults;
@@ -34,6 +34,8 @@ pub struct Args {
     /// One JSON object on stdout instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    trace: TraceOut,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,6 +72,7 @@ pub struct Plan {
 pub fn plan(args: &Args) -> Result<Plan, UsageError> {
     at_least_one("--runs", args.runs as u64)?;
     seeds_fit(args.seed, args.runs)?;
+    args.trace.validate()?;
     let entry = registry::find(&args.name)?;
     let (params, target) = entry.instantiate(&args.set.set)?;
     Ok(Plan {
@@ -130,6 +133,32 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
         );
     } else {
         print!("{}", runtime_text(entry.name, &report, why, &reproduce));
+    }
+    if args.trace.wanted() {
+        // The first failing seed, run again (runs are deterministic) with its steps kept, then
+        // replayed through the model state by state.
+        match report.failures.first() {
+            None => eprintln!("no run failed: no trace written"),
+            Some(failure) => {
+                let (again, steps) = target
+                    .run_trace(&opts, failure.seed)
+                    .expect("an actor protocol runs");
+                if again.trace_hash != failure.trace_hash {
+                    return Err(UsageError(format!(
+                        "seed {} did not run the same way twice: no trace written",
+                        failure.seed
+                    )));
+                }
+                let doc = run_failure_report(entry.name, &params, &again, steps);
+                args.trace.write(&doc)?;
+                if report.failures.len() > 1 {
+                    eprintln!(
+                        "{} more failing seeds: export one with --seed S --runs 1",
+                        report.failures.len() - 1
+                    );
+                }
+            }
+        }
     }
     Ok(exit(report.failures.is_empty()))
 }

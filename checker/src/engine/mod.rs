@@ -379,6 +379,17 @@ impl<M: Model> Trace<M> {
         parts.extend(self.steps[..upto].iter().map(|(_, i, _)| i.to_string()));
         parts.join("/")
     }
+
+    /// For a lasso, the loop's steps as action indices (`3/1/2`), to follow from the end of
+    /// [`Trace::explorer_path`]: they return to the state the loop starts in.
+    pub fn loop_path(&self) -> Option<String> {
+        let start = self.loop_start?;
+        let parts: Vec<String> = self.steps[start..]
+            .iter()
+            .map(|(_, i, _)| i.to_string())
+            .collect();
+        Some(parts.join("/"))
+    }
 }
 
 /// The verdict of one property, with its trace when there is one.

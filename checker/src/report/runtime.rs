@@ -212,3 +212,52 @@ fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}s")
     }
 }
+
+/// A failing run on the simulator as a report with one violated property (its first problem)
+/// whose trace is the run state by state, so that `--trace-out` writes it like a checker's
+/// counterexample. `steps` comes from [`crate::target::Target::run_trace`].
+pub fn run_failure_report(
+    protocol: &str,
+    params: &crate::params::Params,
+    run: &impls::checked::RunReport,
+    steps: Vec<super::Step>,
+) -> super::Report {
+    use crate::engine::{Kind, Status};
+    use impls::checked::Goal;
+    let (name, kind) = if let Some(v) = run.violations.first() {
+        (v.property.clone(), Kind::Always)
+    } else if run.divergence.is_some() {
+        ("trace validation".to_string(), Kind::Always)
+    } else if let Goal::NotReached { unmet } = &run.goal {
+        (unmet.join(", "), Kind::Eventually)
+    } else {
+        ("goal".to_string(), Kind::Eventually)
+    };
+    let property = super::PropertyReport {
+        name: format!("{name} (seed {})", run.seed),
+        kind,
+        status: Status::Violated,
+        bounded: false,
+        trace: Some(steps),
+        loop_start: None,
+        explorer_path: None,
+        loop_path: None,
+        stuck: None,
+    };
+    super::Report {
+        protocol: protocol.to_string(),
+        params: params.clone(),
+        mode: "run",
+        complete: true,
+        bounded: false,
+        unique_states: 0,
+        total_states: run.steps as u64 + 1,
+        max_depth: run.steps,
+        seconds: 0.0,
+        states_per_second: 0.0,
+        peak_memory_bytes: None,
+        fairness: None,
+        properties: vec![property],
+        coverage: None,
+    }
+}

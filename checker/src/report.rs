@@ -1,7 +1,9 @@
 //! The report of a check or a simulation: one shape for text and JSON, for every protocol; and
 //! (in `runtime`) the text of the runtime's reports.
 
-use crate::engine::{Checkable, Coverage, Event, Fairness, Kind, Outcome, Status, Trace};
+use crate::engine::{
+    Checkable, Coverage, Event, Fairness, Kind, Outcome, Status, StopReason, Trace,
+};
 use crate::params::Params;
 use serde::Serialize;
 use serde_json::Value;
@@ -69,6 +71,10 @@ pub struct Report {
     /// False when the search stopped at `--max-states` or `--timeout` (always false for a
     /// simulation, which samples runs).
     pub complete: bool,
+    /// Why an incomplete search stopped: `max-states`, `timeout`, `cancelled` or
+    /// `memory-limit` (absent when complete, and for a simulation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<StopReason>,
     /// Some property's verdict is bounded (see [`PropertyReport::bounded`]).
     pub bounded: bool,
     pub unique_states: u64,
@@ -126,6 +132,7 @@ impl Report {
             params: params.clone(),
             mode,
             complete: outcome.complete,
+            stopped_by: outcome.stopped,
             bounded: outcome.bounded,
             unique_states: outcome.unique_states,
             total_states: outcome.total_states,
@@ -197,7 +204,11 @@ impl Report {
                 Some(b) => format!(", peak memory {:.1} MiB", b as f64 / (1024.0 * 1024.0)),
                 None => String::new(),
             },
-            if self.complete { "" } else { " (incomplete)" }
+            match (self.complete, self.stopped_by) {
+                (true, _) => String::new(),
+                (false, Some(why)) => format!(" (incomplete: {})", why.words()),
+                (false, None) => " (incomplete)".into(),
+            }
         );
         if let Some(f) = self.fairness {
             let f = format!("{f:?}").to_lowercase();

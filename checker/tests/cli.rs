@@ -238,6 +238,60 @@ fn an_incomplete_check_exits_3() {
 }
 
 #[test]
+fn a_check_at_its_memory_limit_stops_cleanly_with_the_partial_report() {
+    // This configuration grew past 15 GB and was killed by the OS, printing nothing; with a
+    // limit the search stops before it and reports what it judged.
+    let args = [
+        "check",
+        "raft-election",
+        "--set",
+        "durable=false",
+        "--set",
+        "crashes=1",
+        "--max-memory",
+        "150M",
+    ];
+    let out = checker(&[&args[..], &["--json"]].concat());
+    // Non-durable votes break election safety within the states searched: exit 1, as for any
+    // violation, and the report says why the search stopped.
+    assert_eq!(out.status.code(), Some(1));
+    let r = json(&out);
+    assert_eq!(r["complete"], false);
+    assert_eq!(r["stopped_by"], "memory-limit");
+    assert_eq!(
+        property(&r, "votes granted at most once per term")["status"],
+        "violated"
+    );
+    let peak = r["peak_memory_bytes"].as_u64().unwrap();
+    assert!(peak < 150 << 20, "peak {peak} bytes");
+    // Nothing violated within the limit: exit 3, incomplete.
+    let args = [
+        "check",
+        "paxos",
+        "--set",
+        "acceptors=5",
+        "--max-memory",
+        "100M",
+    ];
+    let out = checker(&args);
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(incomplete: memory limit)"), "{text}");
+    assert!(text.contains("holds (search incomplete)"), "{text}");
+    // A complete check names no reason.
+    let r = json(&checker(&["check", "two-phase-commit", "--json"]));
+    assert!(r.get("stopped_by").is_none(), "{r}");
+    let r = json(&checker(&[
+        "check",
+        "two-phase-commit",
+        "--max-states",
+        "10",
+        "--json",
+    ]));
+    assert_eq!(r["stopped_by"], "max-states");
+}
+
+#[test]
 fn a_check_that_holds_only_within_the_bound_says_so_and_exits_3() {
     // No recovery fits the bound, so every state with a node down has its recovery cut off.
     let args = [
@@ -316,6 +370,10 @@ fn bad_input_is_one_line_and_exit_2() {
     );
     assert_usage_error(&["check", "atomic-commit", "--threads", "0"], "--threads");
     assert_usage_error(&["check", "atomic-commit", "--timeout=0"], "--timeout");
+    assert_usage_error(
+        &["check", "atomic-commit", "--max-memory", "lots"],
+        "--max-memory 'lots' is not a size",
+    );
     assert_usage_error(&["explore", "atomic-commit", "--path", "0/x"], "--path");
     assert_usage_error(&["simulate", "nope"], "unknown protocol");
     // clap's own usage errors also exit 2.

@@ -1,6 +1,7 @@
 //! `checker check`: an exhaustive check of every property of a protocol's model.
 
 use super::{emit, positive_seconds, SetArgs, TraceOut, UsageError};
+use checker::engine::physical_memory_bytes;
 use checker::engine::{CheckOptions, Fairness, Strategy};
 use checker::params::Params;
 use checker::progress::{Progress, ProgressLine};
@@ -32,6 +33,11 @@ pub struct Args {
     /// Stop after this many seconds (the report is then incomplete).
     #[arg(long, allow_negative_numbers = true)]
     timeout: Option<f64>,
+    /// Stop cleanly, with the partial report, before the process's memory reaches SIZE (bytes,
+    /// or with K, M, G, T: 512M, 4G, 1.5G; `none` for no limit). Default: 75 % of physical
+    /// memory.
+    #[arg(long, value_name = "SIZE", allow_negative_numbers = true)]
+    max_memory: Option<String>,
     /// One JSON object on stdout instead of text.
     #[arg(long)]
     json: bool,
@@ -157,9 +163,78 @@ fn options(args: &Args) -> Result<CheckOptions, UsageError> {
         symmetry: args.symmetry,
         max_states: args.max_states,
         timeout,
+        max_memory: match &args.max_memory {
+            Some(size) => parse_size("--max-memory", size)?,
+            None => default_max_memory(),
+        },
         fairness: args.fairness.map(FairnessArg::fairness),
         deadlock: !args.no_deadlock,
         coverage: args.coverage,
         safety_only: args.safety_only,
     })
+}
+
+/// The default memory limit: three quarters of physical memory, where the OS says how much.
+fn default_max_memory() -> Option<u64> {
+    physical_memory_bytes().map(|m| m / 4 * 3)
+}
+
+/// A size in bytes (`4096`, `512K`, `512M`, `1.5G`, `2T`, binary units; `KiB`-style and
+/// `KB`-style suffixes read the same), or `none` for no limit.
+pub(super) fn parse_size(option: &str, text: &str) -> Result<Option<u64>, UsageError> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let bad = || {
+        UsageError(format!(
+            "{option} '{text}' is not a size: give bytes or a number with K, M, G or T \
+             (like 512M or 4G), or none"
+        ))
+    };
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number.parse().map_err(|_| bad())?;
+    let unit = unit.trim().to_ascii_uppercase();
+    let unit = unit
+        .strip_suffix("IB")
+        .or_else(|| unit.strip_suffix('B'))
+        .unwrap_or(&unit);
+    let scale: u64 = match unit {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return Err(bad()),
+    };
+    let bytes = number * scale as f64;
+    if !bytes.is_finite() || bytes < 1.0 || bytes > 1e18 {
+        return Err(UsageError(format!(
+            "{option} '{text}' is out of range: give at least one byte and at most 1e18"
+        )));
+    }
+    Ok(Some(bytes as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_read_as_binary_units_and_bad_ones_are_usage_errors() {
+        let ok = |t| parse_size("--max-memory", t).unwrap();
+        assert_eq!(ok("4096"), Some(4096));
+        assert_eq!(ok("512M"), Some(512 << 20));
+        assert_eq!(ok("512MiB"), Some(512 << 20));
+        assert_eq!(ok("4gb"), Some(4 << 30));
+        assert_eq!(ok("1.5G"), Some(3 << 29));
+        assert_eq!(ok("2T"), Some(2 << 40));
+        assert_eq!(ok("none"), None);
+        for bad in ["", "M", "-1G", "4X", "1e300", "0", "0.5", "1.2.3G"] {
+            assert!(parse_size("--max-memory", bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -117,6 +117,9 @@ pub struct CheckOptions {
     pub max_states: Option<u64>,
     /// Stop (incomplete) after this long.
     pub timeout: Option<Duration>,
+    /// Stop (incomplete) before the process's resident memory reaches this many bytes: the
+    /// search stops at [`MEMORY_SEARCH_SHARE`] of it, leaving the rest to the verdict passes.
+    pub max_memory: Option<u64>,
     /// The fairness assumed for liveness; `None` takes the protocol's declared assumption.
     pub fairness: Option<Fairness>,
     /// Report reachable states with no successor that the protocol does not declare an end.
@@ -135,12 +138,54 @@ impl Default for CheckOptions {
             symmetry: false,
             max_states: None,
             timeout: None,
+            max_memory: None,
             fairness: None,
             deadlock: true,
             coverage: false,
             safety_only: false,
         }
     }
+}
+
+/// The share of [`CheckOptions::max_memory`] the search may fill before it stops: the verdict
+/// passes after it (the liveness graph's components, the traces) need the rest.
+pub const MEMORY_SEARCH_SHARE: f64 = 0.8;
+
+/// Why a search stopped before its frontier was empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StopReason {
+    MaxStates,
+    Timeout,
+    Cancelled,
+    MemoryLimit,
+}
+
+impl StopReason {
+    /// As the report prints it after "incomplete: ".
+    pub fn words(self) -> &'static str {
+        match self {
+            StopReason::MaxStates => "state limit",
+            StopReason::Timeout => "time limit",
+            StopReason::Cancelled => "cancelled",
+            StopReason::MemoryLimit => "memory limit",
+        }
+    }
+}
+
+/// This process's resident memory now (Linux: `/proc/self/statm`); `None` elsewhere.
+pub fn resident_memory_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+/// The machine's physical memory (Linux: `MemTotal` of `/proc/meminfo`); `None` elsewhere.
+pub fn physical_memory_bytes() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 /// A check that cannot be run as asked.
@@ -415,6 +460,8 @@ pub struct Coverage {
 /// Everything a check found.
 pub struct Outcome<M: Model> {
     pub complete: bool,
+    /// Why an incomplete search stopped (none for a complete one, or a simulation).
+    pub stopped: Option<StopReason>,
     /// Some verdict is bounded (see [`PropertyOutcome::bounded`]).
     pub bounded: bool,
     pub unique_states: u64,

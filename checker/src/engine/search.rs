@@ -3,15 +3,15 @@
 
 use super::liveness::{self, Judgement, LiveProp};
 use super::{
-    CheckError, CheckOptions, Checkable, Coverage, Fairness, Kind, Outcome, PropertyOutcome,
-    Status, Strategy, Trace,
+    resident_memory_bytes, CheckError, CheckOptions, Checkable, Coverage, Fairness, Kind, Outcome,
+    PropertyOutcome, Status, StopReason, Strategy, Trace, MEMORY_SEARCH_SHARE,
 };
 use crate::progress::Progress;
 use stateright::{Expectation, Model};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Fingerprints are already well-mixed hashes: the visited map uses them as they are.
 #[derive(Default)]
@@ -35,6 +35,9 @@ pub(super) type FpMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
 
 pub(super) const ROOT: u32 = u32::MAX;
 const BATCH: usize = 2048;
+
+/// How often the search reads its resident size against `max_memory`.
+const MEMORY_CHECK_EVERY: Duration = Duration::from_millis(100);
 
 /// A state property as the engine evaluates it: kind, name, condition.
 type StateProp<M> = (Kind, &'static str, super::Pred<M>);
@@ -194,9 +197,9 @@ struct Found {
     total: u64,
 }
 
-/// The search stopped before the frontier was empty: at `max_states`, at the timeout, or
-/// because the user cancelled it.
-struct Stopped;
+/// The search stopped before the frontier was empty: at `max_states`, at the timeout, at the
+/// memory limit, or because the user cancelled it.
+struct Stopped(StopReason);
 
 /// Explores every reachable state (within the options' bounds) and decides every property.
 pub fn check<M>(
@@ -412,6 +415,7 @@ where
         });
         Outcome {
             complete: explored.is_ok(),
+            stopped: explored.err().map(|Stopped(why)| why),
             bounded: properties.iter().any(|p| p.bounded),
             unique_states: g.fps.len() as u64,
             total_states: found.total,
@@ -449,7 +453,7 @@ where
                     frontier.push_back((ix, init));
                 }
                 Admitted::Known(_) => {}
-                Admitted::Full => return Err(Stopped),
+                Admitted::Full => return Err(Stopped(StopReason::MaxStates)),
             }
             found.total += 1;
         }
@@ -466,9 +470,27 @@ where
         start: Instant,
         progress: &Progress,
     ) -> Result<(), Stopped> {
+        let memory_stop = self
+            .opts
+            .max_memory
+            .map(|m| (m as f64 * MEMORY_SEARCH_SHARE) as u64);
+        let mut memory_checked = Instant::now();
         while !frontier.is_empty() {
-            if self.opts.timeout.is_some_and(|t| start.elapsed() >= t) || progress.is_cancelled() {
-                return Err(Stopped);
+            if self.opts.timeout.is_some_and(|t| start.elapsed() >= t) {
+                return Err(Stopped(StopReason::Timeout));
+            }
+            if progress.is_cancelled() {
+                return Err(Stopped(StopReason::Cancelled));
+            }
+            // Reading the resident size costs a system call: a few times a second is enough
+            // (a batch adds at most a few MB).
+            if let Some(stop) = memory_stop {
+                if memory_checked.elapsed() >= MEMORY_CHECK_EVERY {
+                    memory_checked = Instant::now();
+                    if resident_memory_bytes().is_some_and(|r| r >= stop) {
+                        return Err(Stopped(StopReason::MemoryLimit));
+                    }
+                }
             }
             let batch: Vec<(u32, M::State)> = match self.opts.strategy {
                 Strategy::Bfs => {
@@ -530,7 +552,7 @@ where
                     child
                 }
                 Admitted::Known(child) => child,
-                Admitted::Full => return Err(Stopped),
+                Admitted::Full => return Err(Stopped(StopReason::MaxStates)),
             };
             found.total += 1;
             // A step back to the same state is a stutter: it changes nothing and owes

@@ -88,6 +88,7 @@ where
     }
     Outcome {
         complete: false,
+        stopped: None,
         bounded: false,
         unique_states: sim.seen.len() as u64,
         total_states: sim.total,

@@ -249,6 +249,7 @@ pub fn run_failure_report(
         params: params.clone(),
         mode: "run",
         complete: true,
+        stopped_by: None,
         bounded: false,
         unique_states: 0,
         total_states: run.steps as u64 + 1,

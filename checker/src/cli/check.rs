@@ -211,7 +211,7 @@ pub(super) fn parse_size(option: &str, text: &str) -> Result<Option<u64>, UsageE
         _ => return Err(bad()),
     };
     let bytes = number * scale as f64;
-    if !bytes.is_finite() || bytes < 1.0 || bytes > 1e18 {
+    if !(1.0..=1e18).contains(&bytes) {
         return Err(UsageError(format!(
             "{option} '{text}' is out of range: give at least one byte and at most 1e18"
         )));
@@ -225,7 +225,7 @@ mod tests {
 
     #[test]
     fn sizes_read_as_binary_units_and_bad_ones_are_usage_errors() {
-        let ok = |t| parse_size("--max-memory", t).unwrap();
+        let ok = |t| parse_size("--max-memory", t).unwrap_or_else(|e| panic!("{t}: {}", e.0));
         assert_eq!(ok("4096"), Some(4096));
         assert_eq!(ok("512M"), Some(512 << 20));
         assert_eq!(ok("512MiB"), Some(512 << 20));

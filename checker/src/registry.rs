@@ -23,6 +23,7 @@ use std::sync::Arc;
 pub fn all() -> Vec<Entry> {
     vec![
         spec(specs::atomic_commit::spec()),
+        spec(specs::two_phase::spec()),
         actor(specs::two_phase_commit::protocol()),
         actor(specs::three_phase_commit::protocol()),
         actor(specs::paxos_commit::protocol()),

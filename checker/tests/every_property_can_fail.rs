@@ -423,6 +423,89 @@ mod atomic_commit {
     }
 }
 
+// ---- two-phase (spec) ----
+
+mod two_phase {
+    use super::*;
+    use specs::atomic_commit::RmState;
+    use specs::two_phase::{TwoPhase, TwoPhaseAction as A};
+
+    fn planted(bug: Bug<TwoPhase>) -> Report {
+        let (params, c) = spec(&specs::two_phase::spec(), &["rms=2"]);
+        check_planted(
+            "two-phase",
+            &params,
+            &plant(c, bug),
+            &CheckOptions::default(),
+        )
+    }
+
+    #[test]
+    fn a_tm_that_commits_before_every_rm_prepared_is_inconsistent() {
+        // TMCommit without its guard "tmPrepared = RM".
+        let r = planted(Bug {
+            actions: |_, s, a| {
+                if s.tm_state == specs::two_phase::TmState::Init && !a.contains(&A::TmCommit) {
+                    a.push(A::TmCommit);
+                }
+            },
+            ..Bug::none()
+        });
+        let consistency = property(&r, "consistency");
+        assert_eq!(consistency.status, Status::Violated);
+        assert_eq!(
+            actions(consistency),
+            ["rm1 chooses to abort", "tm commits", "rm2 receives Commit"]
+        );
+        let refines = property(&r, "refines atomic-commit");
+        assert_eq!(refines.status, Status::Violated);
+        // Committing while rm2 is still working: no TCommit step commits before all prepared.
+        assert_eq!(actions(refines), ["tm commits", "rm1 receives Commit"]);
+    }
+
+    #[test]
+    fn without_tm_commit_no_run_commits_and_without_aborts_none_aborts() {
+        let r = planted(Bug {
+            actions: |_, _, a| a.retain(|a| *a != A::TmCommit),
+            ..Bug::none()
+        });
+        assert_eq!(status(&r, "all committed"), Status::NotFound);
+        assert_eq!(status(&r, "all aborted"), Status::Found);
+        let r = planted(Bug {
+            actions: |_, _, a| a.retain(|a| !matches!(a, A::TmAbort | A::RmChooseToAbort(_))),
+            ..Bug::none()
+        });
+        assert_eq!(status(&r, "all aborted"), Status::NotFound);
+        assert_eq!(status(&r, "all committed"), Status::Found);
+    }
+
+    #[test]
+    fn an_rm_deaf_to_the_decision_deadlocks_once_receipts_that_change_nothing_are_ignored() {
+        // rm1 never receives the decision; a receipt by an RM that has already decided is
+        // ignored (no successor) instead of stuttering.
+        let r = planted(Bug {
+            actions: |_, _, a| {
+                a.retain(|a| !matches!(a, A::RmRcvCommitMsg(0) | A::RmRcvAbortMsg(0)))
+            },
+            next: |m, s, a| match a {
+                A::RmRcvCommitMsg(r) | A::RmRcvAbortMsg(r)
+                    if matches!(s.rm_state[r], RmState::Committed | RmState::Aborted) =>
+                {
+                    None
+                }
+                _ => m.next_state(s, a),
+            },
+        });
+        let deadlock = property(&r, "deadlock");
+        assert_eq!(deadlock.status, Status::Violated);
+        // rm1 prepared and deaf; rm2 aborted, its receipts ignored: no step is left.
+        assert_eq!(
+            actions(deadlock),
+            ["tm aborts", "rm1 prepares", "rm2 chooses to abort"]
+        );
+    }
+}
+
 // ---- consensus (spec) ----
 
 mod consensus {

@@ -166,6 +166,7 @@ pub mod rate_limiter;
 pub mod reliable_channel;
 pub mod sliding_window;
 pub mod three_phase_commit;
+pub mod two_phase;
 pub mod two_phase_commit;
 
 /// An invariant of steps: must hold for every reachable transition `before -> after` (TLA+'s [][A]_v).

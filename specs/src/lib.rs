@@ -23,6 +23,11 @@
 //! | atomic-commit | all committed | sometimes | planted: no `DecideCommit` | epcf `atomic_commit::without_its_commit_disjunct_no_run_commits_all` |
 //! | atomic-commit | all aborted | sometimes | planted: no `DecideAbort` | epcf `atomic_commit::without_its_abort_disjunct_no_run_aborts_all` |
 //! | atomic-commit | deadlock | always | planted: rm1 never decides | epcf `atomic_commit::an_rm_that_never_decides_deadlocks` |
+//! | two-phase | consistency | always | planted: `TMCommit` without `tmPrepared = RM` | epcf `two_phase::a_tm_that_commits_before_every_rm_prepared_is_inconsistent` |
+//! | two-phase | refines atomic-commit | step | planted: `TMCommit` without `tmPrepared = RM` | epcf `two_phase::a_tm_that_commits_before_every_rm_prepared_is_inconsistent` |
+//! | two-phase | all committed | sometimes | planted: no `TMCommit` | epcf `two_phase::without_tm_commit_no_run_commits_and_without_aborts_none_aborts` |
+//! | two-phase | all aborted | sometimes | planted: no `TMAbort`, no `RMChooseToAbort` | epcf `two_phase::without_tm_commit_no_run_commits_and_without_aborts_none_aborts` |
+//! | two-phase | deadlock | always | planted: rm1 deaf to the decision, no-op receipts ignored | epcf `two_phase::an_rm_deaf_to_the_decision_deadlocks_once_receipts_that_change_nothing_are_ignored` |
 //! | two-phase-commit | agreement | always | `commit-rule=first-yes` | `golden.rs` `a_tm_that_commits_on_the_first_yes_is_caught` |
 //! | two-phase-commit | commit only if all voted yes | always | `commit-rule=first-yes` | the same |
 //! | two-phase-commit | all yes and no failure gives commit | always | planted: the TM logs its timeout abort as a No vote | epcf `two_phase_commit::a_tm_that_logs_its_timeout_abort_as_a_no_vote_breaks_ac4` |

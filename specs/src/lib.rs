@@ -152,12 +152,15 @@
 pub mod params;
 pub mod protocol;
 
+pub mod abd;
 pub mod atomic_commit;
 pub mod bully;
 pub mod chang_roberts;
 pub mod consensus;
 pub mod flp;
 pub mod leader_election;
+pub mod linearizable_register;
+pub mod lww_register;
 pub mod multi_paxos;
 pub mod paxos;
 pub mod paxos_commit;

@@ -42,6 +42,9 @@ pub fn all() -> Vec<Entry> {
         actor(specs::sliding_window::stop_and_wait()),
         actor(specs::sliding_window::go_back_n()),
         actor(specs::sliding_window::selective_repeat()),
+        spec(specs::linearizable_register::spec()),
+        actor(specs::abd::protocol()),
+        actor(specs::lww_register::protocol()),
     ]
 }
 

@@ -591,6 +591,67 @@ mod consensus {
     }
 }
 
+// ---- linearizable-register (spec) ----
+
+mod linearizable_register {
+    use super::*;
+    use models::register::{Op, Ret, INITIAL_VALUE};
+    use specs::linearizable_register::{LinearizableRegister, RegisterAction};
+
+    fn planted(bug: Bug<LinearizableRegister>) -> Report {
+        let (params, c) = spec(&specs::linearizable_register::spec(), &[]);
+        check_planted(
+            "linearizable-register",
+            &params,
+            &plant(c, bug),
+            &CheckOptions::default(),
+        )
+    }
+
+    #[test]
+    fn a_read_that_ignores_the_write_is_not_linearizable() {
+        // A read takes effect on a stale copy: it returns the initial value whatever was
+        // written, so a read that takes effect after the write returns too old a value.
+        let r = planted(Bug {
+            next: |m, s, a| {
+                let mut next = m.next_state(s, a)?;
+                if let RegisterAction::TakeEffect(k) = a {
+                    if let Some((Op::Read, Some(ret))) = &mut next.clients[k].pending {
+                        *ret = Ret::ReadOk(INITIAL_VALUE);
+                    }
+                }
+                Some(next)
+            },
+            ..Bug::none()
+        });
+        let lin = property(&r, "linearizable");
+        assert_eq!(lin.status, Status::Violated);
+        assert_eq!(
+            actions(lin),
+            [
+                "c0 invokes",
+                "c0 takes effect",
+                "c0 returns",
+                "c1 invokes",
+                "c1 takes effect",
+                "c1 returns"
+            ]
+        );
+        assert_eq!(status(&r, "every operation completes"), Status::Holds);
+    }
+
+    #[test]
+    fn operations_that_never_take_effect_never_complete() {
+        let r = planted(Bug {
+            actions: |_, _, a| a.retain(|a| !matches!(a, RegisterAction::TakeEffect(_))),
+            ..Bug::none()
+        });
+        assert_eq!(status(&r, "every operation completes"), Status::Violated);
+        assert_eq!(status(&r, "deadlock"), Status::Violated);
+        assert_eq!(status(&r, "linearizable"), Status::Holds);
+    }
+}
+
 // ---- reliable-channel (spec) ----
 
 mod reliable_channel {

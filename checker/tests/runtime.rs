@@ -97,7 +97,7 @@ fn failures_text(name: &str, settings: &[String], report: &RuntimeReport) -> Str
 }
 
 /// One protocol: every fault setting, default then heavy faults, until the budget runs out.
-fn sweep(entry: &Entry) -> Option<(usize, usize)> {
+fn sweep(entry: &Entry) -> Option<(usize, usize, bool)> {
     let settings_list = fault_settings(&(entry.params)());
     let (_, target) = entry.instantiate(&[]).expect("defaults build");
     target.runtime(&opts(0, 1, Faults::NONE, false))?;
@@ -163,6 +163,9 @@ fn sweep(entry: &Entry) -> Option<(usize, usize)> {
             })
         })
         .collect();
+    // A protocol unsafe by design in every setting (the last-writer-wins register gives up
+    // linearizability) has nothing to sweep here; its own tests run it on the simulator.
+    let all_unsafe = !claimed.is_empty() && claimed.iter().all(|&c| !c);
     let started = Instant::now();
     let (mut runs, mut required) = (0, 0);
     'sweep: for faults in [Faults::DEFAULT, Faults::HEAVY] {
@@ -203,20 +206,20 @@ fn sweep(entry: &Entry) -> Option<(usize, usize)> {
             }
         }
     }
-    Some((runs, required))
+    Some((runs, required, all_unsafe))
 }
 
 #[test]
 fn every_actor_protocol_is_safe_replays_and_recovers_under_the_nemesis() {
     let mut swept = 0;
     for entry in registry::all() {
-        if let Some((runs, required)) = sweep(&entry) {
+        if let Some((runs, required, all_unsafe)) = sweep(&entry) {
             println!(
                 "{}: {runs} runs checked, {required} of them required to reach the goal",
                 entry.name
             );
             assert!(
-                runs >= 200,
+                runs >= 200 || all_unsafe,
                 "{}: only {runs} runs in the budget",
                 entry.name
             );

@@ -5,16 +5,19 @@
 //! runtime drivers in `impls/` plug those in. The one seeded generator they draw from, [`rng`],
 //! lives here because it is pure arithmetic and a configuration may be built from a seed.
 
+pub mod abd;
 pub mod arq;
 pub mod bully;
 pub mod chang_roberts;
 pub mod common;
 pub mod flp;
+pub mod lww_register;
 pub mod multi_paxos;
 pub mod paxos;
 pub mod paxos_commit;
 pub mod raft_election;
 pub mod rate_limiter;
+pub mod register;
 pub mod rng;
 pub mod sliding_window;
 pub mod three_phase_commit;

@@ -130,6 +130,17 @@
 //! | stop-and-wait, go-back-n, selective-repeat | every message is delivered | eventually | `timer=false`; `go-back-n` with one loss and no timer, without fast retransmit or at the tail | `sliding_window.rs` `without_the_timer_a_lost_frame_is_never_repaired`, `fast_retransmit_repairs_one_loss_without_the_timer`, `fast_retransmit_cannot_see_a_loss_at_the_tail` |
 //! | stop-and-wait, go-back-n, selective-repeat | refinement | always | the same settings as the prefix | the same tests |
 //! | stop-and-wait, go-back-n, selective-repeat | deadlock | always | `timer=false` | `sliding_window.rs` `without_the_timer_a_lost_frame_is_never_repaired` |
+//! | linearizable-register | linearizable | always | planted: a read that takes effect on the initial value | epcf `linearizable_register::a_read_that_ignores_the_write_is_not_linearizable` |
+//! | linearizable-register | every operation completes | eventually | planted: no `TakeEffect` | epcf `linearizable_register::operations_that_never_take_effect_never_complete` |
+//! | linearizable-register | deadlock | always | planted: no `TakeEffect` | the same |
+//! | abd | linearizable | always | `write-back=false` | `cap.rs` `abd_reads_without_write_back_are_not_linearizable` |
+//! | abd | a read returns a write | sometimes | `partition=minority` | `cap.rs` `abd_on_the_minority_side_of_a_partition_never_completes` |
+//! | abd | every operation completes | eventually | `partition=minority` | the same |
+//! | abd | deadlock | always | `partition=minority` | the same |
+//! | lww-register | linearizable | always | the defaults (AP by design) | `cap.rs` `lww_is_available_but_not_linearizable_at_its_defaults` |
+//! | lww-register | a read returns a write | sometimes | `partition=minority` | `cap.rs` `lww_completes_every_operation_under_a_minority_partition` |
+//! | lww-register | every operation completes | eventually | `lossy=true` | `cap.rs` `a_lossy_network_leaves_an_lww_client_waiting` |
+//! | lww-register | deadlock | always | `lossy=true` | the same |
 //!
 //! Deadlocks under `lossy=true` are an assumption violated (reliable delivery), not a protocol
 //! bug: none of these protocols but the sliding-window ones retransmits, so once every message is lost nothing is left to
@@ -157,12 +168,15 @@
 pub mod params;
 pub mod protocol;
 
+pub mod abd;
 pub mod atomic_commit;
 pub mod bully;
 pub mod chang_roberts;
 pub mod consensus;
 pub mod flp;
 pub mod leader_election;
+pub mod linearizable_register;
+pub mod lww_register;
 pub mod multi_paxos;
 pub mod paxos;
 pub mod paxos_commit;

@@ -6,6 +6,7 @@
 //! lives here because it is pure arithmetic and a configuration may be built from a seed.
 
 pub mod arq;
+pub mod bracha_broadcast;
 pub mod bully;
 pub mod chang_roberts;
 pub mod common;

@@ -153,6 +153,7 @@ pub mod params;
 pub mod protocol;
 
 pub mod atomic_commit;
+pub mod bracha_broadcast;
 pub mod bully;
 pub mod chang_roberts;
 pub mod consensus;
@@ -163,6 +164,7 @@ pub mod paxos;
 pub mod paxos_commit;
 pub mod raft_election;
 pub mod rate_limiter;
+pub mod reliable_broadcast;
 pub mod reliable_channel;
 pub mod sliding_window;
 pub mod three_phase_commit;

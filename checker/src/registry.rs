@@ -35,6 +35,8 @@ pub fn all() -> Vec<Entry> {
         actor(specs::paxos::protocol()),
         actor(specs::flp::protocol()),
         actor(specs::multi_paxos::protocol()),
+        spec(specs::reliable_broadcast::spec()),
+        actor(specs::bracha_broadcast::protocol()),
         actor(specs::rate_limiter::token_bucket()),
         actor(specs::rate_limiter::sliding_window()),
         actor(specs::rate_limiter::fixed_window()),

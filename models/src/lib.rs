@@ -7,6 +7,7 @@
 
 pub mod abd;
 pub mod arq;
+pub mod bracha_broadcast;
 pub mod bully;
 pub mod chang_roberts;
 pub mod common;

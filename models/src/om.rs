@@ -54,7 +54,9 @@
 //! - A traitor lieutenant decides nothing (nothing is asked of it).
 
 use crate::common::{ActorSystem, Bounds, CfgError, NetworkKind, SystemBounds, SystemCfg};
-use crate::generals::{general_name, majority, starts, General, GeneralView, Order, Start, Traitors};
+use crate::generals::{
+    general_name, majority, starts, General, GeneralView, Order, Start, Traitors,
+};
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, ActorModel, Id, Out};
 use std::borrow::Cow;
@@ -250,7 +252,12 @@ mod path_keys {
     use std::collections::BTreeMap;
 
     pub fn serialize<S: Serializer>(m: &BTreeMap<Path, Order>, s: S) -> Result<S::Ok, S::Error> {
-        let text = |p: &Path| p.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(".");
+        let text = |p: &Path| {
+            p.iter()
+                .map(|g| g.to_string())
+                .collect::<Vec<_>>()
+                .join(".")
+        };
         let named: BTreeMap<String, Order> = m.iter().map(|(p, v)| (text(p), *v)).collect();
         named.serialize(s)
     }
@@ -294,7 +301,9 @@ pub fn paths_per_lieutenant(generals: usize, r: usize) -> usize {
 /// The paper's count of OM(m)'s messages among `n` generals (section 3):
 /// `(n-1) + (n-1)(n-2) + ... + (n-1)(n-2)...(n-m-1)`.
 pub fn paper_messages(n: usize, m: usize) -> usize {
-    (0..=m).map(|k| (0..=k).map(|i| n - 1 - i).product::<usize>()).sum()
+    (0..=m)
+        .map(|k| (0..=k).map(|i| n - 1 - i).product::<usize>())
+        .sum()
 }
 
 impl Actor for OmActor {

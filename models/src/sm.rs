@@ -86,10 +86,7 @@ impl SignedOrder {
 #[strum_discriminants(name(SmMsgKind), derive(strum::IntoStaticStr))]
 pub enum SmMsg {
     /// The sender's signed orders of round `round` for the recipient (possibly none).
-    Signed {
-        round: u8,
-        orders: Vec<SignedOrder>,
-    },
+    Signed { round: u8, orders: Vec<SignedOrder> },
 }
 
 /// A message a traitor still has to choose: recipient, round, and what it may put in.
@@ -360,17 +357,18 @@ impl Actor for SmActor {
             return;
         };
         let r = round as usize;
-        let expected = if r == 0 { src == 0 } else { src != 0 && src != me };
+        let expected = if r == 0 {
+            src == 0
+        } else {
+            src != 0 && src != me
+        };
         if r > self.rounds || !expected || l.heard.contains(&(round, src as u8)) {
             return;
         }
         let mut next = l.clone();
         next.heard.insert((round, src as u8));
-        next.received.extend(
-            orders
-                .into_iter()
-                .filter(|s| self.valid(s, src, me, r)),
-        );
+        next.received
+            .extend(orders.into_iter().filter(|s| self.valid(s, src, me, r)));
         self.advance(me, &mut next, o);
         *state.to_mut() = SmState::Lieutenant(next);
     }
@@ -535,11 +533,20 @@ mod tests {
             signers,
         };
         assert!(a.valid(&s(vec![0, 2]), 2, 1, 1));
-        assert!(!a.valid(&s(vec![0, 2]), 3, 1, 1), "the sender must sign last");
-        assert!(!a.valid(&s(vec![2]), 2, 1, 0), "the commander must sign first");
+        assert!(
+            !a.valid(&s(vec![0, 2]), 3, 1, 1),
+            "the sender must sign last"
+        );
+        assert!(
+            !a.valid(&s(vec![2]), 2, 1, 0),
+            "the commander must sign first"
+        );
         assert!(!a.valid(&s(vec![0, 1, 2]), 2, 1, 2), "not through me");
         assert!(!a.valid(&s(vec![0, 2, 2]), 2, 1, 2), "nobody twice");
-        assert!(!a.valid(&s(vec![0, 3, 2]), 2, 1, 1), "one signature per round");
+        assert!(
+            !a.valid(&s(vec![0, 3, 2]), 2, 1, 1),
+            "one signature per round"
+        );
         assert_eq!(subsets(&[1, 2]).len(), 4);
     }
 }

@@ -84,7 +84,9 @@ pub fn ic2(s: &Agreement) -> bool {
 
 /// Termination: every loyal lieutenant has decided.
 pub fn all_decided(s: &Agreement) -> bool {
-    s.lieutenants.iter().all(|l| !l.loyal || l.decision.is_some())
+    s.lieutenants
+        .iter()
+        .all(|l| !l.loyal || l.decision.is_some())
 }
 
 /// The spec state an actor system's state maps to: each general's view, a traitor

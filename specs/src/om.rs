@@ -24,7 +24,12 @@ pub type OmSysState = ActorModelState<OmActor, ()>;
 
 /// The checkable model of `cfg`: its actors started from every one of [`OmCfg::starts`].
 pub fn model(cfg: OmCfg) -> OmModel {
-    Generals::new(cfg.starts().into_iter().map(|s| cfg.with_start(s)).collect())
+    Generals::new(
+        cfg.starts()
+            .into_iter()
+            .map(|s| cfg.with_start(s))
+            .collect(),
+    )
 }
 
 /// The declaration of `om`.

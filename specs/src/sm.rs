@@ -22,7 +22,12 @@ pub type SmSysState = ActorModelState<SmActor, ()>;
 
 /// The checkable model of `cfg`: its actors started from every one of [`SmCfg::starts`].
 pub fn model(cfg: SmCfg) -> SmModel {
-    Generals::new(cfg.starts().into_iter().map(|s| cfg.with_start(s)).collect())
+    Generals::new(
+        cfg.starts()
+            .into_iter()
+            .map(|s| cfg.with_start(s))
+            .collect(),
+    )
 }
 
 /// The declaration of `sm`.

@@ -200,6 +200,55 @@ fn react<A: Actor>(
     }
 }
 
+/// What one traitor-free run of OM(m) sends: the values (the paper's messages, one per path)
+/// and the messages that carry them (one per sender, recipient and round).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OmCount {
+    pub values: usize,
+    pub messages: usize,
+}
+
+/// Runs OM(m) among `generals` generals, with no traitor and a loyal commander ordering attack,
+/// to the end on a FIFO loop, and counts what it sends (see [`OmCount`]).
+pub fn om_messages(generals: usize, m: usize) -> OmCount {
+    use models::common::ActorSystem;
+    use models::om::OmMsg;
+    let cfg = specs::om::protocol()
+        .cfg_of(&[
+            &format!("generals={generals}"),
+            &format!("m={m}"),
+            "traitors=none",
+        ])
+        .expect("a valid OM configuration");
+    let actors = cfg.actors();
+    let mut queue: VecDeque<(Id, Id, OmMsg)> = VecDeque::new();
+    let mut states = Vec::new();
+    for (index, actor) in actors.iter().enumerate() {
+        let id = Id::from(index);
+        let mut out = Out::new();
+        states.push(actor.on_start(id, &None, &mut out));
+        enqueue(&mut queue, id, out);
+    }
+    let mut count = OmCount {
+        values: 0,
+        messages: 0,
+    };
+    while let Some((src, dst, msg)) = queue.pop_front() {
+        let OmMsg::Values { values } = &msg;
+        count.values += values.len();
+        count.messages += 1;
+        let index = usize::from(dst);
+        let mut out = Out::new();
+        let mut state = Cow::Borrowed(&states[index]);
+        actors[index].on_msg(dst, &mut state, src, msg, &mut out);
+        if let Cow::Owned(next) = state {
+            states[index] = next;
+        }
+        enqueue(&mut queue, dst, out);
+    }
+    count
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,5 +271,26 @@ mod tests {
             .cfg_of(&["rms=3", "faults=1", "leaders=1"])
             .unwrap();
         assert_eq!(fault_free_commit(&paxos.actors()), cost(24, 4));
+    }
+
+    /// OM(m) sends the paper's count of values, `(n-1) + (n-1)(n-2) + ... +
+    /// (n-1)(n-2)...(n-m-1)`, in `(n-1) + m(n-1)(n-2)` messages.
+    #[test]
+    fn om_sends_the_papers_count_of_messages() {
+        for n in 3..=7 {
+            for m in 0..=3.min(n - 2) {
+                let count = om_messages(n, m);
+                assert_eq!(
+                    count.values,
+                    models::om::paper_messages(n, m),
+                    "n={n} m={m}"
+                );
+                assert_eq!(
+                    count.messages,
+                    (n - 1) + m * (n - 1) * (n - 2),
+                    "n={n} m={m}"
+                );
+            }
+        }
     }
 }

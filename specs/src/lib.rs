@@ -86,6 +86,14 @@
 //! | multi-paxos | applied commands are never undone | step | planted: wiped storage (`crashes=1`) | epcf `multi_paxos::a_replica_that_loses_its_storage_in_a_crash_undoes_its_log_and_promise` |
 //! | multi-paxos | promises never decrease | step | planted: wiped storage (`crashes=1`) | the same |
 //! | multi-paxos | deadlock | always | `ops=1 lossy=true` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |
+//! | byzantine-agreement | all three | always, eventually | the same predicates (`ic1`, `ic2`, `all_decided` of `specs::byzantine_agreement`) fail through `om` and `sm` below, and on hand-made states; a planted spec is not written yet | `specs::byzantine_agreement` `the_helpers_say_what_they_claim` |
+//! | om | loyal lieutenants obey the same order | always | `m=0` (a traitor commander) | `om.rs` `om_0_fails_with_one_traitor_commander` |
+//! | om | loyal lieutenants obey a loyal commander | always | `generals=3` (the paper's impossibility) | `om.rs` `om_1_with_three_generals_fails_as_the_paper_proves` |
+//! | om, sm | every loyal lieutenant decides | eventually | `traitors=none lossy=true` | `om.rs` `a_lossy_network_breaks_the_synchrony_and_termination` |
+//! | om, sm | refinement | always | `om generals=3`; `sm forge=true` | `om.rs`, the same tests as IC2 |
+//! | om, sm | deadlock | always | `traitors=none lossy=true` | `om.rs` `a_lossy_network_breaks_the_synchrony_and_termination` |
+//! | sm | loyal lieutenants obey a loyal commander | always | `forge=true` | `om.rs` `sm_1_with_three_generals_holds_and_a_forger_breaks_it` |
+//! | sm | loyal lieutenants obey the same order | always | `m=0` (a traitor commander) | `om.rs` `sm_0_fails_with_one_traitor_commander` |
 //! | leader-election | at most one leader per term | always | planted: `Elect` in a term that has a leader | epcf `leader_election::an_election_in_a_term_that_has_a_leader_elects_two` |
 //! | leader-election | beliefs name elected leaders | always | planted: `Learn` before the election | epcf `leader_election::learning_a_leader_before_the_election_believes_in_no_one` |
 //! | leader-election | the leader has the highest id | always | planted: any node elected with `highest-wins=true` | epcf `leader_election::any_node_elected_where_the_highest_must_win` |
@@ -178,6 +186,7 @@ pub mod abd;
 pub mod atomic_commit;
 pub mod bracha_broadcast;
 pub mod bully;
+pub mod byzantine_agreement;
 pub mod chang_roberts;
 pub mod consensus;
 pub mod flp;
@@ -185,6 +194,7 @@ pub mod leader_election;
 pub mod linearizable_register;
 pub mod lww_register;
 pub mod multi_paxos;
+pub mod om;
 pub mod paxos;
 pub mod paxos_commit;
 pub mod raft_election;
@@ -192,6 +202,7 @@ pub mod rate_limiter;
 pub mod reliable_broadcast;
 pub mod reliable_channel;
 pub mod sliding_window;
+pub mod sm;
 pub mod three_phase_commit;
 pub mod two_phase;
 pub mod two_phase_commit;

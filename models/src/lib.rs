@@ -5,11 +5,13 @@
 //! runtime drivers in `impls/` plug those in. The one seeded generator they draw from, [`rng`],
 //! lives here because it is pure arithmetic and a configuration may be built from a seed.
 
+pub mod anti_entropy;
 pub mod arq;
 pub mod bully;
 pub mod chang_roberts;
 pub mod common;
 pub mod flp;
+pub mod gossip;
 pub mod multi_paxos;
 pub mod paxos;
 pub mod paxos_commit;

@@ -152,11 +152,14 @@
 pub mod params;
 pub mod protocol;
 
+pub mod anti_entropy;
 pub mod atomic_commit;
 pub mod bully;
 pub mod chang_roberts;
 pub mod consensus;
+pub mod dissemination;
 pub mod flp;
+pub mod gossip;
 pub mod leader_election;
 pub mod multi_paxos;
 pub mod paxos;

@@ -239,7 +239,10 @@ pub fn apply_write(store: &Store, index: u8, key: Key, value: Value) -> Store {
 )]
 /// Its variants without their fields, [`AeMsgKind`], name the message kinds a protocol
 /// declares (coverage, action kinds).
-#[strum_discriminants(name(AeMsgKind), derive(strum::IntoStaticStr, Hash, PartialOrd, Ord, Serialize, Deserialize))]
+#[strum_discriminants(
+    name(AeMsgKind),
+    derive(strum::IntoStaticStr, Hash, PartialOrd, Ord, Serialize, Deserialize)
+)]
 pub enum AeMsg {
     /// Client -> replica: write `value` at `key` (the G-counter: add one).
     Write { key: Key, value: Value },
@@ -279,7 +282,9 @@ pub struct ReplicaState {
 pub enum AeState {
     Replica(ReplicaState),
     /// The client: how many writes it has made.
-    Client { done: u8 },
+    Client {
+        done: u8,
+    },
 }
 
 /// A node: immutable configuration only.

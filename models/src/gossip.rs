@@ -356,7 +356,7 @@ impl Actor for GossipActor {
         if pushing || pulling {
             // Every peer is offered; the first `fanout` picked are the round's partners.
             for &p in &self.peers {
-                o.choose_random(&partner_key(p), vec![p]);
+                o.choose_random(partner_key(p), vec![p]);
             }
         } else if self.spreads(s) && self.stop_after > 0 {
             // A spreading node with nothing to ask (pull mode): its round only counts.
@@ -385,7 +385,7 @@ impl Actor for GossipActor {
         }
         // The round's partners are picked: the other offers are withdrawn.
         for &p in self.peers.iter().filter(|p| !picked.contains(p)) {
-            o.choose_random(&partner_key(p), Vec::new());
+            o.choose_random(partner_key(p), Vec::new());
         }
         *state.to_mut() = self.open_exchange(id, state, &picked, o);
     }
@@ -566,12 +566,7 @@ pub fn rounds_to_inform(
     max_rounds: u32,
 ) -> Option<u32> {
     let mut g = SyncGossip::new(n, mode, fanout);
-    for round in 1..=max_rounds {
-        if g.round(rng) == n {
-            return Some(round);
-        }
-    }
-    None
+    (1..=max_rounds).find(|_| g.round(rng) == n)
 }
 
 #[cfg(test)]

@@ -36,10 +36,7 @@ pub fn validity(k: &Knowledge) -> bool {
 
 /// A node that knows the rumor keeps it.
 pub fn never_lost(before: &Knowledge, after: &Knowledge) -> bool {
-    before
-        .iter()
-        .zip(after)
-        .all(|(b, a)| b.is_none() || a == b)
+    before.iter().zip(after).all(|(b, a)| b.is_none() || a == b)
 }
 
 /// Every node knows the rumor.

@@ -54,7 +54,9 @@ pub fn every_live_node_knows(_: &GossipModel, s: &GossipSysState) -> bool {
 pub fn step_invariants() -> Vec<StepInvariant<GossipModel>> {
     vec![StepInvariant {
         name: dissemination::NEVER_LOST,
-        holds: |_, before, after| dissemination::never_lost(&abstraction(before), &abstraction(after)),
+        holds: |_, before, after| {
+            dissemination::never_lost(&abstraction(before), &abstraction(after))
+        },
     }]
 }
 
@@ -62,7 +64,11 @@ pub fn step_invariants() -> Vec<StepInvariant<GossipModel>> {
 pub fn model(cfg: GossipCfg) -> GossipModel {
     cfg.into_model()
         .property(Expectation::Always, dissemination::VALIDITY, validity)
-        .property(Expectation::Eventually, ALL_LIVE_KNOW, every_live_node_knows)
+        .property(
+            Expectation::Eventually,
+            ALL_LIVE_KNOW,
+            every_live_node_knows,
+        )
 }
 
 /// The declaration of `gossip`.

@@ -6,6 +6,7 @@
 //! lives here because it is pure arithmetic and a configuration may be built from a seed.
 
 pub mod abd;
+pub mod anti_entropy;
 pub mod arq;
 pub mod bracha_broadcast;
 pub mod bully;
@@ -13,6 +14,7 @@ pub mod chang_roberts;
 pub mod common;
 pub mod flp;
 pub mod generals;
+pub mod gossip;
 pub mod lww_register;
 pub mod multi_paxos;
 pub mod om;

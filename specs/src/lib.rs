@@ -137,6 +137,15 @@
 //! | bracha-broadcast | deadlock | always | `processes=3 faulty=1` | the same (checked, not asserted) |
 //! | bracha-broadcast | integrity, refinement | always | not yet shown failing (a planted double delivery and a forging process are left to do) | - |
 //! | reliable-broadcast | agreement, integrity, validity, deadlock | always, eventually | not yet shown failing (planted variants left to do) | - |
+//! | dissemination | validity, every node knows the rumor, knowledge is never lost, deadlock | always, eventually, step, always | not yet shown failing (planted models left to do) | - |
+//! | gossip | validity | always | not yet shown failing (a planted node that starts with another rumor, left to do) | - |
+//! | gossip | every live node knows the rumor | eventually | `mode=push stop-after=1`; `stop-after=1`; `partition=true`; `--fairness weak` | `gossip.rs` `rumor_mongering_that_stops_after_one_round_can_leave_a_node_uninformed`, `a_permanent_partition_blocks_dissemination`, `under_weak_fairness_a_node_may_never_pick_the_uninformed_peer` |
+//! | gossip | knowledge is never lost, refinement | step, always | not yet shown failing (wiped storage with `crashes=1`, left to do) | - |
+//! | gossip | deadlock | always | `mode=push stop-after=1` | `gossip.rs` `rumor_mongering_that_stops_after_one_round_can_leave_a_node_uninformed` |
+//! | anti-entropy | a merged state dominates its inputs | always | `bug=bad-merge`; `crdt=gcounter bug=bad-merge` | `anti_entropy.rs` `a_merge_that_keeps_the_larger_value_is_caught`, `a_counter_merge_that_takes_the_incoming_count_is_caught` |
+//! | anti-entropy | convergence never goes backwards | step | the same two | the same |
+//! | anti-entropy | replicas converge | eventually | `bug=bad-merge`; `lossy=true` | `anti_entropy.rs` `a_merge_that_keeps_the_larger_value_is_caught`, `a_lost_write_is_never_reconciled` |
+//! | anti-entropy | deadlock | always | `lossy=true` | `anti_entropy.rs` `a_lost_write_is_never_reconciled` |
 //! | reliable-channel | output is a prefix of input | always | planted: `Output` repeats the last message | epcf `reliable_channel::an_output_that_repeats_the_last_message_breaks_the_prefix` |
 //! | reliable-channel | every input is output | eventually | planted: no `Output` | epcf `reliable_channel::a_receiver_that_never_outputs_deadlocks_and_loses_the_stream` |
 //! | reliable-channel | deadlock | always | planted: no `Output` | the same |
@@ -183,13 +192,16 @@ pub mod params;
 pub mod protocol;
 
 pub mod abd;
+pub mod anti_entropy;
 pub mod atomic_commit;
 pub mod bracha_broadcast;
 pub mod bully;
 pub mod byzantine_agreement;
 pub mod chang_roberts;
 pub mod consensus;
+pub mod dissemination;
 pub mod flp;
+pub mod gossip;
 pub mod leader_election;
 pub mod linearizable_register;
 pub mod lww_register;

@@ -14,6 +14,7 @@ fn opts(instances: u64) -> ClusterOptions {
         instance_timeout: Duration::from_secs(2),
         seed: 1,
         validate: true,
+        ..ClusterOptions::default()
     }
 }
 

@@ -773,8 +773,9 @@ where
 
     /// Puts what each link has to send (acks, frames) into datagrams.
     fn pack_links(&mut self) {
+        let now = Instant::now();
         for dst in 0..self.links.len() {
-            if !self.links[dst].has_output() {
+            if !self.links[dst].has_output(now) {
                 continue;
             }
             let (acks, frames, peer_incarnation) = self.links[dst].take_output();

@@ -12,7 +12,10 @@
 //!
 //! * **Payloads.** A frame carries the messages a poll emitted to that peer, framed as in a
 //!   coalesced datagram (`wire`), so coalescing stays: one frame, one window slot, many
-//!   messages. Acknowledgements ride in the same datagrams as frames to that peer.
+//!   messages. Acknowledgements ride in the same datagrams as frames to that peer; one with
+//!   no frame to ride on waits up to [`ACK_DELAY`] for one (delayed acknowledgement, RFC 1122
+//!   4.2.3.2), so that a reply carries it, and acks still held when a cluster's instance ends
+//!   are never sent.
 //! * **The link the model assumed.** The check holds on an *ordered* lossy link; it fails on a
 //!   reordering one (a stale frame with an aliased sequence number is taken as new: the same
 //!   command with `network=unordered-nonduplicating` finds it in 14 steps). UDP (and the
@@ -52,11 +55,16 @@ pub const WINDOW: Window = Window {
 /// The checker command whose run pins [`WINDOW`] (its settings, for the registry).
 pub const WINDOW_CHECK: [&str; 3] = ["seq-bits=3", "window=4", "messages=12"];
 
+/// How long an acknowledgement with no frame to ride on waits for one (a reply to the same
+/// peer) before it leaves alone: most replies come within it, and the acks still held when a
+/// cluster's instance ends are never sent.
+pub const ACK_DELAY: Duration = Duration::from_micros(150);
+
 /// Retransmission timeout before the first RTT sample.
 pub const RTO_INITIAL: Duration = Duration::from_millis(1);
 /// Lower bound of the retransmission timeout: loopback round trips take tens of µs, but a
 /// loaded 2-core machine can delay a thread by hundreds.
-pub const RTO_MIN: Duration = Duration::from_micros(300);
+pub const RTO_MIN: Duration = Duration::from_micros(400);
 /// Upper bound: after a partition heals, a link resumes within this.
 pub const RTO_MAX: Duration = Duration::from_millis(50);
 
@@ -90,6 +98,8 @@ pub struct Link {
     peer_incarnation: u64,
     /// The peer spoke to an older incarnation of this node: answer it.
     hello: bool,
+    /// When the oldest ack still held was made ([`ACK_DELAY`]).
+    ack_since: Option<Instant>,
     srtt: Option<Duration>,
     rttvar: Duration,
     rto: Duration,
@@ -128,6 +138,7 @@ impl Link {
             number_in: None,
             peer_incarnation: 0,
             hello: false,
+            ack_since: None,
             srtt: None,
             rttvar: Duration::ZERO,
             rto: RTO_INITIAL,
@@ -211,6 +222,7 @@ impl Link {
                 .on_frame(&WINDOW, Seq::from(*seq), payload, delivered)
             {
                 self.acks.push(ack);
+                self.ack_since.get_or_insert(now);
             }
             rest = tail;
         }
@@ -293,18 +305,23 @@ impl Link {
 
     /// The earliest retransmission deadline.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.timers.iter().map(|(_, at)| *at).min()
+        let ack = self.ack_since.map(|t| t + ACK_DELAY);
+        self.timers.iter().map(|(_, at)| *at).chain(ack).min()
     }
 
-    /// Whether there is anything to put on the wire.
-    pub fn has_output(&self) -> bool {
-        !self.acks.is_empty() || !self.frames.is_empty() || self.hello
+    /// Whether there is anything to put on the wire at `now`: a frame, or acks held for
+    /// [`ACK_DELAY`].
+    pub fn has_output(&self, now: Instant) -> bool {
+        !self.frames.is_empty()
+            || self.hello
+            || self.ack_since.is_some_and(|t| now >= t + ACK_DELAY)
     }
 
     /// Takes the acks and frames to send and the next datagram number for each datagram
     /// they fill (see `wire::pack_segments`).
     pub fn take_output(&mut self) -> (Vec<Seq>, Vec<(Seq, Payload)>, u64) {
         self.hello = false;
+        self.ack_since = None;
         let acks = std::mem::take(&mut self.acks);
         let frames = std::mem::take(&mut self.frames);
         (acks, frames, self.peer_incarnation)
@@ -347,8 +364,14 @@ mod tests {
 
     /// Puts what `link` (node `src`) has to send on a link that loses 20%, duplicates 10% and
     /// delays each copy by 0..8 ticks on its own (so datagrams overtake each other).
-    fn transmit(link: &mut Link, src: usize, rng: &mut SplitMix64, tick: u64, flight: &mut Flight) {
-        if !link.has_output() {
+    fn transmit(
+        link: &mut Link,
+        src: usize,
+        rng: &mut SplitMix64,
+        (tick, now): (u64, Instant),
+        flight: &mut Flight,
+    ) {
+        if !link.has_output(now) {
             return;
         }
         let (acks, frames, peer) = link.take_output();
@@ -394,7 +417,7 @@ mod tests {
                 link.fire_due(now);
             }
             for (src, link) in links.iter_mut().enumerate() {
-                transmit(link, src, &mut rng, tick, &mut flight);
+                transmit(link, src, &mut rng, (tick, now), &mut flight);
             }
             let (due, later): (Flight, Flight) = flight.drain(..).partition(|(t, ..)| *t <= tick);
             flight = later;

@@ -27,7 +27,7 @@ use impls::ping::{PingCfg, PingMsg, Pinger, WindowCfg, WindowPinger, WindowState
 use impls::sim::{Borrowed, Sim, SimCfg, Step};
 use impls::udp::batch::{Inbox, Outbox};
 use impls::udp::cluster::{run_cluster, ClusterOptions, GoalPred};
-use impls::udp::node::{Node, NodeCfg, Observer};
+use impls::udp::node::{Node, NodeCfg, Observer, Transport};
 use models::common::{actor_model, ActorSystem};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -182,6 +182,9 @@ fn ping_ours(iters: u64) -> Duration {
         seed: 0,
         // The driver's cost alone; trace validation is a test's job.
         validate: false,
+        // Raw datagrams, as the other contestants send.
+        transport: Some(Transport::Raw),
+        faults: Default::default(),
     };
     let report = run_cluster(&model, &goal, &opts).expect("runs");
     assert_eq!(report.instances, iters, "{report:?}");
@@ -553,6 +556,9 @@ fn window_cluster_report(iters: u64) -> (Duration, u64, u64) {
         seed: 0,
         // The driver's cost alone; trace validation is a test's job.
         validate: false,
+        // Raw datagrams, as the other contestants send.
+        transport: Some(Transport::Raw),
+        faults: Default::default(),
     };
     let report = run_cluster(&model, &goal, &opts).expect("runs");
     assert_eq!(report.instances, iters, "{report:?}");

@@ -5,7 +5,8 @@
 
 use crate::engine::Checkable;
 use impls::udp::cluster::{run_cluster, ClusterOptions, ClusterReport, GoalPred};
-use impls::udp::node::{bind, Counters, Node, NodeCfg};
+use impls::udp::node::{bind, Counters, NetCfg, Node, NodeCfg, Transport};
+use impls::udp::WireFaults;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, ActorModel, ActorModelState, Id};
@@ -32,6 +33,12 @@ pub struct NodeOptions {
     /// The run id every node of the run must share.
     pub epoch: u64,
     pub seed: u64,
+    /// The channel; `None`: the network the model was checked on.
+    #[serde(default)]
+    pub transport: Option<Transport>,
+    /// Faults injected on the wire.
+    #[serde(default)]
+    pub faults: WireFaults,
 }
 
 /// What a node did, printed at its end.
@@ -137,7 +144,13 @@ where
                 storage_dir: opts.storage.clone(),
             };
             let started = Instant::now();
-            let mut node = Node::start(&system.actors, socket, cfg, &())?;
+            let net = NetCfg {
+                transport: opts
+                    .transport
+                    .unwrap_or_else(|| impls::udp::cluster::checked_transport(system)),
+                faults: opts.faults.clone(),
+            };
+            let mut node = Node::start_with(&system.actors, socket, cfg, &(), net)?;
             node.run_until(started + Duration::from_secs_f64(opts.seconds.max(0.0)));
             Ok(NetReport::Node(NodeReport {
                 id: opts.id,

@@ -283,7 +283,7 @@ pub fn cluster(
 ) -> Result<Option<impls::udp::ClusterReport>, RegistryError> {
     let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
     let (_, target) = find(name)?.instantiate(&settings)?;
-    match target.net(&NetRequest::Cluster(*opts)).transpose()? {
+    match target.net(&NetRequest::Cluster(opts.clone())).transpose()? {
         None => Ok(None),
         Some(NetReport::Cluster(report)) => Ok(Some(report)),
         Some(NetReport::Node(_)) => unreachable!("a cluster request is answered with a cluster"),

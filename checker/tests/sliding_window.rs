@@ -297,3 +297,22 @@ fn on_the_simulator_an_oversized_selective_repeat_window_is_caught() {
         .any(|f| f.violations.iter().any(|v| v.property == PREFIX)));
     assert!(r.failures.iter().all(|f| f.divergence.is_none()));
 }
+
+#[test]
+fn the_udp_transport_window_is_a_checked_configuration() {
+    // The reliable channel of the UDP driver runs Selective Repeat with this window; the
+    // check wraps the 3-bit sequence space one and a half times (12 messages).
+    let w = impls::udp::transport::WINDOW;
+    let settings = impls::udp::transport::WINDOW_CHECK;
+    assert_eq!(settings[0], format!("seq-bits={}", w.seq_bits));
+    assert_eq!(settings[1], format!("window={}", w.size));
+    assert_eq!(w.arq, models::arq::Arq::SelectiveRepeat);
+    let r = pinned(SR, &settings, 18095);
+    assert_correct(&r, "the transport's window");
+    // On a reordering link the same window accepts a stale frame: the transport keeps its
+    // link in order (it drops datagrams older than the newest received).
+    let mut reordering = settings.to_vec();
+    reordering.push("network=unordered-nonduplicating");
+    let r = check(SR, &reordering);
+    assert_eq!(property(&r, PREFIX).status, Status::Violated);
+}

@@ -15,6 +15,7 @@ fn opts(instances: u64) -> ClusterOptions {
         instance_timeout: Duration::from_secs(2),
         seed: 1,
         validate: true,
+        ..ClusterOptions::default()
     }
 }
 

@@ -1,7 +1,7 @@
 //! `checker cluster`: every actor of a protocol as a UDP node on 127.0.0.1, under a client
 //! workload.
 
-use super::{at_least_one, exit, net, positive_seconds, SetArgs, UsageError};
+use super::{at_least_one, exit, net, positive_seconds, NetArgs, SetArgs, UsageError};
 use checker::net::{NetReport, NetRequest};
 use checker::params::Params;
 use checker::registry::{self, Entry, Target};
@@ -16,6 +16,8 @@ pub struct Args {
     name: String,
     #[command(flatten)]
     set: SetArgs,
+    #[command(flatten)]
+    net: NetArgs,
     /// How long the workload runs.
     #[arg(long, default_value_t = 3.0, allow_negative_numbers = true)]
     seconds: f64,
@@ -50,9 +52,12 @@ pub fn plan(args: &Args) -> Result<Plan, UsageError> {
     if let Some(n) = args.instances {
         at_least_one("--instances", n)?;
     }
+    let (transport, faults) = args.net.parse()?;
     let entry = registry::find(&args.name)?;
     let (params, target) = entry.instantiate(&args.set.set)?;
     let req = NetRequest::Cluster(ClusterOptions {
+        transport,
+        faults,
         seconds,
         instances_max: args.instances,
         instance_timeout: Duration::from_secs_f64(instance_timeout),

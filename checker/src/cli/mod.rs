@@ -139,6 +139,78 @@ struct SetArgs {
     set: Vec<String>,
 }
 
+/// The network a UDP node provides: the channel and the faults injected on the wire
+/// (`checker cluster` and `checker node`).
+#[derive(clap::Args)]
+struct NetArgs {
+    /// The channel between nodes: `reliable` (the checked Selective Repeat machine per pair
+    /// of nodes), `raw` (datagrams, nothing retransmitted) or `auto` (the network the model
+    /// was checked on: reliable for lossy=false, raw for lossy=true).
+    #[arg(long, default_value = "auto", value_name = "auto|reliable|raw")]
+    transport: String,
+    /// Drop each datagram sent with probability P (in [0, 1]), from the seed.
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "P",
+        allow_negative_numbers = true
+    )]
+    loss: f64,
+    /// Send each datagram twice with probability P (in [0, 1]).
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "P",
+        allow_negative_numbers = true
+    )]
+    duplicate: f64,
+    /// Hold each datagram for a delay drawn from MIN..MAX (like 1ms..5ms); per peer in order
+    /// unless --reorder.
+    #[arg(long, value_name = "MIN..MAX")]
+    delay: Option<String>,
+    /// Draw each datagram's delay independently, so that later ones overtake earlier ones
+    /// (alone: a delay of 0..1 ms).
+    #[arg(long)]
+    reorder: bool,
+    /// Cut nodes off from each other for a while, like `0,1|2,3@1s..2s` (sides separated by
+    /// `|`, unlisted nodes one more side; times since the node started). Repeatable.
+    #[arg(long, value_name = "SPEC")]
+    partition: Vec<String>,
+}
+
+impl NetArgs {
+    /// The validated channel choice and faults.
+    fn parse(&self) -> Result<(Option<impls::udp::Transport>, impls::udp::WireFaults), UsageError> {
+        use impls::udp::{faults, Transport, WireFaults};
+        let transport = match self.transport.as_str() {
+            "auto" => None,
+            "reliable" => Some(Transport::Reliable),
+            "raw" => Some(Transport::Raw),
+            other => {
+                return Err(UsageError(format!(
+                    "--transport must be auto, reliable or raw, got '{other}'"
+                )))
+            }
+        };
+        let err = |e: faults::FaultError| UsageError(e.to_string());
+        let delay = self
+            .delay
+            .as_deref()
+            .map(faults::parse_delay)
+            .transpose()
+            .map_err(err)?;
+        let partitions = self
+            .partition
+            .iter()
+            .map(|p| p.parse())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)?;
+        let faults = WireFaults::new(self.loss, self.duplicate, delay, self.reorder, partitions)
+            .map_err(err)?;
+        Ok((transport, faults))
+    }
+}
+
 /// A usage or configuration error: one line on stderr, exit code 2.
 pub struct UsageError(pub String);
 

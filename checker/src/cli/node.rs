@@ -1,6 +1,6 @@
 //! `checker node`: one node of an actor protocol over UDP.
 
-use super::{net, parse_addr, positive_seconds, SetArgs, UsageError};
+use super::{net, parse_addr, positive_seconds, NetArgs, SetArgs, UsageError};
 use checker::net::{NetReport, NetRequest, NodeOptions};
 use checker::registry::{self, Entry, Target};
 use checker::report::node_text;
@@ -12,6 +12,8 @@ pub struct Args {
     name: String,
     #[command(flatten)]
     set: SetArgs,
+    #[command(flatten)]
+    net: NetArgs,
     /// This node's actor id, `0..actors` (see `--peers`).
     #[arg(long, allow_negative_numbers = true)]
     id: usize,
@@ -54,6 +56,7 @@ pub fn plan(args: &Args) -> Result<Plan, UsageError> {
         .map(|p| parse_addr("--peers", p.trim()))
         .collect::<Result<Vec<_>, _>>()?;
     let seconds = positive_seconds("--seconds", args.seconds)?;
+    let (transport, faults) = args.net.parse()?;
     let entry = registry::find(&args.name)?;
     let (_, target) = entry.instantiate(&args.set.set)?;
     let req = NetRequest::Node(NodeOptions {
@@ -64,6 +67,8 @@ pub fn plan(args: &Args) -> Result<Plan, UsageError> {
         storage: args.storage.clone(),
         epoch: args.epoch,
         seed: args.seed,
+        transport,
+        faults,
     });
     Ok(Plan { entry, target, req })
 }

@@ -96,6 +96,12 @@ pub fn node_text(protocol: &str, r: &NodeReport) -> String {
         c.storage_errors
     );
     let _ = writeln!(out, "dropped: {}", drops_text(&c.dropped));
+    let i = &c.injected;
+    let _ = writeln!(
+        out,
+        "channel: {} retransmitted, {} fast, {} stale; injected: {} lost, {} duplicated, {} delayed, {} partitioned",
+        c.retransmitted, c.fast_retransmits, c.stale, i.lost, i.duplicated, i.delayed, i.partitioned
+    );
     let _ = writeln!(out, "state: {}", r.state);
     out
 }
@@ -134,6 +140,17 @@ pub fn cluster_text(protocol: &str, r: &ClusterReport) -> String {
         micros(l.max_us)
     );
     let _ = writeln!(out, "dropped    {}", drops_text(&r.dropped));
+    let mut total = impls::udp::Counters::default();
+    r.per_node.iter().for_each(|c| total.add(c));
+    let _ = writeln!(out, "{}", transport_text(r.transport, &total));
+    let i = &total.injected;
+    if i.lost + i.duplicated + i.delayed + i.partitioned > 0 {
+        let _ = writeln!(
+            out,
+            "injected   {} datagrams lost, {} duplicated, {} delayed, {} cut by a partition",
+            i.lost, i.duplicated, i.delayed, i.partitioned
+        );
+    }
     let divergences: Vec<_> = r
         .violations
         .iter()
@@ -186,6 +203,23 @@ pub fn cluster_text(protocol: &str, r: &ClusterReport) -> String {
         let _ = writeln!(out, "no instance reached its goal");
     }
     out
+}
+
+/// The channel line of a cluster report.
+fn transport_text(t: impls::udp::Transport, c: &impls::udp::Counters) -> String {
+    match t {
+        impls::udp::Transport::Raw => {
+            "channel    raw datagrams (the model was checked on a lossy network): nothing retransmitted".to_string()
+        }
+        impls::udp::Transport::Reliable => format!(
+            "channel    reliable (checked Selective Repeat, window {}, {}-bit sequence numbers): {} frames retransmitted ({} fast), {} stale datagrams dropped",
+            impls::udp::transport::WINDOW.size,
+            impls::udp::transport::WINDOW.seq_bits,
+            c.retransmitted,
+            c.fast_retransmits,
+            c.stale
+        ),
+    }
 }
 
 fn drops_text(d: &Drops) -> String {

@@ -34,17 +34,27 @@
 //! network, as the model allows. The first divergence of an instance is reported as a
 //! violation named `trace validation: ...`.
 //!
+//! # The network
+//!
+//! A model checked on a reliable network (lossy=false) runs on the reliable channel of
+//! [`super::transport`] (the checked Selective Repeat machine per pair of nodes); a lossy
+//! model on raw datagrams ([`ClusterOptions::transport`] overrides it). The faults of
+//! [`ClusterOptions::faults`] are injected below either, in every node's socket layer. The
+//! transport is below the model's network, so trace validation sees each message delivered
+//! once, as the model's reliable network delivers it.
+//!
 //! Latency is measured from the start of an instance (the epoch switch) to the step that
 //! reached the goal.
 
-use super::node::{bind, Counters, Drops, Node, NodeCfg, NodeError, Observer};
+use super::faults::WireFaults;
+use super::node::{bind, Counters, Drops, NetCfg, Node, NodeCfg, NodeError, Observer, Transport};
 use super::wire;
 use crate::sim::StepOf;
 use crate::validate::Replay;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{
-    Actor, ActorModel, ActorModelState, Envelope, Id, Network, RandomChoices, Timers,
+    Actor, ActorModel, ActorModelState, Envelope, Id, LossyNetwork, Network, RandomChoices, Timers,
 };
 use stateright::{Expectation, Model};
 use std::fmt::Debug;
@@ -64,7 +74,7 @@ pub type GoalPred<'a, A, H> = (
 type Condition<A, C, H> = fn(&ActorModel<A, C, H>, &ActorModelState<A, H>) -> bool;
 
 /// How a cluster runs.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClusterOptions {
     /// Wall-clock budget; the cluster stops by itself after it.
     pub seconds: f64,
@@ -79,6 +89,27 @@ pub struct ClusterOptions {
     /// Trace validation: replay every step of every instance through the `ActorModel` (see
     /// the module documentation). It costs throughput; benchmarks of the driver turn it off.
     pub validate: bool,
+    /// The channel between nodes; `None`: the network the model was checked on (reliable
+    /// channel for lossy=false, raw datagrams for lossy=true).
+    #[serde(default)]
+    pub transport: Option<Transport>,
+    /// Faults injected on the wire by every node.
+    #[serde(default)]
+    pub faults: WireFaults,
+}
+
+/// The channel that provides the network `model` was checked on: the reliable channel for a
+/// model checked with lossy=false, raw datagrams for lossy=true.
+pub fn checked_transport<A: Actor, C, H>(model: &ActorModel<A, C, H>) -> Transport
+where
+    A::Msg: Ord,
+    A::Timer: Ord,
+    H: Clone + Debug + Hash,
+{
+    match model.lossy_network {
+        LossyNetwork::Yes => Transport::Raw,
+        LossyNetwork::No => Transport::Reliable,
+    }
 }
 
 impl Default for ClusterOptions {
@@ -89,6 +120,8 @@ impl Default for ClusterOptions {
             instance_timeout: Duration::from_secs(1),
             seed: 0,
             validate: true,
+            transport: None,
+            faults: WireFaults::default(),
         }
     }
 }
@@ -133,6 +166,8 @@ impl Latency {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClusterReport {
     pub nodes: usize,
+    /// The channel the nodes ran on.
+    pub transport: Transport,
     pub options: ClusterOptions,
     pub seconds: f64,
     /// Instances that reached their goal.
@@ -516,6 +551,11 @@ where
         addrs: addrs.clone(),
         instances_max: opts.instances_max,
     };
+    let transport = opts.transport.unwrap_or_else(|| checked_transport(model));
+    let net = NetCfg {
+        transport,
+        faults: opts.faults.clone(),
+    };
     let started = Instant::now();
     shared.judge.lock().expect("not poisoned").started = started;
     let budget = Duration::from_secs_f64(opts.seconds.max(0.0));
@@ -532,8 +572,9 @@ where
                     storage_dir: None,
                 };
                 let shared = &shared;
+                let net = net.clone();
                 s.spawn(move || {
-                    let mut node = Node::start(&model.actors, socket, cfg, shared)?;
+                    let mut node = Node::start_with(&model.actors, socket, cfg, shared, net)?;
                     while !shared.stop.load(Ordering::Acquire) {
                         node.poll(Duration::from_millis(20));
                     }
@@ -577,7 +618,8 @@ where
     let instances = latencies.len() as u64;
     Ok(ClusterReport {
         nodes: n,
-        options: *opts,
+        transport,
+        options: opts.clone(),
         seconds,
         instances,
         timed_out: judge.timed_out,

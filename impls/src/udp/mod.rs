@@ -9,13 +9,19 @@
 //!   timers, with seeded randomness and storage written atomically to a file.
 //! * [`batch`]: datagrams received and sent in batches (`recvmmsg`/`sendmmsg` on Linux, one
 //!   datagram per call elsewhere).
+//! * [`transport`]: for models checked on a reliable network, a reliable channel per pair of
+//!   nodes: the model-checked Selective Repeat machine of `models::arq`.
+//! * [`faults`]: loss, duplication, delay, reordering and partitions injected on the wire.
 //! * [`cluster`]: every actor of a system as a node on `127.0.0.1`, a generic workload of
 //!   back-to-back protocol instances, safety judged on what the nodes publish.
 
 pub mod batch;
 pub mod cluster;
+pub mod faults;
 pub mod node;
+pub mod transport;
 pub mod wire;
 
 pub use cluster::{run_cluster, ClusterOptions, ClusterReport, GoalPred};
-pub use node::{Counters, Drops, Node, NodeCfg, NodeError};
+pub use faults::{FaultError, Partition, WireFaults};
+pub use node::{Counters, Drops, NetCfg, Node, NodeCfg, NodeError, Transport};

@@ -18,12 +18,23 @@
 //!   `DIR/node-ID.storage` atomically (a temporary file, then a rename); a node started on
 //!   that directory reads it back and hands it to `on_start`.
 //!
+//! * **The network the model was checked on.** With [`Transport::Reliable`] (for models
+//!   checked on a reliable network), messages to a peer travel in the frames of a
+//!   [`Link`]: the checked Selective Repeat machine ([`super::transport`]); a frame carries
+//!   the messages one poll emitted to that peer (coalesced as before) and acknowledgements
+//!   share datagrams with frames. With [`Transport::Raw`] (lossy models), datagrams as above.
+//! * **Faults on the wire.** Every datagram sent passes the node's [`Injector`]
+//!   ([`super::faults`]): lost, duplicated, delayed, reordered or cut by a partition, from
+//!   the seed.
+//!
 //! Every datagram the node refuses is counted by reason ([`Drops`]), as is every coalesced
 //! datagram cut short by a bad frame (its messages before that frame are delivered); nothing
 //! a peer (or anyone) sends can make it panic.
 
 use super::batch::{Inbox, Outbox};
-use super::wire::{self, Datagram, DecodeError, DATAGRAM_MAX};
+use super::faults::{Admit, Injected, Injector, WireFaults};
+use super::transport::{Link, LinkStats, Payload, WINDOW};
+use super::wire::{self, Datagram, DecodeError, DATAGRAM_MAX, KIND_SEGMENT, SEGMENT_PAYLOAD_MAX};
 use crate::sim::{Step, StepOf};
 use models::rng::SplitMix64;
 use serde::de::DeserializeOwned;
@@ -100,6 +111,13 @@ pub struct Counters {
     pub randoms: u64,
     /// Storage writes that failed.
     pub storage_errors: u64,
+    /// Reliable channel: frames retransmitted (on a timer or fast), fast retransmissions,
+    /// and datagrams dropped as not newer than one already received (reordered, duplicated).
+    pub retransmitted: u64,
+    pub fast_retransmits: u64,
+    pub stale: u64,
+    /// Faults injected into what this node sent.
+    pub injected: Injected,
 }
 
 impl Counters {
@@ -115,6 +133,10 @@ impl Counters {
         self.timeouts += o.timeouts;
         self.randoms += o.randoms;
         self.storage_errors += o.storage_errors;
+        self.retransmitted += o.retransmitted;
+        self.fast_retransmits += o.fast_retransmits;
+        self.stale += o.stale;
+        self.injected.add(&o.injected);
     }
 }
 
@@ -189,6 +211,26 @@ pub struct NodeCfg {
     pub storage_dir: Option<PathBuf>,
 }
 
+/// Which channel carries a node's messages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transport {
+    /// One datagram per poll and peer, nothing retransmitted: the network of a model checked
+    /// with lossy=true.
+    #[default]
+    Raw,
+    /// The checked Selective Repeat channel per pair of nodes ([`super::transport`]): the
+    /// network of a model checked with lossy=false.
+    Reliable,
+}
+
+/// The network a node provides its actor: the channel and the faults injected below it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetCfg {
+    pub transport: Transport,
+    pub faults: WireFaults,
+}
+
 /// A running node of actor `A`.
 pub struct Node<'a, A: Actor, O: Observer<A>> {
     actor: &'a A,
@@ -215,6 +257,16 @@ pub struct Node<'a, A: Actor, O: Observer<A>> {
     send_buf: Vec<u8>,
     /// The read timeout last set on the socket, to skip needless system calls.
     read_timeout: Option<Duration>,
+    reliable: bool,
+    /// The reliable channel to each peer (empty with [`Transport::Raw`]).
+    links: Vec<Link>,
+    /// Stats of links already reset (new instances).
+    links_done: LinkStats,
+    /// Drawn at start: tells the peers this node restarted.
+    incarnation: u64,
+    injector: Option<Injector>,
+    /// Datagrams the injector delays: due time, destination, bytes, messages.
+    held: Vec<(Instant, usize, Vec<u8>, u64)>,
 }
 
 /// The file a node's storage lives in.
@@ -237,6 +289,17 @@ where
         cfg: NodeCfg,
         observer: &'a O,
     ) -> Result<Self, NodeError> {
+        Self::start_with(actors, socket, cfg, observer, NetCfg::default())
+    }
+
+    /// [`Node::start`] on the network `net` (channel and injected faults).
+    pub fn start_with(
+        actors: &'a [A],
+        socket: UdpSocket,
+        cfg: NodeCfg,
+        observer: &'a O,
+        net: NetCfg,
+    ) -> Result<Self, NodeError> {
         let index = usize::from(cfg.id);
         let actor = actors.get(index).ok_or(NodeError::IdOutOfRange {
             id: index,
@@ -255,6 +318,15 @@ where
         let rng = SplitMix64::new(cfg.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let mut out = Out::new();
         let state = Arc::new(actor.on_start(cfg.id, &storage, &mut out));
+        let started = Instant::now();
+        let clock = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        let peers = cfg.peers.len();
+        let reliable = net.transport == Transport::Reliable;
+        let incarnation = (clock ^ cfg.seed.rotate_left(17) ^ index as u64) | 1;
+        let injector = (!net.faults.is_none())
+            .then(|| Injector::new(net.faults, cfg.seed, index, peers, started));
         let mut node = Self {
             actor,
             observer,
@@ -274,6 +346,16 @@ where
             outbox: Outbox::default(),
             send_buf: Vec::with_capacity(256),
             read_timeout: None,
+            reliable,
+            links: if reliable {
+                vec![Link::new(); peers]
+            } else {
+                Vec::new()
+            },
+            links_done: LinkStats::default(),
+            incarnation,
+            injector,
+            held: Vec::new(),
         };
         node.apply(None, None, out);
         node.flush();
@@ -326,6 +408,8 @@ where
             .iter()
             .map(|(_, at)| *at)
             .chain(self.randoms.iter().map(|(_, _, at)| *at))
+            .chain(self.links.iter().filter_map(Link::next_deadline))
+            .chain(self.held.iter().map(|(at, ..)| *at))
             .min();
         let (wait, precise) = match next {
             Some(at) if at.saturating_duration_since(now) < max_wait => {
@@ -376,6 +460,9 @@ where
     /// Handles one received datagram, from `from`.
     fn handle_datagram(&mut self, bytes: &[u8], from: SocketAddr) {
         self.counters.datagrams_received += 1;
+        if bytes.get(3) == Some(&KIND_SEGMENT) && bytes.len() <= DATAGRAM_MAX {
+            return self.handle_segment(bytes, from);
+        }
         match wire::decode::<A::Msg>(bytes, self.cfg.peers.len()) {
             Err(reason) => self.counters.dropped.count(reason),
             Ok(Datagram::Wake { epoch }) => {
@@ -407,6 +494,40 @@ where
                 if let Some(reason) = rest {
                     self.counters.dropped.count(reason);
                 }
+            }
+        }
+    }
+
+    /// Handles a reliable-channel segment: acks and frames through the peer's link, then
+    /// each message the link now delivers, in order, as a step of its own.
+    fn handle_segment(&mut self, bytes: &[u8], from: SocketAddr) {
+        let (src, epoch, seg) =
+            match wire::decode_segment(bytes, self.cfg.peers.len(), WINDOW.modulus()) {
+                Ok(s) => s,
+                Err(reason) => return self.counters.dropped.count(reason),
+            };
+        if !self.reliable {
+            // This node runs raw datagrams: a segment is not of this run's format.
+            return self.counters.dropped.count(DecodeError::Malformed);
+        }
+        if !self.accept(src, epoch, from) {
+            return;
+        }
+        let mut delivered: Vec<Payload> = Vec::new();
+        self.links[usize::from(src)].handle_segment(
+            &seg,
+            self.incarnation,
+            Instant::now(),
+            &mut delivered,
+        );
+        for payload in delivered {
+            let (msgs, rest) = wire::decode_frames::<A::Msg>(&payload);
+            for msg in msgs {
+                self.counters.received += 1;
+                self.deliver(src, msg);
+            }
+            if let Some(reason) = rest {
+                self.counters.dropped.count(reason);
             }
         }
     }
@@ -454,7 +575,14 @@ where
         if !self.pending.is_empty() {
             self.coalesce();
         }
+        self.pack_links();
         self.epoch = epoch;
+        for link in &mut self.links {
+            let old = std::mem::take(link);
+            self.links_done.retransmitted += old.stats.retransmitted;
+            self.links_done.fast_retransmits += old.stats.fast_retransmits;
+            self.links_done.stale += old.stats.stale;
+        }
         self.timers.clear();
         self.randoms.clear();
         self.storage = None;
@@ -465,6 +593,12 @@ where
 
     /// Fires every timer and random choice that is due, earliest first.
     fn fire_due(&mut self) {
+        if !self.links.is_empty() {
+            let now = Instant::now();
+            for link in &mut self.links {
+                link.fire_due(now);
+            }
+        }
         loop {
             let now = Instant::now();
             let timer = self
@@ -583,22 +717,151 @@ where
         if !self.pending.is_empty() {
             self.coalesce();
         }
+        self.pack_links();
+        self.release_held();
         let done = self.outbox.flush(&self.socket);
         self.counters.sent += done.messages;
         self.counters.datagrams_sent += done.datagrams;
         self.counters.send_errors += done.refused_messages;
     }
 
+    /// Queues a datagram (in `send_buf`) to peer `dst` carrying `messages`, through the
+    /// injector if any.
+    fn emit(&mut self, dst: usize, messages: u64) {
+        let admit = match &mut self.injector {
+            None => Admit::Send {
+                copies: 1,
+                due: None,
+            },
+            Some(inj) => inj.admit(usize::from(self.cfg.id), dst, Instant::now()),
+        };
+        if let Some(inj) = &self.injector {
+            self.counters.injected = inj.injected;
+        }
+        let addr = self.cfg.peers[dst];
+        match admit {
+            Admit::Drop => self.counters.sent += messages,
+            Admit::Send { copies, due: None } => {
+                for _ in 0..copies {
+                    self.outbox.push_messages(&self.send_buf, addr, messages);
+                }
+            }
+            Admit::Send {
+                copies,
+                due: Some(at),
+            } => {
+                for _ in 0..copies {
+                    self.held.push((at, dst, self.send_buf.clone(), messages));
+                }
+            }
+        }
+    }
+
+    /// Moves the delayed datagrams now due to the outbox, earliest first.
+    fn release_held(&mut self) {
+        if self.held.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        self.held.sort_by_key(|(at, ..)| *at);
+        let due = self.held.partition_point(|(at, ..)| *at <= now);
+        for (_, dst, bytes, messages) in self.held.drain(..due) {
+            self.outbox
+                .push_messages(&bytes, self.cfg.peers[dst], messages);
+        }
+    }
+
+    /// Puts what each link has to send (acks, frames) into datagrams.
+    fn pack_links(&mut self) {
+        let now = Instant::now();
+        for dst in 0..self.links.len() {
+            if !self.links[dst].has_output(now) {
+                continue;
+            }
+            let (acks, frames, peer_incarnation) = self.links[dst].take_output();
+            let frames: Vec<(u32, &[u8])> = frames.iter().map(|(s, p)| (*s, &p[..])).collect();
+            let mut datagrams: Vec<Vec<u8>> = Vec::new();
+            let link = &mut self.links[dst];
+            wire::pack_segments(
+                &mut self.send_buf,
+                self.cfg.id,
+                self.epoch,
+                (self.incarnation, peer_incarnation),
+                &acks,
+                &frames,
+                || link.next_number(),
+                |d| datagrams.push(d.to_vec()),
+            );
+            for d in datagrams {
+                self.send_buf = d;
+                // Messages are counted once, when they enter the link.
+                self.emit(dst, 0);
+            }
+        }
+        let mut stats = self.links_done;
+        for link in &self.links {
+            stats.retransmitted += link.stats.retransmitted;
+            stats.fast_retransmits += link.stats.fast_retransmits;
+            stats.stale += link.stats.stale;
+        }
+        self.counters.retransmitted = stats.retransmitted;
+        self.counters.fast_retransmits = stats.fast_retransmits;
+        self.counters.stale = stats.stale;
+    }
+
+    /// Reliable channel: the pending messages to each peer become frame payloads (as many
+    /// messages per payload as fit) queued on its link, in order.
+    fn coalesce_reliable(&mut self) {
+        let now = Instant::now();
+        let (pending, bytes) = (&self.pending, &self.payloads);
+        let payload = |k: usize| {
+            let start = if k == 0 { 0 } else { pending[k - 1].1 };
+            &bytes[start..pending[k].1]
+        };
+        let mut dsts: Vec<usize> = Vec::new();
+        for &(dst, _) in pending {
+            if !dsts.contains(&dst) {
+                dsts.push(dst);
+            }
+        }
+        for dst in dsts {
+            let mut frame: Vec<u8> = Vec::new();
+            for k in (0..pending.len()).filter(|&k| pending[k].0 == dst) {
+                let p = payload(k);
+                if wire::FRAME_LEN + p.len() > SEGMENT_PAYLOAD_MAX {
+                    self.counters.send_errors += 1;
+                    continue;
+                }
+                if frame.len() + wire::FRAME_LEN + p.len() > SEGMENT_PAYLOAD_MAX {
+                    self.links[dst].push(Payload::from(std::mem::take(&mut frame)), now);
+                }
+                wire::push_frame(&mut frame, p);
+                self.counters.sent += 1;
+            }
+            if !frame.is_empty() {
+                self.links[dst].push(Payload::from(frame), now);
+            }
+        }
+        self.pending.clear();
+        self.payloads.clear();
+    }
+
     /// Turns the pending messages into datagrams in the outbox, and forgets them.
     fn coalesce(&mut self) {
-        let (pending, bytes) = (&self.pending, &self.payloads);
+        if self.reliable {
+            return self.coalesce_reliable();
+        }
+        let (pending, bytes) = (
+            std::mem::take(&mut self.pending),
+            std::mem::take(&mut self.payloads),
+        );
         let payload = |k: usize| {
             let start = if k == 0 { 0 } else { pending[k - 1].1 };
             &bytes[start..pending[k].1]
         };
         // Peers in the order of their first message (a node has few peers: a linear scan).
         let mut dsts: Vec<usize> = Vec::new();
-        for &(dst, _) in pending {
+        for &(dst, _) in &pending {
             if !dsts.contains(&dst) {
                 dsts.push(dst);
             }
@@ -616,11 +879,13 @@ where
                     self.epoch,
                     run_ks.iter().map(|&k| payload(k)),
                 );
-                self.outbox
-                    .push_messages(&self.send_buf, self.cfg.peers[dst], run as u64);
+                self.emit(dst, run as u64);
                 next += run;
             }
         }
+        // Keep the allocations.
+        self.pending = pending;
+        self.payloads = bytes;
         self.pending.clear();
         self.payloads.clear();
     }

@@ -6,9 +6,9 @@
 //! ```text
 //! offset  size  field
 //!      0     2  magic "FT"
-//!      2     1  version (2; version 1 had no kind 2)
+//!      2     1  version (3; version 1 had no kind 2, version 2 no kind 3)
 //!      3     1  kind: 0 = one protocol message, 1 = wake (no payload),
-//!                     2 = coalesced protocol messages
+//!                     2 = coalesced protocol messages, 3 = reliable-channel segment
 //!      4     4  sender id, little endian
 //!      8     8  epoch (run id), little endian
 //!     16     *  payload:
@@ -16,7 +16,14 @@
 //!                 kind 1: empty
 //!                 kind 2: one or more frames, each a 2-byte little-endian length then that
 //!                         many bytes: one postcard-encoded message
+//!                 kind 3: 8 bytes sender's incarnation, 8 bytes the incarnation it
+//!                         believes the receiver has (0: unknown), 8 bytes datagram number,
+//!                         1 byte ack count A, A acks (one sequence number each), then
+//!                         frames, each: 1 byte sequence number, 2-byte LE length, that many
+//!                         bytes of kind-2 frames (the messages the frame carries)
 //! ```
+//!
+//! Kind 3 is the reliable channel of [`super::transport`]; all integers little endian.
 //!
 //! A datagram is at most [`DATAGRAM_MAX`] bytes. [`decode`] never panics: every datagram it
 //! refuses gets a [`DecodeError`] naming why, which the node counts. A datagram of another
@@ -49,7 +56,7 @@ use thiserror::Error;
 /// The first two bytes of every datagram.
 pub const MAGIC: [u8; 2] = *b"FT";
 /// The format version in byte 2.
-pub const VERSION: u8 = 2;
+pub const VERSION: u8 = 3;
 /// Bytes before the payload.
 pub const HEADER_LEN: usize = 16;
 /// Largest datagram sent or accepted, header included. Loopback carries up to 65,507 bytes of
@@ -63,6 +70,18 @@ pub const FRAME_LEN: usize = 2;
 const KIND_MSG: u8 = 0;
 const KIND_WAKE: u8 = 1;
 const KIND_BATCH: u8 = 2;
+/// The kind of a reliable-channel segment.
+pub const KIND_SEGMENT: u8 = 3;
+
+/// Bytes of a segment before its acks: the header, two incarnations, the number, the count.
+pub const SEGMENT_HEADER_LEN: usize = HEADER_LEN + 8 + 8 + 8 + 1;
+/// Most acks in one segment.
+pub const SEGMENT_ACKS_MAX: usize = 255;
+/// Bytes a segment's frame spends on its sequence number and length.
+pub const SEGMENT_FRAME_LEN: usize = 3;
+/// Largest frame payload: one such frame and a full set of acks fit one datagram.
+pub const SEGMENT_PAYLOAD_MAX: usize =
+    DATAGRAM_MAX - SEGMENT_HEADER_LEN - SEGMENT_ACKS_MAX - SEGMENT_FRAME_LEN;
 
 /// Why a datagram was refused.
 #[derive(Clone, Copy, Debug, Error, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -293,8 +312,115 @@ pub fn decode<Msg: DeserializeOwned>(
     }
 }
 
+/// Writes a segment's datagrams: `acks` and `frames` (each payload at most
+/// [`SEGMENT_PAYLOAD_MAX`] bytes) packed greedily, in order, into as few datagrams as fit;
+/// each datagram is built in `buf` and handed to `emit` with a number from `number`. With
+/// nothing to carry, one empty segment (it tells the peer this node's incarnation).
+#[allow(clippy::too_many_arguments)]
+pub fn pack_segments(
+    buf: &mut Vec<u8>,
+    src: Id,
+    epoch: u64,
+    incarnations: (u64, u64),
+    acks: &[u32],
+    frames: &[(u32, &[u8])],
+    mut number: impl FnMut() -> u64,
+    mut emit: impl FnMut(&[u8]),
+) {
+    let (mut acks, mut frames) = (acks, frames);
+    loop {
+        header(buf, KIND_SEGMENT, src, epoch);
+        buf.extend_from_slice(&incarnations.0.to_le_bytes());
+        buf.extend_from_slice(&incarnations.1.to_le_bytes());
+        buf.extend_from_slice(&number().to_le_bytes());
+        let (now, later) = acks.split_at(acks.len().min(SEGMENT_ACKS_MAX));
+        buf.push(now.len() as u8);
+        // Sequence numbers are below 2^seq_bits <= 256.
+        buf.extend(now.iter().map(|&a| a as u8));
+        acks = later;
+        while let Some(((seq, p), rest)) = frames.split_first() {
+            if buf.len() + SEGMENT_FRAME_LEN + p.len() > DATAGRAM_MAX {
+                break;
+            }
+            buf.push(*seq as u8);
+            buf.extend_from_slice(&(p.len() as u16).to_le_bytes());
+            buf.extend_from_slice(p);
+            frames = rest;
+        }
+        emit(buf);
+        if acks.is_empty() && frames.is_empty() {
+            return;
+        }
+    }
+}
+
+/// A segment datagram (kind 3) from peer `src`, validated: every ack and frame sequence
+/// number below `modulus`, every frame within the datagram.
+pub fn decode_segment(
+    bytes: &[u8],
+    peers: usize,
+    modulus: u64,
+) -> Result<(Id, u64, super::transport::Received<'_>), DecodeError> {
+    if bytes.len() > DATAGRAM_MAX {
+        return Err(DecodeError::Oversized);
+    }
+    if bytes.len() < SEGMENT_HEADER_LEN {
+        return Err(DecodeError::Truncated);
+    }
+    if bytes[0..2] != MAGIC || bytes[2] != VERSION || bytes[3] != KIND_SEGMENT {
+        return Err(DecodeError::Malformed);
+    }
+    let src = u32::from_le_bytes(bytes[4..8].try_into().expect("4 bytes")) as usize;
+    if src >= peers {
+        return Err(DecodeError::UnknownSender);
+    }
+    let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+    let epoch = u64_at(8);
+    let (incarnation, peer_incarnation, number) = (u64_at(16), u64_at(24), u64_at(32));
+    let count = usize::from(bytes[40]);
+    let rest = &bytes[SEGMENT_HEADER_LEN..];
+    if rest.len() < count {
+        return Err(DecodeError::Truncated);
+    }
+    let (acks, frames) = rest.split_at(count);
+    if incarnation == 0 || acks.iter().any(|&a| u64::from(a) >= modulus) {
+        return Err(DecodeError::Malformed);
+    }
+    let mut walk = frames;
+    while !walk.is_empty() {
+        let [seq, l0, l1, tail @ ..] = walk else {
+            return Err(DecodeError::Truncated);
+        };
+        let len = usize::from(u16::from_le_bytes([*l0, *l1]));
+        if u64::from(*seq) >= modulus {
+            return Err(DecodeError::Malformed);
+        }
+        if tail.len() < len {
+            return Err(DecodeError::Truncated);
+        }
+        walk = &tail[len..];
+    }
+    Ok((
+        Id::from(src),
+        epoch,
+        super::transport::Received {
+            incarnation,
+            peer_incarnation,
+            number,
+            acks,
+            frames,
+        },
+    ))
+}
+
+/// Appends one message payload (from [`encode_payload`]) to a frame payload as a kind-2 frame.
+pub fn push_frame(buf: &mut Vec<u8>, payload: &[u8]) {
+    buf.extend_from_slice(&(payload.len() as u16).to_le_bytes());
+    buf.extend_from_slice(payload);
+}
+
 /// The frames of a coalesced datagram, in order, up to the first bad one (and why it is bad).
-fn decode_frames<Msg: DeserializeOwned>(mut rest: &[u8]) -> (Vec<Msg>, Option<DecodeError>) {
+pub fn decode_frames<Msg: DeserializeOwned>(mut rest: &[u8]) -> (Vec<Msg>, Option<DecodeError>) {
     let mut msgs = Vec::new();
     while !rest.is_empty() {
         let Some((len, after)) = rest.split_first_chunk::<FRAME_LEN>() else {

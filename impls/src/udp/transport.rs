@@ -1,0 +1,490 @@
+//! The reliable channel between two nodes, for models checked on a reliable network: the
+//! model-checked Selective Repeat machine of [`models::arq`], driven by the node.
+//!
+//! # What runs
+//!
+//! One [`Link`] per peer holds an [`arq::Sender`] and an [`arq::Receiver`] over byte payloads,
+//! with the window [`WINDOW`]: Selective Repeat, 3-bit sequence numbers, 4 frames in flight,
+//! the largest configuration whose check over a wrap of the sequence space runs in well under
+//! a second (`checker check selective-repeat --set seq-bits=3 --set window=4 --set messages=12`,
+//! 18,095 states, pinned in `checker/tests/sliding_window.rs`). The transitions are the
+//! checked ones; the node only supplies what the model leaves to the environment:
+//!
+//! * **Payloads.** A frame carries the messages a poll emitted to that peer, framed as in a
+//!   coalesced datagram (`wire`), so coalescing stays: one frame, one window slot, many
+//!   messages. Acknowledgements ride in the same datagrams as frames to that peer; one with
+//!   no frame to ride on waits up to [`ACK_DELAY`] for one (delayed acknowledgement, RFC 1122
+//!   4.2.3.2), so that a reply carries it, and acks still held when a cluster's instance ends
+//!   are never sent.
+//! * **The link the model assumed.** The check holds on an *ordered* lossy link; it fails on a
+//!   reordering one (a stale frame with an aliased sequence number is taken as new: the same
+//!   command with `network=unordered-nonduplicating` finds it in 14 steps). UDP (and the
+//!   driver's `--reorder`, `--duplicate`) reorders and duplicates, so each datagram of a link
+//!   carries a number that grows by one per datagram, and a datagram not newer than the
+//!   newest one received from that peer is dropped (counted as `stale`): reordering and
+//!   duplication become loss, which the machine repairs.
+//! * **When timers fire.** The checker lets a retransmission timer fire at any moment (within
+//!   its link capacity); the node fires it after an adaptive timeout (RFC 6298: smoothed RTT
+//!   plus four deviations, clamped to [`RTO_MIN`]..[`RTO_MAX`], doubled on each expiry), and
+//!   early on evidence of loss (*fast retransmit*): on an ordered link, an acknowledgement of a
+//!   frame transmitted after an unacknowledged one means that one (or its ack) was lost, so
+//!   its timer is fired at once. Firing a timer early is a choice the checked model already
+//!   allows. The checker bounds copies in flight (capacity 2); the runtime does not, which
+//!   the order filter makes harmless (a FIFO link with copies of frames behaves as the
+//!   capacity-1 link with retransmissions the check covers).
+//! * **Peer restarts.** Each node draws an incarnation at start; a datagram names its sender's
+//!   incarnation and the one it believes the receiver has. A new peer incarnation resets the
+//!   link (the unacknowledged payloads are queued again); frames addressed to an older
+//!   incarnation of this node are ignored and answered with an empty datagram, so that the
+//!   peer learns of the restart. (A cluster's instances never need this: each instance is a
+//!   new epoch, and the node starts every link afresh.)
+
+use models::arq::{self, Arq, Effect, Seq, Timer, Window};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The transport's window: the checked Selective Repeat configuration (see the module docs).
+pub const WINDOW: Window = Window {
+    arq: Arq::SelectiveRepeat,
+    seq_bits: 3,
+    size: 4,
+    fast_retransmit: false,
+};
+
+/// The checker command whose run pins [`WINDOW`] (its settings, for the registry).
+pub const WINDOW_CHECK: [&str; 3] = ["seq-bits=3", "window=4", "messages=12"];
+
+/// How long an acknowledgement with no frame to ride on waits for one (a reply to the same
+/// peer) before it leaves alone: most replies come within it, and the acks still held when a
+/// cluster's instance ends are never sent.
+pub const ACK_DELAY: Duration = Duration::from_micros(150);
+
+/// Retransmission timeout before the first RTT sample.
+pub const RTO_INITIAL: Duration = Duration::from_millis(1);
+/// Lower bound of the retransmission timeout: loopback round trips take tens of µs, but a
+/// loaded 2-core machine can delay a thread by hundreds.
+pub const RTO_MIN: Duration = Duration::from_micros(400);
+/// Upper bound: after a partition heals, a link resumes within this.
+pub const RTO_MAX: Duration = Duration::from_millis(50);
+
+/// A frame's payload: the framed messages of one poll to one peer.
+pub type Payload = Arc<[u8]>;
+
+/// What a link did, for the counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    pub retransmitted: u64,
+    pub fast_retransmits: u64,
+    pub stale: u64,
+}
+
+/// One node's end of the channel to one peer.
+#[derive(Clone, Debug)]
+pub struct Link {
+    sender: arq::Sender<Payload>,
+    receiver: arq::Receiver<Payload>,
+    /// Payloads waiting for room in the window.
+    backlog: VecDeque<Payload>,
+    timers: Vec<(Timer, Instant)>,
+    /// When each sequence number was last transmitted, and whether that was a retransmission.
+    sent_at: Vec<Option<(Instant, bool)>>,
+    /// Acks and frames to put in the next datagrams.
+    acks: Vec<Seq>,
+    frames: Vec<(Seq, Payload)>,
+    /// Numbers of the datagrams sent and of the newest received.
+    number_out: u64,
+    number_in: Option<u64>,
+    peer_incarnation: u64,
+    /// The peer spoke to an older incarnation of this node: answer it.
+    hello: bool,
+    /// When the oldest ack still held was made ([`ACK_DELAY`]).
+    ack_since: Option<Instant>,
+    srtt: Option<Duration>,
+    rttvar: Duration,
+    rto: Duration,
+    pub stats: LinkStats,
+}
+
+impl Default for Link {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A segment as received: the peer's incarnation, the one it believes this node has, the
+/// datagram's number, acks and frames.
+#[derive(Clone, Copy, Debug)]
+pub struct Received<'a> {
+    pub incarnation: u64,
+    pub peer_incarnation: u64,
+    pub number: u64,
+    pub acks: &'a [u8],
+    /// Frames as `[seq][len u16 LE][bytes]`, already validated.
+    pub frames: &'a [u8],
+}
+
+impl Link {
+    pub fn new() -> Self {
+        Self {
+            sender: arq::Sender::new(),
+            receiver: arq::Receiver::new(),
+            backlog: VecDeque::new(),
+            timers: Vec::new(),
+            sent_at: vec![None; WINDOW.modulus() as usize],
+            acks: Vec::new(),
+            frames: Vec::new(),
+            number_out: 0,
+            number_in: None,
+            peer_incarnation: 0,
+            hello: false,
+            ack_since: None,
+            srtt: None,
+            rttvar: Duration::ZERO,
+            rto: RTO_INITIAL,
+            stats: LinkStats::default(),
+        }
+    }
+
+    /// Queues a payload and transmits what the window has room for.
+    pub fn push(&mut self, payload: Payload, now: Instant) {
+        self.backlog.push_back(payload);
+        self.drive(now);
+    }
+
+    /// Moves payloads from the backlog into the window while it has room.
+    fn drive(&mut self, now: Instant) {
+        let mut effects = Vec::new();
+        while self.sender.has_room(&WINDOW) {
+            let Some(p) = self.backlog.pop_front() else {
+                break;
+            };
+            self.sender.send(&WINDOW, p, &mut effects);
+        }
+        self.apply(effects, now, false);
+    }
+
+    fn apply(&mut self, effects: Vec<Effect<Payload>>, now: Instant, resent: bool) {
+        for e in effects {
+            match e {
+                Effect::Transmit { seq, payload } => {
+                    self.sent_at[seq as usize] = Some((now, resent));
+                    self.stats.retransmitted += u64::from(resent);
+                    self.frames.push((seq, payload));
+                }
+                Effect::SetTimer(t) => {
+                    let at = now + self.rto;
+                    match self.timers.iter_mut().find(|(x, _)| *x == t) {
+                        Some(entry) => entry.1 = at,
+                        None => self.timers.push((t, at)),
+                    }
+                }
+                Effect::CancelTimer(t) => self.timers.retain(|(x, _)| *x != t),
+            }
+        }
+    }
+
+    /// Handles a segment from the peer, this node being `incarnation`: appends the payloads
+    /// now delivered, in order, to `delivered`. Returns false if the datagram was dropped as
+    /// stale or addressed to an older incarnation.
+    pub fn handle_segment(
+        &mut self,
+        seg: &Received<'_>,
+        incarnation: u64,
+        now: Instant,
+        delivered: &mut Vec<Payload>,
+    ) -> bool {
+        if seg.incarnation != self.peer_incarnation {
+            if self.peer_incarnation != 0 {
+                self.reset_for_new_peer();
+            }
+            self.peer_incarnation = seg.incarnation;
+        }
+        if seg.peer_incarnation != 0 && seg.peer_incarnation != incarnation {
+            self.hello = true;
+            return false;
+        }
+        if self.number_in.is_some_and(|n| seg.number <= n) {
+            self.stats.stale += 1;
+            return false;
+        }
+        self.number_in = Some(seg.number);
+        for &ack in seg.acks {
+            self.on_ack(Seq::from(ack), now);
+        }
+        let mut rest = seg.frames;
+        while let [seq, l0, l1, tail @ ..] = rest {
+            let len = usize::from(u16::from_le_bytes([*l0, *l1]));
+            let (bytes, tail) = tail.split_at(len.min(tail.len()));
+            let payload: Payload = Arc::from(bytes);
+            if let Some(ack) = self
+                .receiver
+                .on_frame(&WINDOW, Seq::from(*seq), payload, delivered)
+            {
+                self.acks.push(ack);
+                self.ack_since.get_or_insert(now);
+            }
+            rest = tail;
+        }
+        self.drive(now);
+        true
+    }
+
+    fn on_ack(&mut self, seq: Seq, now: Instant) {
+        let sample = self.sent_at[seq as usize];
+        let mut effects = Vec::new();
+        if !self.sender.on_ack(&WINDOW, seq, &mut effects) {
+            return;
+        }
+        self.apply(effects, now, false);
+        if let Some((at, resent)) = sample {
+            if !resent {
+                self.sample_rtt(now.saturating_duration_since(at));
+            }
+            self.fast_retransmit(at, now);
+        }
+    }
+
+    /// On an ordered link, an ack of a frame transmitted at `acked_at` proves lost every
+    /// unacknowledged frame last transmitted before it: fire their timers now.
+    fn fast_retransmit(&mut self, acked_at: Instant, now: Instant) {
+        let base = self.sender.base;
+        let lost: Vec<Seq> = self
+            .sender
+            .outstanding
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !f.acked)
+            .map(|(i, _)| WINDOW.seq(base + i as u64))
+            .filter(|&s| self.sent_at[s as usize].is_some_and(|(t, _)| t < acked_at))
+            .collect();
+        for seq in lost {
+            self.stats.fast_retransmits += 1;
+            self.fire(Timer::Frame(seq), now);
+        }
+    }
+
+    fn sample_rtt(&mut self, r: Duration) {
+        match self.srtt {
+            None => {
+                self.srtt = Some(r);
+                self.rttvar = r / 2;
+            }
+            Some(srtt) => {
+                let diff = srtt.abs_diff(r);
+                self.rttvar = self.rttvar * 3 / 4 + diff / 4;
+                self.srtt = Some(srtt * 7 / 8 + r / 8);
+            }
+        }
+        let srtt = self.srtt.unwrap_or(r);
+        self.rto = (srtt + self.rttvar * 4).clamp(RTO_MIN, RTO_MAX);
+    }
+
+    fn fire(&mut self, timer: Timer, now: Instant) {
+        self.timers.retain(|(t, _)| *t != timer);
+        let mut effects = Vec::new();
+        self.sender.on_timeout(&WINDOW, timer, &mut effects);
+        self.apply(effects, now, true);
+    }
+
+    /// Fires every retransmission timer due at `now`, backing the timeout off.
+    pub fn fire_due(&mut self, now: Instant) {
+        let due: Vec<Timer> = self
+            .timers
+            .iter()
+            .filter(|(_, at)| *at <= now)
+            .map(|(t, _)| *t)
+            .collect();
+        if !due.is_empty() {
+            self.rto = (self.rto * 2).min(RTO_MAX);
+        }
+        for t in due {
+            self.fire(t, now);
+        }
+    }
+
+    /// The earliest retransmission deadline.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let ack = self.ack_since.map(|t| t + ACK_DELAY);
+        self.timers.iter().map(|(_, at)| *at).chain(ack).min()
+    }
+
+    /// Whether there is anything to put on the wire at `now`: a frame, or acks held for
+    /// [`ACK_DELAY`].
+    pub fn has_output(&self, now: Instant) -> bool {
+        !self.frames.is_empty()
+            || self.hello
+            || self.ack_since.is_some_and(|t| now >= t + ACK_DELAY)
+    }
+
+    /// Takes the acks and frames to send and the next datagram number for each datagram
+    /// they fill (see `wire::pack_segments`).
+    pub fn take_output(&mut self) -> (Vec<Seq>, Vec<(Seq, Payload)>, u64) {
+        self.hello = false;
+        self.ack_since = None;
+        let acks = std::mem::take(&mut self.acks);
+        let frames = std::mem::take(&mut self.frames);
+        (acks, frames, self.peer_incarnation)
+    }
+
+    /// A fresh datagram number.
+    pub fn next_number(&mut self) -> u64 {
+        self.number_out += 1;
+        self.number_out
+    }
+
+    /// The peer restarted: its receiver expects sequence number 0 again. Start afresh, with
+    /// every payload it has not acknowledged queued again in order.
+    fn reset_for_new_peer(&mut self) {
+        let mut backlog: VecDeque<Payload> = self
+            .sender
+            .outstanding
+            .iter()
+            .filter(|f| !f.acked)
+            .map(|f| f.payload.clone())
+            .collect();
+        backlog.extend(self.backlog.drain(..));
+        let (number_out, stats) = (self.number_out, self.stats);
+        *self = Self::new();
+        self.number_out = number_out;
+        self.stats = stats;
+        self.backlog = backlog;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::udp::wire;
+    use models::rng::SplitMix64;
+    use stateright::actor::Id;
+
+    /// Datagrams in flight: the tick each arrives, its receiver (0 or 1), its bytes.
+    type Flight = Vec<(u64, usize, Vec<u8>)>;
+
+    /// Puts what `link` (node `src`) has to send on a link that loses 20%, duplicates 10% and
+    /// delays each copy by 0..8 ticks on its own (so datagrams overtake each other).
+    fn transmit(
+        link: &mut Link,
+        src: usize,
+        rng: &mut SplitMix64,
+        (tick, now): (u64, Instant),
+        flight: &mut Flight,
+    ) {
+        if !link.has_output(now) {
+            return;
+        }
+        let (acks, frames, peer) = link.take_output();
+        let frames: Vec<(u32, &[u8])> = frames.iter().map(|(s, p)| (*s, &p[..])).collect();
+        let mut datagrams = Vec::new();
+        let mut buf = Vec::new();
+        wire::pack_segments(
+            &mut buf,
+            Id::from(src),
+            1,
+            (src as u64 + 100, peer),
+            &acks,
+            &frames,
+            || link.next_number(),
+            |d| datagrams.push(d.to_vec()),
+        );
+        for d in datagrams {
+            if rng.per_mille(200) {
+                continue;
+            }
+            let copies = if rng.per_mille(100) { 2 } else { 1 };
+            for _ in 0..copies {
+                flight.push((tick + rng.between(0, 8), 1 - src, d.clone()));
+            }
+        }
+    }
+
+    #[test]
+    fn every_payload_arrives_once_and_in_order_despite_loss_duplication_and_reordering() {
+        let mut rng = SplitMix64::new(42);
+        let mut links = [Link::new(), Link::new()];
+        let start = Instant::now();
+        let total = 3000u32;
+        let (mut next, mut got, mut flight): (u32, Vec<u32>, Flight) = (0, Vec::new(), Vec::new());
+        for tick in 0..1_000_000u64 {
+            // One tick is 100 µs of the links' clock.
+            let now = start + Duration::from_micros(100 * tick);
+            if next < total && links[0].backlog.len() < 8 {
+                links[0].push(Payload::from(&next.to_le_bytes()[..]), now);
+                next += 1;
+            }
+            for link in &mut links {
+                link.fire_due(now);
+            }
+            for (src, link) in links.iter_mut().enumerate() {
+                transmit(link, src, &mut rng, (tick, now), &mut flight);
+            }
+            let (due, later): (Flight, Flight) = flight.drain(..).partition(|(t, ..)| *t <= tick);
+            flight = later;
+            for (_, dst, bytes) in due {
+                let (src, _, seg) = wire::decode_segment(&bytes, 2, WINDOW.modulus()).unwrap();
+                assert_eq!(usize::from(src), 1 - dst);
+                let mut delivered = Vec::new();
+                links[dst].handle_segment(&seg, dst as u64 + 100, now, &mut delivered);
+                assert!(
+                    dst == 1 || delivered.is_empty(),
+                    "only node 0 sends payloads"
+                );
+                got.extend(
+                    delivered
+                        .iter()
+                        .map(|p| u32::from_le_bytes(p[..].try_into().unwrap())),
+                );
+            }
+            if got.len() == total as usize {
+                break;
+            }
+        }
+        assert_eq!(got, (0..total).collect::<Vec<_>>());
+        let stats = links[0].stats;
+        assert!(
+            stats.retransmitted > 0 && stats.fast_retransmits > 0,
+            "{stats:?}"
+        );
+        assert!(
+            links[1].stats.stale > 0,
+            "reordered and duplicated datagrams are dropped"
+        );
+    }
+
+    #[test]
+    fn bad_segments_are_refused_with_a_reason() {
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        wire::pack_segments(
+            &mut buf,
+            Id::from(0),
+            1,
+            (7, 0),
+            &[1],
+            &[(2, &[1, 0, 5][..])],
+            || 1,
+            |d| out.push(d.to_vec()),
+        );
+        let good = &out[0];
+        assert!(wire::decode_segment(good, 2, WINDOW.modulus()).is_ok());
+        let err = |b: &[u8]| wire::decode_segment(b, 2, WINDOW.modulus()).unwrap_err();
+        assert_eq!(err(&good[..good.len() - 1]), wire::DecodeError::Truncated);
+        assert_eq!(err(&good[..20]), wire::DecodeError::Truncated);
+        let mut bad_seq = good.clone();
+        bad_seq[wire::SEGMENT_HEADER_LEN] = 9;
+        assert_eq!(err(&bad_seq), wire::DecodeError::Malformed);
+        assert_eq!(
+            wire::decode_segment(good, 0, WINDOW.modulus()).unwrap_err(),
+            wire::DecodeError::UnknownSender
+        );
+    }
+
+    #[test]
+    fn the_window_is_the_largest_correct_one_for_its_sequence_space() {
+        assert_eq!(
+            WINDOW.size,
+            Window::size_max_correct(WINDOW.arq, WINDOW.seq_bits)
+        );
+    }
+}

@@ -327,7 +327,7 @@ fn a_check_that_holds_only_within_the_bound_says_so_and_exits_3() {
 fn bad_input_is_one_line_and_exit_2() {
     assert_usage_error(
         &["check", "three-phase"],
-        "known: atomic-commit, two-phase-commit",
+        "known: atomic-commit, two-phase, two-phase-commit",
     );
     assert_usage_error(
         &["check", "two-phase-commit", "--set", "nodes=3"],
@@ -867,6 +867,6 @@ fn ctrl_c_stops_the_search_and_prints_the_partial_report_with_exit_3() {
     );
     assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
     assert!(stderr.contains("stopped by Ctrl-C"), "{stderr}");
-    assert!(stdout.contains("(incomplete)"), "{stdout}");
+    assert!(stdout.contains("(incomplete: cancelled)"), "{stdout}");
     assert!(stdout.contains("search incomplete"), "{stdout}");
 }

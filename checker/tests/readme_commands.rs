@@ -57,12 +57,14 @@ fn readme_commands() -> Vec<(Vec<String>, Option<i32>)> {
 /// The command, cut down to run in a test; whether the cut may change its exit code (only a
 /// check's state limit can: it turns a verdict into "incomplete").
 fn bounded(mut args: Vec<String>) -> Option<(Vec<String>, bool)> {
-    // Shell plumbing, and templates (`checker run a|b|c`, `checker check NAME`), are not
-    // commands to run.
+    // Shell plumbing, and templates (`checker run a|b|c`, `checker check NAME`,
+    // `--set generals=N`), are not commands to run.
+    let all_caps = |a: &str| !a.is_empty() && a.chars().all(|c| c.is_ascii_uppercase());
     let template = |a: &String| {
         a.contains(['>', '<', '|', '&'])
             || a.contains("...")
-            || (!a.is_empty() && a.chars().all(|c| c.is_ascii_uppercase()))
+            || all_caps(a)
+            || a.split_once('=').is_some_and(|(_, value)| all_caps(value))
     };
     if args.iter().any(template) {
         return None;

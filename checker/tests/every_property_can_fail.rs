@@ -423,6 +423,64 @@ mod atomic_commit {
     }
 }
 
+// ---- bracha-broadcast ----
+
+mod bracha_broadcast {
+    use super::*;
+    use models::bracha_broadcast::BrachaState;
+
+    #[test]
+    fn a_process_that_outputs_its_delivery_twice_breaks_integrity() {
+        // The planted bug: the step in which a loyal process delivers appends the value twice.
+        let (params, c) = protocol(
+            &specs::bracha_broadcast::protocol(),
+            &["processes=3", "faulty=0"],
+        );
+        let bug: Bug<specs::bracha_broadcast::BrachaModel> = Bug {
+            actions: |_, _, _| {},
+            next: |m, s, a| {
+                let mut next = m.next_state(s, a)?;
+                for i in 0..s.actor_states.len() {
+                    let newly = match (&*s.actor_states[i], &*next.actor_states[i]) {
+                        (BrachaState::Loyal(before), BrachaState::Loyal(after)) => {
+                            before.delivered.is_empty() && !after.delivered.is_empty()
+                        }
+                        _ => false,
+                    };
+                    if newly {
+                        edit_actor(&mut next, i, |st| {
+                            if let BrachaState::Loyal(p) = st {
+                                let v = p.delivered[0];
+                                p.delivered.push(v);
+                            }
+                        });
+                    }
+                }
+                Some(next)
+            },
+        };
+        let r = check_planted(
+            "bracha-broadcast",
+            &params,
+            &plant(c, bug),
+            &CheckOptions::default(),
+        );
+        let integrity = property(&r, "integrity");
+        assert_eq!(integrity.status, Status::Violated);
+        // With no traitor, n = 3: p1 echoes the sender's value, readies on two echoes and
+        // delivers on its own ready (2f + 1 = 1), twice.
+        assert_eq!(
+            actions(integrity),
+            [
+                "p0 -> p1: Initial { value: 0 }",
+                "p0 -> p1: Echo { value: 0 }"
+            ]
+        );
+        // One value, delivered twice: agreement still holds.
+        assert_eq!(status(&r, "agreement"), Status::Holds);
+    }
+}
+
 // ---- two-phase (spec) ----
 
 mod two_phase {

@@ -135,7 +135,8 @@
 //! | bracha-broadcast | validity | eventually | `processes=3 faulty=1` | `bracha_broadcast.rs` `three_processes_with_one_traitor_break_totality_and_validity` |
 //! | bracha-broadcast | totality | leads-to | `processes=3 faulty=1` | the same |
 //! | bracha-broadcast | deadlock | always | `processes=3 faulty=1` | the same (checked, not asserted) |
-//! | bracha-broadcast | integrity, refinement | always | not yet shown failing (a planted double delivery and a forging process are left to do) | - |
+//! | bracha-broadcast | integrity | always | planted: a delivery output twice | epcf `bracha_broadcast::a_process_that_outputs_its_delivery_twice_breaks_integrity` |
+//! | bracha-broadcast | refinement | always | not yet shown failing (the abstraction reads only each process's first delivery, so a second one does not show; a forging process is left to do) | - |
 //! | reliable-broadcast | agreement, integrity, validity, deadlock | always, eventually | not yet shown failing (planted variants left to do) | - |
 //! | dissemination | validity, every node knows the rumor, knowledge is never lost, deadlock | always, eventually, step, always | not yet shown failing (planted models left to do) | - |
 //! | gossip | validity | always | not yet shown failing (a planted node that starts with another rumor, left to do) | - |

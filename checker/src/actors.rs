@@ -339,8 +339,26 @@ where
 {
     let checks = checks_of(c, names, gate);
     let (report, actions) = impls::checked::check_run_steps(actors, &checks, opts, seed);
+    (report, steps_of_actions(c, &c.model, actions))
+}
+
+/// Actions taken through `model` (`c`'s model, or the bare actor system a cluster validated
+/// its steps against) from its (first) initial state, state by state as `c` shows a trace:
+/// each with its words, its event and the state after it (the first step: the initial state).
+/// Stops early at an action the model does not take (a no-op).
+pub fn steps_of_actions<M, R, A, H>(
+    c: &Checkable<M>,
+    model: &R,
+    actions: Vec<ActorModelAction<A::Msg, A::Timer, A::Random>>,
+) -> Vec<crate::report::Step>
+where
+    M: Model<State = ActorModelState<A, H>, Action = ActorModelAction<A::Msg, A::Timer, A::Random>>,
+    R: Model<State = M::State, Action = M::Action>,
+    A: Actor,
+    H: Clone + Debug + Hash,
+{
     let mut steps = Vec::new();
-    if let Some(mut state) = c.model.init_states().into_iter().next() {
+    if let Some(mut state) = model.init_states().into_iter().next() {
         steps.push(crate::report::Step {
             action: "init".into(),
             event: None,
@@ -349,7 +367,7 @@ where
         for action in actions {
             let words = (c.describe)(&action);
             let event = (c.event)(&action);
-            let Some(next) = c.model.next_state(&state, action) else {
+            let Some(next) = model.next_state(&state, action) else {
                 break;
             };
             state = next;
@@ -360,7 +378,7 @@ where
             });
         }
     }
-    (report, steps)
+    steps
 }
 
 /// What a checked run judges besides the model's own properties (see [`runtime_of`]).

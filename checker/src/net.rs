@@ -4,12 +4,12 @@
 //! of its own.
 
 use crate::engine::Checkable;
-use impls::udp::cluster::{run_cluster, ClusterOptions, ClusterReport, GoalPred};
+use impls::udp::cluster::{run_cluster_traced, ClusterOptions, ClusterReport, GoalPred};
 use impls::udp::node::{bind, Counters, NetCfg, Node, NodeCfg, Transport};
 use impls::udp::WireFaults;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use stateright::actor::{Actor, ActorModel, ActorModelState, Id};
+use stateright::actor::{Actor, ActorModel, ActorModelAction, ActorModelState, Id};
 use stateright::Model;
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -64,8 +64,19 @@ pub enum NetRequest {
 /// Its answer.
 #[derive(Clone, Debug)]
 pub enum NetReport {
-    Cluster(ClusterReport),
+    /// The cluster's report, and its first failing instance state by state (when one failed
+    /// and trace validation was on).
+    Cluster(ClusterReport, Option<ClusterTrace>),
     Node(NodeReport),
+}
+
+/// A cluster's first failing instance: the property that failed (or `trace validation: ...`),
+/// the instance, and the nodes' steps up to the failure as a trace of the model.
+#[derive(Clone, Debug)]
+pub struct ClusterTrace {
+    pub property: String,
+    pub instance: u64,
+    pub steps: Vec<crate::report::Step>,
 }
 
 /// Why a node or a cluster could not run.
@@ -97,7 +108,8 @@ pub fn serve<M, A, C, H>(
     req: &NetRequest,
 ) -> Result<NetReport, NetError>
 where
-    M: Model<State = ActorModelState<A, H>> + Sync,
+    M: Model<State = ActorModelState<A, H>, Action = ActorModelAction<A::Msg, A::Timer, A::Random>>
+        + Sync,
     A: Actor + Sync,
     A::Msg: Ord + Serialize + DeserializeOwned + Send + Sync,
     A::State: Serialize + Send + Sync,
@@ -117,7 +129,13 @@ where
                     vec![pred]
                 })
                 .unwrap_or_default();
-            Ok(NetReport::Cluster(run_cluster(actors, &goal, opts)?))
+            let (report, failure) = run_cluster_traced(actors, &goal, opts)?;
+            let trace = failure.map(|f| ClusterTrace {
+                property: f.property,
+                instance: f.instance,
+                steps: crate::actors::steps_of_actions(c, actors, f.actions),
+            });
+            Ok(NetReport::Cluster(report, trace))
         }
         NetRequest::Node(opts) => {
             let system = actors;

@@ -285,7 +285,7 @@ pub fn cluster(
     let (_, target) = find(name)?.instantiate(&settings)?;
     match target.net(&NetRequest::Cluster(opts.clone())).transpose()? {
         None => Ok(None),
-        Some(NetReport::Cluster(report)) => Ok(Some(report)),
+        Some(NetReport::Cluster(report, _)) => Ok(Some(report)),
         Some(NetReport::Node(_)) => unreachable!("a cluster request is answered with a cluster"),
     }
 }

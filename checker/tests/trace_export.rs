@@ -311,3 +311,76 @@ fn a_failing_run_seed_is_written_like_a_counterexample() {
     assert!(!d.join("none.txt").exists());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no run failed"));
 }
+
+#[test]
+fn a_failing_cluster_instance_is_written_like_a_counterexample() {
+    let d = dir("cluster");
+    let validator = itf_schema();
+    // 2PC whose TM commits at the first yes, over UDP: half the votes are no, so an early
+    // instance commits while an RM has not voted yes.
+    let args = [
+        "cluster",
+        "two-phase-commit",
+        "--set",
+        "commit-rule=first-yes",
+        "--instances",
+        "200",
+        "--seconds",
+        "30",
+    ];
+    let files = export(&args, &d.join("cluster.itf.json"));
+    assert_eq!(files.len(), 1, "{files:?}");
+    let doc = assert_valid_itf(&validator, &files[0]);
+    let description = doc["#meta"]["description"].as_str().unwrap();
+    assert!(description.contains("(instance "), "{description}");
+    let states = doc["states"].as_array().unwrap();
+    assert_eq!(states[0]["action"], "init");
+    // The nodes' steps replayed through the model: the TM receives a Prepared vote (on which
+    // it commits at once).
+    let actions: Vec<&str> = states
+        .iter()
+        .map(|s| s["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.iter().any(|a| a.ends_with("-> tm: Prepared")),
+        "{actions:?}"
+    );
+
+    // The same failure as text: the header names the property and the instance (a commit
+    // needs a yes vote, so the first property to fail is always this one), and the TM decides
+    // Commit in it.
+    let files = export(&args, &d.join("cluster.txt"));
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.starts_with("always \"commit only if all voted yes (instance "),
+        "{text}"
+    );
+    assert!(text.contains("decision: none -> Commit"), "{text}");
+
+    // Trace export needs the steps that trace validation records.
+    let out = checker(&[
+        "cluster",
+        "two-phase-commit",
+        "--no-validate",
+        "--trace-out",
+        d.join("x.txt").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--no-validate"));
+
+    // No failing instance: no file, and it says so.
+    let out = checker(&[
+        "cluster",
+        "two-phase-commit",
+        "--instances",
+        "20",
+        "--seconds",
+        "30",
+        "--trace-out",
+        d.join("none.txt").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!d.join("none.txt").exists());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no instance violated"));
+}

@@ -74,6 +74,8 @@ where
     /// Steps replayed so far.
     steps: usize,
     enabled: Vec<ActorModelAction<A::Msg, A::Timer, A::Random>>,
+    /// The actions that changed the state, in order, when recording (see [`Replay::recording`]).
+    applied: Option<Vec<ActorModelAction<A::Msg, A::Timer, A::Random>>>,
 }
 
 impl<'m, A, C, H> Replay<'m, A, C, H>
@@ -91,7 +93,23 @@ where
             state,
             steps: 0,
             enabled: Vec::new(),
+            applied: None,
         }
+    }
+
+    /// As [`Replay::new`], also keeping every action that changed the state, so that a caller
+    /// can show the replayed run as a trace of the model ([`Replay::applied`]).
+    pub fn recording(model: &'m ActorModel<A, C, H>) -> Self {
+        Self {
+            applied: Some(Vec::new()),
+            ..Self::new(model)
+        }
+    }
+
+    /// The actions that changed the state so far, in order (stutters left out), when
+    /// recording; empty otherwise.
+    pub fn applied(&self) -> &[ActorModelAction<A::Msg, A::Timer, A::Random>] {
+        self.applied.as_deref().unwrap_or_default()
     }
 
     /// The model's state after the steps replayed so far.
@@ -117,8 +135,12 @@ where
                 mismatch: Mismatch::NotEnabled,
             });
         }
+        let kept = self.applied.is_some().then(|| action.clone());
         if let Some(next) = self.model.next_state(&self.state, action) {
             self.state = next;
+            if let (Some(applied), Some(action)) = (self.applied.as_mut(), kept) {
+                applied.push(action);
+            }
         }
         Ok(())
     }

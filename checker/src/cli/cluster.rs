@@ -1,11 +1,13 @@
 //! `checker cluster`: every actor of a protocol as a UDP node on 127.0.0.1, under a client
 //! workload.
 
-use super::{at_least_one, exit, net, positive_seconds, NetArgs, SetArgs, UsageError};
+use super::{
+    at_least_one, exit, net, positive_seconds, NetArgs, SetArgs, TraceOut, UsageError,
+};
 use checker::net::{NetReport, NetRequest};
 use checker::params::Params;
 use checker::registry::{self, Entry, Target};
-use checker::report::cluster_text;
+use checker::report::{cluster_failure_report, cluster_text};
 use impls::udp::ClusterOptions;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -36,6 +38,8 @@ pub struct Args {
     /// One JSON object on stdout instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    trace: TraceOut,
 }
 
 /// A validated cluster run: the protocol, its model and the request for the driver.
@@ -51,6 +55,14 @@ pub fn plan(args: &Args) -> Result<Plan, UsageError> {
     let instance_timeout = positive_seconds("--instance-timeout", args.instance_timeout)?;
     if let Some(n) = args.instances {
         at_least_one("--instances", n)?;
+    }
+    args.trace.validate()?;
+    if args.trace.wanted() && args.no_validate {
+        return Err(UsageError(
+            "--trace-out needs trace validation, which records the nodes' steps: drop \
+             --no-validate"
+                .into(),
+        ));
     }
     let (transport, faults) = args.net.parse()?;
     let entry = registry::find(&args.name)?;
@@ -79,8 +91,8 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
         target,
         req,
     } = plan(&args)?;
-    let report = match net(&entry, &*target, &req)? {
-        NetReport::Cluster(r) => r,
+    let (report, failing) = match net(&entry, &*target, &req)? {
+        NetReport::Cluster(r, trace) => (r, trace),
         NetReport::Node(_) => unreachable!("a cluster request answers with a cluster"),
     };
     if args.json {
@@ -90,6 +102,14 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
         println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
     } else {
         print!("{}", cluster_text(entry.name, &report));
+    }
+    if args.trace.wanted() {
+        match &failing {
+            Some(trace) => args
+                .trace
+                .write(&cluster_failure_report(entry.name, &params, trace))?,
+            None => eprintln!("no instance violated a property: no trace written"),
+        }
     }
     Ok(exit(!report.failed()))
 }

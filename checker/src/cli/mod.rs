@@ -238,8 +238,9 @@ fn exit(ok: bool) -> ExitCode {
 /// Where and how to write the traces of violated properties.
 #[derive(clap::Args)]
 struct TraceOut {
-    /// Write each violated property's trace (for `run`, the first failing seed's run) to this
-    /// file (several: one file each, named after the property); the format follows the
+    /// Write each violated property's trace (for `run`, the first failing seed's run; for
+    /// `cluster`, the first failing instance, its nodes' steps replayed through the model) to
+    /// this file (several: one file each, named after the property); the format follows the
     /// ending: .itf.json, .mmd, .json, .txt.
     #[arg(long, value_name = "FILE")]
     trace_out: Option<std::path::PathBuf>,

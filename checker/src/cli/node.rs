@@ -77,7 +77,7 @@ pub fn run(args: Args) -> Result<ExitCode, UsageError> {
     let Plan { entry, target, req } = plan(&args)?;
     let report = match net(&entry, &*target, &req)? {
         NetReport::Node(r) => r,
-        NetReport::Cluster(_) => unreachable!("a node request answers with a node"),
+        NetReport::Cluster(..) => unreachable!("a node request answers with a node"),
     };
     if args.json {
         let mut doc = serde_json::to_value(&report).expect("reports serialize");

@@ -256,7 +256,7 @@ pub fn run_failure_report(
     run: &impls::checked::RunReport,
     steps: Vec<super::Step>,
 ) -> super::Report {
-    use crate::engine::{Kind, Status};
+    use crate::engine::Kind;
     use impls::checked::Goal;
     let (name, kind) = if let Some(v) = run.violations.first() {
         (v.property.clone(), Kind::Always)
@@ -267,10 +267,50 @@ pub fn run_failure_report(
     } else {
         ("goal".to_string(), Kind::Eventually)
     };
-    let property = super::PropertyReport {
-        name: format!("{name} (seed {})", run.seed),
+    failure_report(
+        protocol,
+        params,
+        "run",
+        format!("{name} (seed {})", run.seed),
         kind,
-        status: Status::Violated,
+        steps,
+        run.steps,
+    )
+}
+
+/// A cluster's first failing instance as a report with one violated property whose trace is
+/// the instance state by state (see [`crate::net::ClusterTrace`]), so that `--trace-out`
+/// writes it like a checker's counterexample.
+pub fn cluster_failure_report(
+    protocol: &str,
+    params: &crate::params::Params,
+    trace: &crate::net::ClusterTrace,
+) -> super::Report {
+    failure_report(
+        protocol,
+        params,
+        "cluster",
+        format!("{} (instance {})", trace.property, trace.instance),
+        crate::engine::Kind::Always,
+        trace.steps.clone(),
+        trace.steps.len().saturating_sub(1),
+    )
+}
+
+/// A report of one violated property `name` whose trace is `steps`, of a run `depth` steps long.
+fn failure_report(
+    protocol: &str,
+    params: &crate::params::Params,
+    mode: &'static str,
+    name: String,
+    kind: crate::engine::Kind,
+    steps: Vec<super::Step>,
+    depth: usize,
+) -> super::Report {
+    let property = super::PropertyReport {
+        name,
+        kind,
+        status: crate::engine::Status::Violated,
         bounded: false,
         trace: Some(steps),
         loop_start: None,
@@ -281,13 +321,13 @@ pub fn run_failure_report(
     super::Report {
         protocol: protocol.to_string(),
         params: params.clone(),
-        mode: "run",
+        mode,
         complete: true,
         stopped_by: None,
         bounded: false,
         unique_states: 0,
-        total_states: run.steps as u64 + 1,
-        max_depth: run.steps,
+        total_states: depth as u64 + 1,
+        max_depth: depth,
         seconds: 0.0,
         states_per_second: 0.0,
         peak_memory_bytes: None,

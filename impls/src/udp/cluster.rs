@@ -54,7 +54,7 @@ use crate::validate::Replay;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{
-    Actor, ActorModel, ActorModelState, Envelope, Id, LossyNetwork, Network, RandomChoices, Timers,
+    Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, LossyNetwork, Network, RandomChoices, Timers,
 };
 use stateright::{Expectation, Model};
 use std::fmt::Debug;
@@ -226,6 +226,8 @@ where
     /// is off or once this instance diverged (reported once).
     replay: Option<Replay<'m, A, C, H>>,
     validated_steps: u64,
+    /// The run's first failing instance, as the actions replayed up to its failure.
+    failure: Option<ClusterFailure<A>>,
 }
 
 impl<A, C, H> Judge<'_, A, C, H>
@@ -271,11 +273,28 @@ where
         });
         self.validated_steps += u64::from(step.is_some());
         if let Some(why) = diverged {
+            let property = format!("trace validation: {why}");
+            self.keep_failure(&property);
             self.violations.push(ClusterViolation {
-                property: format!("trace validation: {why}"),
+                property,
                 instance: self.instance,
             });
             self.replay = None;
+        }
+    }
+
+    /// Keeps the current instance as the run's failure, if it is the first: the actions
+    /// replayed so far (trace validation must be on; without it there is nothing to keep).
+    fn keep_failure(&mut self, property: &str) {
+        if self.failure.is_some() {
+            return;
+        }
+        if let Some(replay) = &self.replay {
+            self.failure = Some(ClusterFailure {
+                property: property.to_string(),
+                instance: self.instance,
+                actions: replay.applied().to_vec(),
+            });
         }
     }
 
@@ -337,7 +356,7 @@ where
         judge.published_count = 0;
         judge.violated.iter_mut().for_each(|v| *v = false);
         judge.snapshot.history = self.model.init_history.clone();
-        judge.replay = self.validate.then(|| Replay::new(self.model));
+        judge.replay = self.validate.then(|| replay_for(self.model, &judge.failure));
         self.epoch.store(judge.epoch, Ordering::Release);
         self.wake(judge.epoch);
     }
@@ -381,6 +400,7 @@ where
         for (i, (name, holds)) in self.always.iter().enumerate() {
             if !judge.violated[i] && !holds(model, &judge.snapshot) {
                 judge.violated[i] = true;
+                judge.keep_failure(name);
                 judge.violations.push(ClusterViolation {
                     property: (*name).to_string(),
                     instance: judge.instance,
@@ -467,6 +487,33 @@ pub enum ClusterError {
     Panicked(usize),
 }
 
+/// The first failing instance of a cluster run: the property, the instance, and the steps the
+/// nodes took up to the failure as actions of the model, in the order trace validation replayed
+/// them (stutters left out), for a caller that shows or exports the run state by state.
+pub struct ClusterFailure<A: Actor> {
+    pub property: String,
+    pub instance: u64,
+    pub actions: Vec<ActorModelAction<A::Msg, A::Timer, A::Random>>,
+}
+
+/// The replay of a new instance: recording its actions until the run has kept a failure.
+fn replay_for<'m, A, C, H>(
+    model: &'m ActorModel<A, C, H>,
+    failure: &Option<ClusterFailure<A>>,
+) -> Replay<'m, A, C, H>
+where
+    A: Actor,
+    A::Msg: Ord,
+    A::Timer: Ord,
+    H: Clone + Debug + Hash,
+{
+    if failure.is_none() {
+        Replay::recording(model)
+    } else {
+        Replay::new(model)
+    }
+}
+
 /// A step in words for a divergence report (`start` for an actor's start).
 fn describe<S: Debug>(step: Option<&S>) -> String {
     step.map_or_else(|| "start".to_string(), |s| format!("{s:?}"))
@@ -478,6 +525,27 @@ pub fn run_cluster<A, C, H>(
     goal: &[GoalPred<'_, A, H>],
     opts: &ClusterOptions,
 ) -> Result<ClusterReport, ClusterError>
+where
+    A: Actor + Sync,
+    A::Msg: Ord + Serialize + DeserializeOwned + Send + Sync,
+    A::State: Send + Sync,
+    A::Storage: Serialize + DeserializeOwned + Send + Sync,
+    A::Timer: Ord + Send + Sync,
+    A::Random: Send + Sync,
+    C: Sync,
+    H: Clone + Debug + Hash + Send + Sync,
+{
+    run_cluster_traced(model, goal, opts).map(|(report, _)| report)
+}
+
+/// [`run_cluster`], with the run's first failing instance as model actions (`None` when no
+/// instance failed, or when trace validation is off: the steps are then not observed).
+#[allow(clippy::type_complexity)]
+pub fn run_cluster_traced<A, C, H>(
+    model: &ActorModel<A, C, H>,
+    goal: &[GoalPred<'_, A, H>],
+    opts: &ClusterOptions,
+) -> Result<(ClusterReport, Option<ClusterFailure<A>>), ClusterError>
 where
     A: Actor + Sync,
     A::Msg: Ord + Serialize + DeserializeOwned + Send + Sync,
@@ -543,8 +611,9 @@ where
             latencies_us: Vec::new(),
             timed_out: 0,
             violations: Vec::new(),
-            replay: opts.validate.then(|| Replay::new(model)),
+            replay: opts.validate.then(|| Replay::recording(model)),
             validated_steps: 0,
+            failure: None,
         }),
         validate: opts.validate,
         control,
@@ -616,7 +685,7 @@ where
     per_node.iter().for_each(|c| total.add(c));
     let mut latencies = judge.latencies_us.clone();
     let instances = latencies.len() as u64;
-    Ok(ClusterReport {
+    let report = ClusterReport {
         nodes: n,
         transport,
         options: opts.clone(),
@@ -635,7 +704,8 @@ where
         per_node,
         violations: judge.violations,
         validated_steps: judge.validated_steps,
-    })
+    };
+    Ok((report, judge.failure))
 }
 
 /// A `Duration` as a number of seconds in serialized form.

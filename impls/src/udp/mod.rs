@@ -22,6 +22,8 @@ pub mod node;
 pub mod transport;
 pub mod wire;
 
-pub use cluster::{run_cluster, ClusterOptions, ClusterReport, GoalPred};
+pub use cluster::{
+    run_cluster, run_cluster_traced, ClusterFailure, ClusterOptions, ClusterReport, GoalPred,
+};
 pub use faults::{FaultError, Partition, WireFaults};
 pub use node::{Counters, Drops, NetCfg, Node, NodeCfg, NodeError, Transport};

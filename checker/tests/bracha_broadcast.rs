@@ -1,10 +1,11 @@
 //! Bracha's reliable broadcast through the registry: safe and live without traitors at two
 //! sizes and with one at the default size; with `n <= 3f` (three processes, one traitor)
 //! totality and validity fail; an echo quorum of `(n + f) / 2` lets a traitorous sender have
-//! two values delivered (a pinned path, replayed through the checked model); bad settings are
-//! refused; and the runtime replays its runs.
+//! two values delivered (found by random walks, and a hand-built path replayed through the
+//! checked model); an echo quorum of one delivers a value a loyal sender never sent, which the
+//! refinement catches too; bad settings are refused; and the runtime replays its runs.
 
-use checker::engine::{CheckOptions, Status};
+use checker::engine::{CheckOptions, SimOptions, Status};
 use checker::registry;
 use checker::report::Report;
 use impls::checked::RuntimeOptions;
@@ -143,6 +144,73 @@ fn an_echo_quorum_of_half_n_plus_f_delivers_two_values() {
         .cfg_of(&["processes=5", "sender-faulty=true"])
         .unwrap();
     assert_eq!(good.thresholds().echo_quorum, 4);
+}
+
+#[test]
+fn random_walks_find_the_two_deliveries_that_breadth_first_search_cannot_reach() {
+    // The same broken variant as above, found by the checker instead of built by hand. The
+    // counterexample lies deeper than breadth-first search gets at n = 5 (depth 6 after a
+    // minute, 1.4 million states) and depth-first search misses it (2.2 million states in a
+    // minute), but random walks hit it within the first hundred. A walk is a run of the
+    // model, not the shortest one.
+    let settings = ["processes=5", "sender-faulty=true", "ready-threshold=3"];
+    let walks = |settings: &[&str]| {
+        let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
+        let (params, target) = registry::find(NAME)
+            .expect("registered")
+            .instantiate(&settings)
+            .expect("valid");
+        let opts = SimOptions {
+            seed: 0,
+            runs: 100,
+            depth: 100,
+        };
+        target.simulate(NAME, &params, &opts)
+    };
+    let r = walks(&settings);
+    let agreement = property(&r, "agreement");
+    assert_eq!(agreement.status, Status::Violated);
+    let steps = actions(agreement);
+    assert_eq!(steps.len(), 29, "{steps:?}");
+    // p2 and p3 readied 1 and 0 on echo quorums of three, and p1 has delivered 1: p3's ready
+    // is the third ready of 0 at p4, which delivers 0.
+    assert_eq!(
+        steps.last(),
+        Some(&"p3 -> p4: Ready { value: 0 }"),
+        "{steps:?}"
+    );
+    // Two first deliveries of different values: no run of `reliable-broadcast` does that.
+    let refinement = property(&r, "refinement");
+    assert_eq!(refinement.status, Status::Violated);
+    assert_eq!(actions(refinement), steps);
+    // The same walks with the protocol's quorum of 4 find nothing wrong.
+    let r = walks(&settings[..2]);
+    assert!(r.all_pass(), "{:?}", r.properties);
+}
+
+#[test]
+fn an_echo_quorum_of_one_delivers_a_value_the_loyal_sender_never_sent() {
+    // One traitor's echo makes a loyal process ready for a value nobody loyal sent; with the
+    // traitor's ready, three readys deliver it. Integrity fails, and so does the refinement:
+    // `reliable-broadcast` with a loyal sender delivers only its input.
+    let opts = CheckOptions {
+        safety_only: true,
+        ..CheckOptions::default()
+    };
+    let r = common::check(NAME, &["ready-threshold=1"], &opts);
+    assert!(r.complete);
+    assert_eq!(r.unique_states, 60_573);
+    let path = [
+        "t3 chooses echo to p1 = Echo { value: 1 }",
+        "p1 -> p2: Ready { value: 1 }",
+        "t3 chooses ready to p2 = Ready { value: 1 }",
+    ];
+    for name in ["integrity", "refinement"] {
+        let p = property(&r, name);
+        assert_eq!(p.status, Status::Violated, "{name}");
+        assert_eq!(actions(p), path, "{name}");
+    }
+    assert_eq!(property(&r, "agreement").status, Status::Holds);
 }
 
 #[test]

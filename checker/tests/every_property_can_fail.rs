@@ -1389,3 +1389,203 @@ mod multi_paxos {
         }
     }
 }
+
+// ---- byzantine-agreement (spec) ----
+
+mod byzantine_agreement {
+    use super::*;
+    use models::generals::Order;
+    use specs::byzantine_agreement::{
+        Agreement, AgreementAction, AgreementAction::Decide, ByzantineAgreement, Commander, IC1,
+        IC2, TERMINATION,
+    };
+
+    fn planted(bug: Bug<ByzantineAgreement>) -> Report {
+        let (params, c) = spec(&specs::byzantine_agreement::spec(), &[]);
+        check_planted(
+            "byzantine-agreement",
+            &params,
+            &plant(c, bug),
+            &CheckOptions::default(),
+        )
+    }
+
+    /// `Decide` without its guard on the order: a loyal lieutenant that has not decided obeys
+    /// `v`, whatever the others and the commander did.
+    fn decide_any(_: &ByzantineAgreement, s: &Agreement, a: AgreementAction) -> Option<Agreement> {
+        let Decide(i, v) = a;
+        let l = s.lieutenants.get(i.checked_sub(1)?)?;
+        if !l.loyal || l.decision.is_some() {
+            return None;
+        }
+        let mut next = s.clone();
+        next.lieutenants[i - 1].decision = Some(v);
+        Some(next)
+    }
+
+    /// Every `Decide(i, v)` for each loyal lieutenant `i` yet to decide and each `v` of `orders`.
+    fn every_decision(s: &Agreement, orders: &[Order]) -> Vec<AgreementAction> {
+        let mut out = Vec::new();
+        for (i, l) in s.lieutenants.iter().enumerate() {
+            if l.loyal && l.decision.is_none() {
+                out.extend(orders.iter().map(|&v| Decide(i + 1, v)));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_lieutenant_deaf_to_the_others_breaks_ic1_under_a_traitor_commander() {
+        // The guard "the order the loyal lieutenants already obey" left out when the
+        // commander is a traitor: two loyal lieutenants obey different orders.
+        let r = planted(Bug {
+            actions: |m, s, a| {
+                if s.commander == Commander::Traitor {
+                    a.clear();
+                    a.extend(every_decision(s, &Order::domain(m.orders)));
+                }
+            },
+            next: decide_any,
+        });
+        let ic1 = property(&r, IC1);
+        assert_eq!(ic1.status, Status::Violated);
+        assert_eq!(actions(ic1), ["l1 obeys Retreat", "l2 obeys Attack"]);
+        assert_eq!(status(&r, IC2), Status::Holds);
+        assert_eq!(status(&r, TERMINATION), Status::Holds);
+    }
+
+    #[test]
+    fn a_lieutenant_deaf_to_a_loyal_commander_breaks_ic2_only() {
+        // Under a loyal commander the first loyal lieutenant may obey any order, and the
+        // others follow it: IC1 is kept, IC2 is not.
+        let r = planted(Bug {
+            actions: |m, s, a| {
+                if let Commander::Loyal(_) = s.commander {
+                    let agreed = s
+                        .lieutenants
+                        .iter()
+                        .filter(|l| l.loyal)
+                        .find_map(|l| l.decision);
+                    let orders = agreed.map_or_else(|| Order::domain(m.orders), |v| vec![v]);
+                    a.clear();
+                    a.extend(every_decision(s, &orders));
+                }
+            },
+            next: decide_any,
+        });
+        let ic2 = property(&r, IC2);
+        assert_eq!(ic2.status, Status::Violated);
+        // l2 obeys attack against a loyal commander's retreat (l1 the traitor).
+        assert_eq!(actions(ic2), ["l2 obeys Attack"]);
+        assert_eq!(status(&r, IC1), Status::Holds);
+        assert_eq!(status(&r, TERMINATION), Status::Holds);
+    }
+
+    #[test]
+    fn a_lieutenant_that_never_decides_breaks_termination_and_deadlocks() {
+        let r = planted(Bug {
+            actions: |_, _, a| a.retain(|&Decide(i, _)| i != 1),
+            ..Bug::none()
+        });
+        let termination = property(&r, TERMINATION);
+        assert_eq!(termination.status, Status::Violated);
+        // l3 the traitor: l2 obeys the commander's attack, and l1 never decides.
+        assert_eq!(actions(termination), ["l2 obeys Attack"]);
+        let deadlock = property(&r, "deadlock");
+        assert_eq!(deadlock.status, Status::Violated);
+        let stuck = actions(deadlock);
+        assert_eq!(stuck.len(), 1, "{stuck:?}");
+        assert!(!stuck[0].starts_with("l1"), "{stuck:?}");
+        assert_eq!(status(&r, IC1), Status::Holds);
+        assert_eq!(status(&r, IC2), Status::Holds);
+    }
+}
+
+// ---- reliable-broadcast (spec) ----
+
+mod reliable_broadcast {
+    use super::*;
+    use models::bracha_broadcast::VALUES;
+    use specs::reliable_broadcast::{RbAction::Deliver, ReliableBroadcast};
+
+    fn planted(settings: &[&str], bug: Bug<ReliableBroadcast>) -> Report {
+        let (params, c) = spec(&specs::reliable_broadcast::spec(), settings);
+        check_planted(
+            "reliable-broadcast",
+            &params,
+            &plant(c, bug),
+            &CheckOptions::default(),
+        )
+    }
+
+    #[test]
+    fn a_delivery_unbound_by_the_first_breaks_agreement() {
+        // With a traitor sender, each loyal process may deliver either value, whatever the
+        // others delivered.
+        let r = planted(
+            &["loyal=2", "sender-faulty=true"],
+            Bug {
+                actions: |_, s, a| {
+                    a.clear();
+                    for (process, d) in s.iter().enumerate() {
+                        if d.is_none() {
+                            a.extend(VALUES.map(|value| Deliver { process, value }));
+                        }
+                    }
+                },
+                ..Bug::none()
+            },
+        );
+        let agreement = property(&r, "agreement");
+        assert_eq!(agreement.status, Status::Violated);
+        assert_eq!(
+            actions(agreement),
+            ["loyal process 0 delivers 0", "loyal process 1 delivers 1"]
+        );
+        assert_eq!(status(&r, "integrity"), Status::Holds);
+        assert_eq!(status(&r, "validity"), Status::Holds);
+    }
+
+    #[test]
+    fn a_first_delivery_of_a_value_the_loyal_sender_never_sent_breaks_integrity() {
+        let r = planted(
+            &["loyal=2"],
+            Bug {
+                actions: |_, s, a| {
+                    if s.iter().all(Option::is_none) {
+                        a.push(Deliver {
+                            process: 0,
+                            value: 1,
+                        });
+                    }
+                },
+                ..Bug::none()
+            },
+        );
+        let integrity = property(&r, "integrity");
+        assert_eq!(integrity.status, Status::Violated);
+        assert_eq!(actions(integrity), ["loyal process 0 delivers 1"]);
+        // The others then follow the first: one value for all.
+        assert_eq!(status(&r, "agreement"), Status::Holds);
+        assert_eq!(status(&r, "validity"), Status::Violated);
+    }
+
+    #[test]
+    fn a_process_that_never_delivers_breaks_validity_and_deadlocks() {
+        let r = planted(
+            &["loyal=2"],
+            Bug {
+                actions: |_, _, a| a.retain(|&Deliver { process, .. }| process != 0),
+                ..Bug::none()
+            },
+        );
+        let validity = property(&r, "validity");
+        assert_eq!(validity.status, Status::Violated);
+        assert_eq!(actions(validity), ["loyal process 1 delivers 0"]);
+        let deadlock = property(&r, "deadlock");
+        assert_eq!(deadlock.status, Status::Violated);
+        assert_eq!(actions(deadlock), ["loyal process 1 delivers 0"]);
+        assert_eq!(status(&r, "agreement"), Status::Holds);
+        assert_eq!(status(&r, "integrity"), Status::Holds);
+    }
+}

@@ -17,8 +17,11 @@
 //! one delivering and the other never (`totality`), and a silent traitor leaves a loyal
 //! sender's value undelivered (`validity`). An echo quorum of `(n + f) / 2` or less
 //! (`ready-threshold`) lets a traitorous sender get two values readied and delivered
-//! (`processes=5 sender-faulty=true ready-threshold=3`: `agreement`). Both pinned in
-//! `checker/tests/bracha_broadcast.rs`.
+//! (`processes=5 sender-faulty=true ready-threshold=3`: `agreement` and the refinement, found
+//! by random walks: the counterexample lies deeper than breadth-first search reaches at five
+//! processes); an echo quorum of one lets a traitor's echo get a value the loyal sender never
+//! sent delivered (`ready-threshold=1`: `integrity` and the refinement, 3 steps). All pinned
+//! in `checker/tests/bracha_broadcast.rs`.
 
 use crate::params::{Param, Params};
 use crate::protocol::{system_cfg, Protocol, Refinement, SystemModel};

@@ -86,7 +86,10 @@
 //! | multi-paxos | applied commands are never undone | step | planted: wiped storage (`crashes=1`) | epcf `multi_paxos::a_replica_that_loses_its_storage_in_a_crash_undoes_its_log_and_promise` |
 //! | multi-paxos | promises never decrease | step | planted: wiped storage (`crashes=1`) | the same |
 //! | multi-paxos | deadlock | always | `ops=1 lossy=true` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |
-//! | byzantine-agreement | all three | always, eventually | the same predicates (`ic1`, `ic2`, `all_decided` of `specs::byzantine_agreement`) fail through `om` and `sm` below, and on hand-made states; a planted spec is not written yet | `specs::byzantine_agreement` `the_helpers_say_what_they_claim` |
+//! | byzantine-agreement | loyal lieutenants obey the same order | always | planted: `Decide` unbound by the others' order under a traitor commander | epcf `byzantine_agreement::a_lieutenant_deaf_to_the_others_breaks_ic1_under_a_traitor_commander` |
+//! | byzantine-agreement | loyal lieutenants obey a loyal commander | always | planted: the first loyal `Decide` unbound by a loyal commander's order | epcf `byzantine_agreement::a_lieutenant_deaf_to_a_loyal_commander_breaks_ic2_only` |
+//! | byzantine-agreement | every loyal lieutenant decides | eventually | planted: no `Decide` for l1 | epcf `byzantine_agreement::a_lieutenant_that_never_decides_breaks_termination_and_deadlocks` |
+//! | byzantine-agreement | deadlock | always | planted: no `Decide` for l1 | the same |
 //! | om | loyal lieutenants obey the same order | always | `m=0` (a traitor commander) | `om.rs` `om_0_fails_with_one_traitor_commander` |
 //! | om | loyal lieutenants obey a loyal commander | always | `generals=3` (the paper's impossibility) | `om.rs` `om_1_with_three_generals_fails_as_the_paper_proves` |
 //! | om, sm | every loyal lieutenant decides | eventually | `traitors=none lossy=true` | `om.rs` `a_lossy_network_breaks_the_synchrony_and_termination` |
@@ -131,13 +134,16 @@
 //! | all three limiters | a request is rejected | sometimes | `clients=1 requests=1` | `rate_limiter.rs` `the_reject_and_retry_phases_are_reached_and_need_their_settings` |
 //! | all three limiters | a rejected request is admitted on retry | sometimes | `max-retries=0` | the same |
 //! | all three limiters | deadlock | always | `bug=silent-drop` | `rate_limiter.rs` `a_limiter_that_drops_what_it_cannot_admit_loses_requests_silently` |
-//! | bracha-broadcast | agreement | always | `processes=5 sender-faulty=true ready-threshold=3` (a replayed path, not a search) | `bracha_broadcast.rs` `an_echo_quorum_of_half_n_plus_f_delivers_two_values` |
+//! | bracha-broadcast | agreement | always | `processes=5 sender-faulty=true ready-threshold=3`: found by random walks (`simulate`, seed 0), past BFS's reach; also a replayed hand-built path | `bracha_broadcast.rs` `random_walks_find_the_two_deliveries_that_breadth_first_search_cannot_reach`, `an_echo_quorum_of_half_n_plus_f_delivers_two_values` |
 //! | bracha-broadcast | validity | eventually | `processes=3 faulty=1` | `bracha_broadcast.rs` `three_processes_with_one_traitor_break_totality_and_validity` |
 //! | bracha-broadcast | totality | leads-to | `processes=3 faulty=1` | the same |
 //! | bracha-broadcast | deadlock | always | `processes=3 faulty=1` | the same (checked, not asserted) |
 //! | bracha-broadcast | integrity | always | planted: a delivery output twice | epcf `bracha_broadcast::a_process_that_outputs_its_delivery_twice_breaks_integrity` |
-//! | bracha-broadcast | refinement | always | not yet shown failing (the abstraction reads only each process's first delivery, so a second one does not show; a forging process is left to do) | - |
-//! | reliable-broadcast | agreement, integrity, validity, deadlock | always, eventually | not yet shown failing (planted variants left to do) | - |
+//! | bracha-broadcast | refinement | always | `ready-threshold=1` (a loyal process delivers a value the loyal sender never sent; BFS, 3 steps); `processes=5 sender-faulty=true ready-threshold=3` (two first deliveries, random walks) | `bracha_broadcast.rs` `an_echo_quorum_of_one_delivers_a_value_the_loyal_sender_never_sent`, `random_walks_find_the_two_deliveries_that_breadth_first_search_cannot_reach` |
+//! | reliable-broadcast | agreement | always | planted: `Deliver` unbound by the first delivery (`sender-faulty=true`) | epcf `reliable_broadcast::a_delivery_unbound_by_the_first_breaks_agreement` |
+//! | reliable-broadcast | integrity | always | planted: a first `Deliver` of 1 under a loyal sender | epcf `reliable_broadcast::a_first_delivery_of_a_value_the_loyal_sender_never_sent_breaks_integrity` |
+//! | reliable-broadcast | validity | eventually | planted: no `Deliver` for loyal process 0 | epcf `reliable_broadcast::a_process_that_never_delivers_breaks_validity_and_deadlocks` |
+//! | reliable-broadcast | deadlock | always | planted: no `Deliver` for loyal process 0 | the same |
 //! | dissemination | validity, every node knows the rumor, knowledge is never lost, deadlock | always, eventually, step, always | not yet shown failing (planted models left to do) | - |
 //! | gossip | validity | always | not yet shown failing (a planted node that starts with another rumor, left to do) | - |
 //! | gossip | every live node knows the rumor | eventually | `mode=push stop-after=1`; `stop-after=1`; `partition=true`; `--fairness weak` | `gossip.rs` `rumor_mongering_that_stops_after_one_round_can_leave_a_node_uninformed`, `a_permanent_partition_blocks_dissemination`, `under_weak_fairness_a_node_may_never_pick_the_uninformed_peer` |

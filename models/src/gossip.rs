@@ -708,6 +708,27 @@ mod tests {
     }
 
     #[test]
+    fn partners_in_turn_go_round_the_ring_from_the_next_node() {
+        // Node 2 of 4: peers n0, n1, n3; it starts at n3 (the next on the ring), then n0, n1.
+        let a = GossipActor {
+            partners: Partners::RoundRobin,
+            peers: Id::vec_from([0, 1, 3]),
+            ..node(Mode::Push, 0, true)
+        };
+        let mut s = a.on_start(Id::from(2), &None, &mut Out::new());
+        let mut contacted = Vec::new();
+        for _ in 0..4 {
+            let mut o = Out::new();
+            let mut cow = Cow::Borrowed(&s);
+            a.on_timeout(Id::from(2), &mut cow, &GossipTimer::Round, &mut o);
+            s = cow.into_owned();
+            contacted.extend(sends(&o).into_iter().map(|(to, _)| to));
+            s.awaiting = 0;
+        }
+        assert_eq!(contacted, [3, 0, 1, 3]);
+    }
+
+    #[test]
     fn push_pull_informs_everyone_in_about_log3_n_rounds() {
         let mut rng = SplitMix64::new(1);
         let r = rounds_to_inform(1000, Mode::PushPull, 1, &mut rng, 100).unwrap();

@@ -1589,3 +1589,139 @@ mod reliable_broadcast {
         assert_eq!(status(&r, "integrity"), Status::Holds);
     }
 }
+
+// ---- dissemination (spec) ----
+
+mod dissemination {
+    use super::*;
+    use models::gossip::RUMOR;
+    use specs::dissemination::{Dissemination, DisseminationAction::Learn};
+
+    fn planted(bug: Bug<Dissemination>) -> Report {
+        let (params, c) = spec(&specs::dissemination::spec(), &["nodes=3"]);
+        check_planted(
+            "dissemination",
+            &params,
+            &plant(c, bug),
+            &CheckOptions::default(),
+        )
+    }
+
+    #[test]
+    fn a_learn_that_garbles_the_rumor_breaks_validity() {
+        // The planted bug: the learner takes a rumor one off the one it was told.
+        let r = planted(Bug {
+            next: |m, k, a| {
+                let Learn { to, .. } = a;
+                let mut next = m.next_state(k, a)?;
+                next[to] = Some(RUMOR + 1);
+                Some(next)
+            },
+            ..Bug::none()
+        });
+        let validity = property(&r, "validity");
+        assert_eq!(validity.status, Status::Violated);
+        assert_eq!(actions(validity), ["n1 learns from n0"]);
+        assert_eq!(status(&r, "knowledge is never lost"), Status::Holds);
+        assert_eq!(status(&r, "every node knows the rumor"), Status::Holds);
+    }
+
+    #[test]
+    fn a_node_nobody_tells_never_knows_and_deadlocks() {
+        // The planted bug: the last node is never the learner of a `Learn`.
+        let r = planted(Bug {
+            actions: |m, _, a| a.retain(|&Learn { to, .. }| to != m.nodes - 1),
+            ..Bug::none()
+        });
+        for name in ["every node knows the rumor", "deadlock"] {
+            let p = property(&r, name);
+            assert_eq!(p.status, Status::Violated, "{name}");
+            assert_eq!(actions(p), ["n1 learns from n0"], "{name}");
+        }
+        assert_eq!(status(&r, "validity"), Status::Holds);
+    }
+
+    #[test]
+    fn a_node_that_forgets_the_rumor_loses_knowledge() {
+        // The planted bug: a node other than the source may forget what it learnt (the
+        // planted action `Learn { from: i, to: i }`, described "ni learns from ni").
+        let r = planted(Bug {
+            actions: |_, k, a| {
+                a.extend(
+                    (1..k.len())
+                        .filter(|&i| k[i].is_some())
+                        .map(|i| Learn { from: i, to: i }),
+                )
+            },
+            next: |m, k, a| match a {
+                Learn { from, to } if from == to => {
+                    let mut next = k.clone();
+                    next[to] = None;
+                    Some(next)
+                }
+                _ => m.next_state(k, a),
+            },
+        });
+        let lost = property(&r, "knowledge is never lost");
+        assert_eq!(lost.status, Status::Violated);
+        assert_eq!(actions(lost), ["n1 learns from n0", "n1 learns from n1"]);
+        assert_eq!(status(&r, "validity"), Status::Holds);
+    }
+}
+
+// ---- gossip ----
+
+mod gossip {
+    use super::*;
+    use specs::gossip::GossipModel;
+
+    #[test]
+    fn a_node_that_garbles_the_rumor_it_learns_breaks_validity_and_refinement() {
+        // The planted bug: a node other than the source that learns stores the rumor one off.
+        let (params, c) = protocol(&specs::gossip::protocol(), &["nodes=3"]);
+        let bug: Bug<GossipModel> = Bug {
+            actions: |_, _, _| {},
+            next: |m, s, a| {
+                let mut next = m.next_state(s, a)?;
+                for i in 1..s.actor_states.len() {
+                    if s.actor_states[i].known.is_none() {
+                        if let Some(r) = next.actor_states[i].known {
+                            edit_actor(&mut next, i, |st| st.known = Some(r + 1));
+                        }
+                    }
+                }
+                Some(next)
+            },
+        };
+        let r = check_planted("gossip", &params, &plant(c, bug), &CheckOptions::default());
+        for name in ["validity", "refinement"] {
+            let p = property(&r, name);
+            assert_eq!(p.status, Status::Violated, "{name}");
+            assert_eq!(actions(p), GARBLED, "{name}");
+        }
+        assert_eq!(status(&r, "knowledge is never lost"), Status::Holds);
+    }
+
+    #[test]
+    fn a_node_that_loses_its_storage_in_a_crash_forgets_the_rumor() {
+        let (params, c) = protocol(&specs::gossip::protocol(), &["nodes=3", "crashes=1"]);
+        let c = plant(c, wipe_storage_on_recovery::<GossipModel>());
+        let r = check_planted("gossip", &params, &c, &safety_only_up_to(50_000));
+        for name in ["knowledge is never lost", "refinement"] {
+            let p = property(&r, name);
+            assert_eq!(p.status, Status::Violated, "{name}");
+            assert_eq!(actions(p), WIPED, "{name}");
+        }
+        assert_eq!(status(&r, "validity"), Status::Holds);
+    }
+
+    /// n0 pushes to n1 (its first partner in turn), which stores the rumor garbled.
+    const GARBLED: [&str; 2] = ["n0: timeout Round", "n0 -> n1: Gossip { rumor: Some(1) }"];
+    /// n1 learns from n0, crashes, and recovers from a wiped disk knowing nothing.
+    const WIPED: [&str; 4] = [
+        "n0: timeout Round",
+        "n0 -> n1: Gossip { rumor: Some(1) }",
+        "n1 crashes",
+        "n1 recovers",
+    ];
+}

@@ -1,5 +1,5 @@
-//! Gossip: spreading one rumor by push, pull or push-pull exchanges between random partners,
-//! in timer-driven rounds, as rumor mongering or as anti-entropy.
+//! Gossip: spreading one rumor by push, pull or push-pull exchanges between partners taken in
+//! turn or at random, in timer-driven rounds, as rumor mongering or as anti-entropy.
 //!
 //! # Problem
 //!
@@ -32,9 +32,12 @@
 //! for its first k rounds after it learnt it; under anti-entropy (k = 0) for ever. A node runs
 //! rounds on its `Round` timer while it has something to do (see [`runs_rounds`]). A round:
 //!
-//! 1. the timer fires and the node offers every peer as a partner, one random choice per peer
-//!    ([`partner_key`]); the first `fanout` taken are the round's partners and the other
-//!    offers are withdrawn (on the simulator: a uniform pick; the checker takes every order);
+//! 1. the timer fires and the node picks its `fanout` partners: with `partners=round-robin`
+//!    (the default) the next ones in turn around the ring (node `i` starts at `i+1`), so every
+//!    peer is contacted within `nodes - 1` rounds; with `partners=random` it offers every peer
+//!    as a partner, one random choice per peer ([`partner_key`]), the first `fanout` taken are
+//!    the round's partners and the other offers are withdrawn (on the simulator: a uniform
+//!    pick; the checker takes every order);
 //! 2. it opens an exchange with each: `Gossip` carries its rumor if the mode pushes and it
 //!    spreads ([`offer`]);
 //! 3. the partner learns from it and answers `Reply`, which carries the partner's rumor if the
@@ -54,6 +57,10 @@
 //!
 //! # Deviations
 //!
+//! - Partners are taken in turn by default, as implementations of anti-entropy cycle through
+//!   their peers (Demers et al. pick them at random): every peer is contacted within
+//!   `nodes - 1` rounds, so weak fairness (a set timer fires, a message in flight arrives)
+//!   suffices for anti-entropy to inform every node. `partners=random` keeps the paper's pick.
 //! - The random pick of a partner is one choice per peer, not one choice among the peers: the
 //!   checker owes fairness per actor and choice key, never to a particular value of a choice,
 //!   so with one key it finds runs where a node never picks the one uninformed peer, which a
@@ -124,6 +131,32 @@ impl Mode {
     }
 }
 
+/// How a node picks its partners each round.
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
+pub enum Partners {
+    /// In turn, round-robin around the ring: node `i` contacts `i+1`, `i+2`, ... (skipping
+    /// itself), `fanout` of them per round, so every peer is contacted within `nodes - 1`
+    /// rounds (as anti-entropy implementations cycle through their peers).
+    RoundRobin,
+    /// Uniformly at random each round (Demers et al.; the theory of the rounds table).
+    Random,
+}
+
+impl Partners {
+    /// Every way, in the order of [`Partners::NAMES`].
+    pub const ALL: [Partners; 2] = [Partners::RoundRobin, Partners::Random];
+    /// The names the command line takes.
+    pub const NAMES: [&'static str; 2] = ["round-robin", "random"];
+
+    /// The way named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::NAMES
+            .iter()
+            .position(|&n| n == name)
+            .map(|i| Self::ALL[i])
+    }
+}
+
 /// A message of an exchange.
 #[derive(
     Clone,
@@ -167,6 +200,9 @@ pub struct GossipState {
     pub picked: Vec<Id>,
     /// Replies still due in the current exchange.
     pub awaiting: u8,
+    /// Round-robin partners: the index in `peers` of the next partner (always 0 with random
+    /// partners, so that no cursor is in their state).
+    pub turn: u8,
 }
 
 /// A node: immutable configuration only.
@@ -175,6 +211,8 @@ pub struct GossipActor {
     pub mode: Mode,
     /// Partners per round.
     pub fanout: u8,
+    /// How partners are picked.
+    pub partners: Partners,
     /// Rounds a node spreads after it learns the rumor; 0 for ever (anti-entropy).
     pub stop_after: u8,
     /// Every other node.
@@ -230,6 +268,24 @@ impl GossipActor {
 
     fn runs_rounds(&self, s: &GossipState) -> bool {
         runs_rounds(self.mode, s.known, s.rounds, self.stop_after)
+    }
+
+    /// The first turn of node `id`: the index of `id + 1` (mod the ring) among its peers.
+    fn first_turn(&self, id: Id) -> u8 {
+        match self.partners {
+            Partners::RoundRobin => (usize::from(id) % self.peers.len()) as u8,
+            Partners::Random => 0,
+        }
+    }
+
+    /// Round-robin: the round's `fanout` partners from `s.turn` on, and the turn after them.
+    fn partners_in_turn(&self, s: &GossipState) -> (Vec<Id>, u8) {
+        let n = self.peers.len();
+        let turn = usize::from(s.turn);
+        let partners = (0..usize::from(self.fanout))
+            .map(|k| self.peers[(turn + k) % n])
+            .collect();
+        (partners, ((turn + usize::from(self.fanout)) % n) as u8)
     }
 
     fn reachable(&self, id: Id, peer: Id) -> bool {
@@ -293,7 +349,7 @@ impl Actor for GossipActor {
         "node".to_string()
     }
 
-    fn on_start(&self, _id: Id, storage: &Option<Rumor>, o: &mut Out<Self>) -> GossipState {
+    fn on_start(&self, id: Id, storage: &Option<Rumor>, o: &mut Out<Self>) -> GossipState {
         let known = if self.source { Some(RUMOR) } else { *storage };
         if self.source && storage.is_none() {
             o.save(RUMOR);
@@ -303,6 +359,7 @@ impl Actor for GossipActor {
             rounds: 0,
             picked: Vec::new(),
             awaiting: 0,
+            turn: self.first_turn(id),
         };
         if self.runs_rounds(&s) {
             o.set_timer(GossipTimer::Round, round_len());
@@ -345,7 +402,7 @@ impl Actor for GossipActor {
 
     fn on_timeout(
         &self,
-        _id: Id,
+        id: Id,
         state: &mut Cow<Self::State>,
         _timer: &Self::Timer,
         o: &mut Out<Self>,
@@ -353,7 +410,12 @@ impl Actor for GossipActor {
         let s = &**state;
         let pushing = self.mode.pushes() && self.spreads(s);
         let pulling = self.mode.pulls() && s.known.is_none();
-        if pushing || pulling {
+        if (pushing || pulling) && self.partners == Partners::RoundRobin {
+            let (partners, turn) = self.partners_in_turn(s);
+            let mut next = self.open_exchange(id, s, &partners, o);
+            next.turn = turn;
+            *state.to_mut() = next;
+        } else if pushing || pulling {
             // Every peer is offered; the first `fanout` picked are the round's partners.
             for &p in &self.peers {
                 o.choose_random(partner_key(p), vec![p]);
@@ -399,6 +461,9 @@ pub struct GossipCfg {
     pub mode: Mode,
     /// Partners per round. Must be in 1..=3 and below `nodes`; 1 is a good default.
     pub fanout: u8,
+    /// How partners are picked: round-robin (the default: every peer within `nodes - 1`
+    /// rounds, so anti-entropy informs everyone under weak fairness) or at random.
+    pub partners: Partners,
     /// Rounds a node spreads after it learns (rumor mongering's blind counter), 0 for ever
     /// (anti-entropy). Must be in 0..=3; 0 is the default (the one where everyone learns).
     pub stop_after: u8,
@@ -428,6 +493,7 @@ impl GossipCfg {
         nodes: usize,
         mode: Mode,
         fanout: usize,
+        partners: Partners,
         stop_after: usize,
         partition: bool,
         system: SystemCfg,
@@ -452,6 +518,7 @@ impl GossipCfg {
             nodes,
             mode,
             fanout,
+            partners,
             stop_after,
             partition,
             system,
@@ -480,6 +547,7 @@ impl ActorSystem for GossipCfg {
             .map(|i| GossipActor {
                 mode: self.mode,
                 fanout: self.fanout,
+                partners: self.partners,
                 stop_after: self.stop_after,
                 peers: Id::vec_from((0..n).filter(|&j| j != i)),
                 side: self.sides(),
@@ -497,9 +565,9 @@ impl ActorSystem for GossipCfg {
     }
 }
 
-/// The same gossip rule in synchronous rounds, for runs at scale (anti-entropy, no faults):
-/// in each round every node that [`runs_rounds`] picks `fanout` distinct partners uniformly at
-/// random, and each exchange applies [`offer`], [`answer`] and [`learn`] to what the pair
+/// The same gossip rule in synchronous rounds, for runs at scale (anti-entropy, no faults,
+/// `partners=random`: the setting of the theory): in each round every node that
+/// [`runs_rounds`] picks `fanout` distinct partners uniformly at random, and each exchange applies [`offer`], [`answer`] and [`learn`] to what the pair
 /// knew at the start of the round. A round at n = 100,000 costs a few milliseconds.
 #[derive(Clone, Debug)]
 pub struct SyncGossip {
@@ -578,6 +646,7 @@ mod tests {
         GossipActor {
             mode,
             fanout: 1,
+            partners: Partners::Random,
             stop_after,
             peers: Id::vec_from(1..4),
             side: None,
@@ -636,6 +705,27 @@ mod tests {
         assert_eq!(sends(&o), [(2, GossipMsg::Gossip { rumor: Some(RUMOR) })]);
         assert_eq!((s.rounds, s.awaiting), (1, 1));
         assert!(!a.runs_rounds(&s));
+    }
+
+    #[test]
+    fn partners_in_turn_go_round_the_ring_from_the_next_node() {
+        // Node 2 of 4: peers n0, n1, n3; it starts at n3 (the next on the ring), then n0, n1.
+        let a = GossipActor {
+            partners: Partners::RoundRobin,
+            peers: Id::vec_from([0, 1, 3]),
+            ..node(Mode::Push, 0, true)
+        };
+        let mut s = a.on_start(Id::from(2), &None, &mut Out::new());
+        let mut contacted = Vec::new();
+        for _ in 0..4 {
+            let mut o = Out::new();
+            let mut cow = Cow::Borrowed(&s);
+            a.on_timeout(Id::from(2), &mut cow, &GossipTimer::Round, &mut o);
+            s = cow.into_owned();
+            contacted.extend(sends(&o).into_iter().map(|(to, _)| to));
+            s.awaiting = 0;
+        }
+        assert_eq!(contacted, [3, 0, 1, 3]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! | property | kind | claim |
 //! |---|---|---|
 //! | `validity` | always | only the injected rumor is ever known |
-//! | `every live node knows the rumor` | eventually | every node that is up knows it (strong fairness: the random pick of a partner) |
+//! | `every live node knows the rumor` | eventually | every node that is up knows it (weak fairness with round-robin partners; strong fairness with random ones: the random pick of a partner) |
 //! | `knowledge is never lost` | step | a node that knows the rumor keeps it, across a crash too |
 //! | `refinement` | always | each step is a `Learn` of `dissemination` or a stutter |
 //!
@@ -18,7 +18,7 @@ use crate::params::{Param, Params};
 use crate::protocol::{system_cfg, Fairness, Protocol, Refinement};
 use crate::StepInvariant;
 use models::common::CfgError;
-use models::gossip::{GossipActor, GossipCfg, Mode};
+use models::gossip::{GossipActor, GossipCfg, Mode, Partners};
 use stateright::actor::{ActorModel, ActorModelState};
 use stateright::Expectation;
 
@@ -75,7 +75,7 @@ pub fn model(cfg: GossipCfg) -> GossipModel {
 pub fn protocol() -> Protocol<GossipModel> {
     Protocol::new(
         "gossip",
-        "Gossip (Demers et al. 1987): push, pull or push-pull with random partners each round; anti-entropy informs every node, rumor mongering may not",
+        "Gossip (Demers et al. 1987): push, pull or push-pull with partners in turn or at random each round; anti-entropy informs every node, rumor mongering may not",
         GossipCfg::SYSTEM,
         cfg,
         model,
@@ -88,6 +88,12 @@ pub fn protocol() -> Protocol<GossipModel> {
         "who tells whom in an exchange: the initiator (push), the partner (pull), or both",
     ))
     .param(Param::bounded(GossipCfg::FANOUT, "partners a node contacts per round"))
+    .param(Param::choice(
+        "partners",
+        &Partners::NAMES,
+        "round-robin",
+        "how a node picks its partners: in turn around the ring (every peer within nodes - 1 rounds), or at random",
+    ))
     .param(Param::bounded(
         GossipCfg::STOP_AFTER,
         "rumor mongering: rounds a node spreads after learning (0: for ever, anti-entropy)",
@@ -98,10 +104,15 @@ pub fn protocol() -> Protocol<GossipModel> {
         "a permanent partition between the lower and the upper half of the nodes",
     ))
     .step_invariants(step_invariants)
-    // A random pick of a partner, made every round, is checked as a choice under strong
-    // fairness (Pnueli 1983): every peer offered in every round is eventually picked. Weak
-    // fairness does not owe it, since each offer is withdrawn at the end of its round.
-    .fairness(|_| Fairness::Strong)
+    // Partners in turn: weak fairness (a set timer fires, a message in flight arrives) brings
+    // every peer its turn. A random pick of a partner, made every round, is checked as a
+    // choice under strong fairness (Pnueli 1983): every peer offered in every round is
+    // eventually picked. Weak fairness does not owe it, since each offer is withdrawn at the
+    // end of its round.
+    .fairness(|cfg| match cfg.partners {
+        Partners::RoundRobin => Fairness::Weak,
+        Partners::Random => Fairness::Strong,
+    })
     .end_states(every_live_node_knows)
     .refinement(|cfg| {
         let spec = Dissemination::new(usize::from(cfg.nodes))?;
@@ -111,8 +122,10 @@ pub fn protocol() -> Protocol<GossipModel> {
         use models::gossip::GossipMsgKind as Msg;
         k.receives("node", [Msg::Gossip, Msg::Reply])
             .timeout("node", models::gossip::GossipTimer::Round);
-        for p in 0..usize::from(cfg.nodes) {
-            k.chooses("node", &models::gossip::partner_key(p.into()));
+        if cfg.partners == Partners::Random {
+            for p in 0..usize::from(cfg.nodes) {
+                k.chooses("node", &models::gossip::partner_key(p.into()));
+            }
         }
     })
 }
@@ -123,6 +136,7 @@ fn cfg(p: &Params) -> Result<GossipCfg, CfgError> {
         p.int("nodes") as usize,
         Mode::parse(p.word("mode")).unwrap_or(Mode::PushPull),
         p.int("fanout") as usize,
+        Partners::parse(p.word("partners")).unwrap_or(Partners::RoundRobin),
         p.int("stop-after") as usize,
         p.bool("partition"),
         system_cfg(p),

@@ -144,11 +144,15 @@
 //! | reliable-broadcast | integrity | always | planted: a first `Deliver` of 1 under a loyal sender | epcf `reliable_broadcast::a_first_delivery_of_a_value_the_loyal_sender_never_sent_breaks_integrity` |
 //! | reliable-broadcast | validity | eventually | planted: no `Deliver` for loyal process 0 | epcf `reliable_broadcast::a_process_that_never_delivers_breaks_validity_and_deadlocks` |
 //! | reliable-broadcast | deadlock | always | planted: no `Deliver` for loyal process 0 | the same |
-//! | dissemination | validity, every node knows the rumor, knowledge is never lost, deadlock | always, eventually, step, always | not yet shown failing (planted models left to do) | - |
-//! | gossip | validity | always | not yet shown failing (a planted node that starts with another rumor, left to do) | - |
-//! | gossip | every live node knows the rumor | eventually | `mode=push stop-after=1`; `stop-after=1`; `partition=true`; `--fairness weak` | `gossip.rs` `rumor_mongering_that_stops_after_one_round_can_leave_a_node_uninformed`, `a_permanent_partition_blocks_dissemination`, `under_weak_fairness_a_node_may_never_pick_the_uninformed_peer` |
-//! | gossip | knowledge is never lost, refinement | step, always | not yet shown failing (wiped storage with `crashes=1`, left to do) | - |
-//! | gossip | deadlock | always | `mode=push stop-after=1` | `gossip.rs` `rumor_mongering_that_stops_after_one_round_can_leave_a_node_uninformed` |
+//! | dissemination | validity | always | planted: a `Learn` that garbles the rumor (1 step) | epcf `dissemination::a_learn_that_garbles_the_rumor_breaks_validity` |
+//! | dissemination | every node knows the rumor | eventually | planted: no `Learn` to the last node (1 step, a run that stops) | epcf `dissemination::a_node_nobody_tells_never_knows_and_deadlocks` |
+//! | dissemination | knowledge is never lost | step | planted: a node forgets what it learnt (2 steps) | epcf `dissemination::a_node_that_forgets_the_rumor_loses_knowledge` |
+//! | dissemination | deadlock | always | planted: no `Learn` to the last node (1 step) | epcf `dissemination::a_node_nobody_tells_never_knows_and_deadlocks` |
+//! | gossip | validity | always | planted: a node stores the rumor it learns garbled (2 steps) | epcf `gossip::a_node_that_garbles_the_rumor_it_learns_breaks_validity_and_refinement` |
+//! | gossip | every live node knows the rumor | eventually | `stop-after=1` (round-robin and random partners); `mode=push stop-after=1 partners=random`; `partition=true` (both); `partners=random --fairness weak` | `gossip.rs` `rumor_mongering_that_stops_after_one_round_can_leave_a_node_uninformed`, `a_permanent_partition_blocks_dissemination`, `under_weak_fairness_a_random_partner_pick_may_never_pick_the_uninformed_peer` |
+//! | gossip | knowledge is never lost | step | wiped storage, `nodes=3 crashes=1` (4 steps) | epcf `gossip::a_node_that_loses_its_storage_in_a_crash_forgets_the_rumor` |
+//! | gossip | refinement | always | wiped storage, `nodes=3 crashes=1` (4 steps); planted garbling node (2 steps) | epcf `gossip::a_node_that_loses_its_storage_in_a_crash_forgets_the_rumor`, `gossip::a_node_that_garbles_the_rumor_it_learns_breaks_validity_and_refinement` |
+//! | gossip | deadlock | always | `mode=push stop-after=1 partners=random` | `gossip.rs` `rumor_mongering_that_stops_after_one_round_can_leave_a_node_uninformed` |
 //! | anti-entropy | a merged state dominates its inputs | always | `bug=bad-merge`; `crdt=gcounter bug=bad-merge` | `anti_entropy.rs` `a_merge_that_keeps_the_larger_value_is_caught`, `a_counter_merge_that_takes_the_incoming_count_is_caught` |
 //! | anti-entropy | convergence never goes backwards | step | the same two | the same |
 //! | anti-entropy | replicas converge | eventually | `bug=bad-merge`; `lossy=true` | `anti_entropy.rs` `a_merge_that_keeps_the_larger_value_is_caught`, `a_lost_write_is_never_reconciled` |

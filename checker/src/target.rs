@@ -328,6 +328,9 @@ where
         if let Some(end) = decl.end_state {
             c = c.with_end_states(end);
         }
+        if let Some(symmetry) = decl.symmetry {
+            c = c.with_symmetry(symmetry);
+        }
         Ok(Self { checkable: c })
     }
 }

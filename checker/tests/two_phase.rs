@@ -36,3 +36,19 @@ fn our_counts_are_stateright_counts_and_every_property_holds() {
     let m = specs::two_phase::TwoPhase::new(3).unwrap();
     assert_eq!(m.init_states().len(), 1);
 }
+
+#[test]
+fn symmetry_keeps_one_state_per_class_of_rms() {
+    // Full symmetry of the RMs, one state per class (exactness is checked against every
+    // permutation in tests/symmetry.rs): far below stateright's reduction of the same model
+    // (its examples/2pc.rs: 107 / 276 / 665 / 1,521 / 3,521 at 3..=7 RMs), which sorts the
+    // RMs by phase alone and so keeps several states per class.
+    let opts = CheckOptions {
+        symmetry: true,
+        ..CheckOptions::default()
+    };
+    for (rms, states) in [(3, 80), (4, 166), (5, 314), (6, 553), (7, 920)] {
+        let r = common::check_pinned("two-phase", &[&format!("rms={rms}")], &opts, states);
+        assert!(r.all_pass(), "{rms} RMs: {:?}", r.properties);
+    }
+}

@@ -379,6 +379,64 @@ where
     }
 }
 
+/// [`mail_of`] for every actor `0..actors` at once, in one pass over the network: what a
+/// symmetry key needs for every actor, at the cost of reading the network once rather than
+/// once per actor.
+pub fn mails_of<M>(network: &stateright::actor::Network<M>, actors: usize) -> Vec<Mail<M>>
+where
+    M: Clone + Ord + std::hash::Hash,
+{
+    use stateright::actor::{Id, Network};
+    let mut mails: Vec<Mail<M>> = (0..actors)
+        .map(|_| Mail {
+            inbox: Vec::new(),
+            outbox: Vec::new(),
+            last: None,
+        })
+        .collect();
+    let mut file = |src: Id, dst: Id, msg: &M, n: usize| {
+        for _ in 0..n {
+            if let Some(mail) = mails.get_mut(usize::from(dst)) {
+                mail.inbox.push((src, msg.clone()));
+            }
+            if src != dst {
+                if let Some(mail) = mails.get_mut(usize::from(src)) {
+                    mail.outbox.push((dst, msg.clone()));
+                }
+            }
+        }
+    };
+    match network {
+        Network::UnorderedDuplicating(set, _) => {
+            set.iter().for_each(|e| file(e.src, e.dst, &e.msg, 1))
+        }
+        Network::UnorderedNonDuplicating(multiset) => multiset
+            .iter()
+            .for_each(|(e, n)| file(e.src, e.dst, &e.msg, *n)),
+        Network::Ordered(channels) => channels
+            .iter()
+            .for_each(|((src, dst), queue)| queue.iter().for_each(|m| file(*src, *dst, m, 1))),
+    }
+    if let Network::UnorderedDuplicating(_, Some(e)) = network {
+        for (id, sent) in [(e.src, true), (e.dst, false)] {
+            if !sent && e.src == e.dst {
+                continue;
+            }
+            if let Some(mail) = mails.get_mut(usize::from(id)) {
+                let peer = if sent { e.dst } else { e.src };
+                mail.last = Some((sent, peer, e.msg.clone()));
+            }
+        }
+    }
+    if !matches!(network, Network::Ordered(_)) {
+        for mail in &mut mails {
+            mail.inbox.sort();
+            mail.outbox.sort();
+        }
+    }
+    mails
+}
+
 /// The name of an enum variant from its `Debug` text: `Prepare(0)` -> `Prepare`.
 pub fn variant_name(debug: &str) -> &str {
     let end = debug.find(['(', '{', ' ']).unwrap_or(debug.len());

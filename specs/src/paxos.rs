@@ -163,15 +163,16 @@ pub fn is_end(m: &PaxosModel, s: &PaxosSysState) -> bool {
 
 /// Everything that tells one actor apart from another with no acceptor id in it: two
 /// acceptors with equal keys can be swapped without changing the system state. Proposers sort
-/// first and learners last, each by its own index, so only acceptors move.
+/// first and learners last, each by its own index, so only acceptors move. Borrowed from the
+/// state where it can be: the representative computes one key per actor for every successor.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
-struct SymmetryKey {
+struct SymmetryKey<'a> {
     /// 0 for proposers, 1 for acceptors, 2 for learners.
     rank: u8,
     /// A proposer's or learner's own index (they stay put); 0 for acceptors.
     fixed: usize,
-    state: Option<AcceptorState>,
-    storage: Option<PaxosStorage>,
+    state: Option<&'a AcceptorState>,
+    storage: Option<&'a PaxosStorage>,
     crashed: bool,
     /// Messages to this acceptor, with their sender, then from it, with their receiver:
     /// sorted on unordered networks, per channel in FIFO order on an ordered one.
@@ -185,64 +186,115 @@ struct SymmetryKey {
     tallied: Vec<(Id, Vote)>,
 }
 
-fn symmetry_key(s: &PaxosSysState, i: usize) -> SymmetryKey {
-    let id = Id::from(i);
-    let (rank, acceptor) = match &*s.actor_states[i] {
-        PaxosState::Proposer(_) => (0, None),
-        PaxosState::Acceptor(a) => (1, Some(a.clone())),
-        PaxosState::Learner(_) => (2, None),
-    };
-    if acceptor.is_none() {
-        return SymmetryKey {
-            rank,
-            fixed: i,
-            state: None,
-            storage: None,
-            crashed: false,
-            inbox: Vec::new(),
-            outbox: Vec::new(),
-            last_msg: None,
-            counted_by: Vec::new(),
-            tallied: Vec::new(),
-        };
-    }
-    let crate::Mail {
-        inbox,
-        outbox,
-        last: last_msg,
-    } = crate::mail_of(&s.network, id);
-    let mut counted_by = Vec::new();
-    let mut tallied = Vec::new();
+/// Every actor's [`SymmetryKey`], reading the network and the other actors once.
+fn symmetry_keys(s: &PaxosSysState) -> Vec<SymmetryKey<'_>> {
+    let n = s.actor_states.len();
+    let mut counted_by = vec![Vec::new(); n];
+    let mut tallied = vec![Vec::new(); n];
     for (j, a) in s.actor_states.iter().enumerate() {
         match &**a {
             PaxosState::Proposer(p) => {
                 if let ProposerPhase::Preparing { promised, .. } = &p.phase {
-                    if promised.contains(&id) {
-                        counted_by.push(Id::from(j));
+                    for &id in promised {
+                        counted_by[usize::from(id)].push(Id::from(j));
                     }
                 }
             }
             PaxosState::Learner(l) => {
                 for (vote, from) in &l.tallies {
-                    if from.contains(&id) {
-                        tallied.push((Id::from(j), *vote));
+                    for &id in from {
+                        tallied[usize::from(id)].push((Id::from(j), *vote));
                     }
                 }
             }
             PaxosState::Acceptor(_) => {}
         }
     }
-    SymmetryKey {
-        rank,
-        fixed: 0,
-        state: acceptor,
-        storage: s.actor_storages[i].clone(),
-        crashed: s.crashed[i],
-        inbox,
-        outbox,
-        last_msg,
-        counted_by,
-        tallied,
+    let mails = crate::mails_of(&s.network, n);
+    mails
+        .into_iter()
+        .zip(counted_by.into_iter().zip(tallied))
+        .enumerate()
+        .map(|(i, (mail, (counted_by, tallied)))| {
+            let (rank, acceptor) = match &*s.actor_states[i] {
+                PaxosState::Proposer(_) => (0, None),
+                PaxosState::Acceptor(a) => (1, Some(a)),
+                PaxosState::Learner(_) => (2, None),
+            };
+            match acceptor {
+                None => SymmetryKey {
+                    rank,
+                    fixed: i,
+                    state: None,
+                    storage: None,
+                    crashed: false,
+                    inbox: Vec::new(),
+                    outbox: Vec::new(),
+                    last_msg: None,
+                    counted_by: Vec::new(),
+                    tallied: Vec::new(),
+                },
+                Some(a) => SymmetryKey {
+                    rank,
+                    fixed: 0,
+                    state: Some(a),
+                    storage: s.actor_storages[i].as_ref(),
+                    crashed: s.crashed[i],
+                    inbox: mail.inbox,
+                    outbox: mail.outbox,
+                    last_msg: mail.last,
+                    counted_by,
+                    tallied,
+                },
+            }
+        })
+        .collect()
+}
+
+/// `s` with its acceptors renamed by `plan` (from [`symmetry_keys`], so proposers and learners
+/// stay put): [`crate::rename_actors`] without its deep copies. An acceptor's state names no
+/// acceptor (only ballots, which name proposers), so it moves as it is, shared; a proposer or
+/// learner is rewritten only if it names acceptors (promises, tallies).
+fn rename_acceptors(
+    s: &PaxosSysState,
+    plan: &stateright::RewritePlan<Id, stateright::util::DenseNatMap<Id, Id>>,
+) -> PaxosSysState {
+    use stateright::Rewrite;
+    let n = s.actor_states.len();
+    // The old index of the actor at each new index.
+    let mut old_of = vec![0; n];
+    for i in 0..n {
+        old_of[usize::from(plan.rewrite(&Id::from(i)))] = i;
+    }
+    let actor_states = old_of
+        .iter()
+        .map(|&i| {
+            let a = &s.actor_states[i];
+            let names_acceptors = match &**a {
+                PaxosState::Proposer(p) => {
+                    matches!(&p.phase, ProposerPhase::Preparing { promised, .. } if !promised.is_empty())
+                }
+                PaxosState::Acceptor(_) => false,
+                PaxosState::Learner(l) => !l.tallies.is_empty(),
+            };
+            if names_acceptors {
+                a.rewrite(plan)
+            } else {
+                std::sync::Arc::clone(a)
+            }
+        })
+        .collect();
+    ActorModelState {
+        actor_states,
+        network: s.network.rewrite(plan),
+        timers_set: plan.reindex(&s.timers_set),
+        random_choices: plan.reindex(&s.random_choices),
+        crashed: plan.reindex(&s.crashed),
+        actor_storages: old_of
+            .iter()
+            .map(|&i| s.actor_storages[i].clone())
+            .collect(),
+        history: (),
     }
 }
 
@@ -250,9 +302,15 @@ fn symmetry_key(s: &PaxosSysState, i: usize) -> SymmetryKey {
 /// acceptors sorted by everything that distinguishes them ([`SymmetryKey`]), ids renamed to
 /// match (in proposers' promise sets and learners' tallies too). Proposers are not
 /// interchangeable (each proposes its own value and owns its ballots), nor are learners
-/// renamed. Sound for safety only, as every symmetry in our engine.
+/// renamed. One state per class: `checker/tests/symmetry.rs` checks it against every
+/// permutation of the acceptors. Sound for safety only, as every symmetry in our engine.
 pub fn representative(s: &PaxosSysState) -> PaxosSysState {
-    crate::sorted_by_key(s, |i| symmetry_key(s, i))
+    let keys = symmetry_keys(s);
+    // Already in order: renaming would rebuild the same state.
+    if keys.is_sorted() {
+        return s.clone();
+    }
+    rename_acceptors(s, &stateright::RewritePlan::from_values_to_sort(&keys))
 }
 
 /// The declaration of `paxos`: single-decree Paxos (proposers, acceptors, learners as actors),

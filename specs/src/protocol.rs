@@ -431,6 +431,8 @@ pub struct Spec<M: Model> {
     pub view: Option<fn(&M::State) -> serde_json::Value>,
     /// Every action kind (the action enum's variants).
     pub action_kinds: Vec<&'static str>,
+    /// A representative of a state's class under the spec's symmetry, if it declares one.
+    pub symmetry: Option<Symmetry<M::State>>,
 }
 
 impl<M: Model> Spec<M> {
@@ -450,6 +452,7 @@ impl<M: Model> Spec<M> {
             describe: None,
             view: None,
             action_kinds: Vec::new(),
+            symmetry: None,
         }
     }
 
@@ -480,6 +483,13 @@ impl<M: Model> Spec<M> {
 
     pub fn action_kinds(mut self, kinds: &[&'static str]) -> Self {
         self.action_kinds = kinds.to_vec();
+        self
+    }
+
+    /// Declares interchangeable parts (`--symmetry`): `representative` must map every state of
+    /// a class to one state of that class, and every property must read classes, not states.
+    pub fn symmetry(mut self, representative: Symmetry<M::State>) -> Self {
+        self.symmetry = Some(representative);
         self
     }
 }

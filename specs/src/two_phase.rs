@@ -46,7 +46,7 @@ pub enum Message {
 }
 
 /// The paper's four variables.
-#[derive(Clone, Debug, Eq, Hash, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
 pub struct TwoPhaseState {
     pub rm_state: Vec<RmState>,
     pub tm_state: TmState,
@@ -164,6 +164,50 @@ impl Model for TwoPhase {
     }
 }
 
+/// Everything the state says about one RM: its phase, whether the TM counted its "Prepared",
+/// and whether it sent "Prepared". Nothing else names an RM, so two RMs with equal signatures
+/// are interchangeable.
+type RmSignature = (RmState, bool, bool);
+
+fn signature(s: &TwoPhaseState, r: usize) -> RmSignature {
+    (
+        s.rm_state[r],
+        s.tm_prepared[r],
+        s.msgs.contains(&Message::Prepared(r)),
+    )
+}
+
+/// The canonical representative of `s`'s class under every permutation of the RMs (the RMs
+/// of `TwoPhase` are interchangeable: every action is per RM or over all of them, and every
+/// property reads the RMs as a multiset): the RMs sorted by their [`RmSignature`]s. Since the
+/// signature is all the state says about an RM, the sorted signatures determine the class, and
+/// the representative is one state per class (`checker/tests/symmetry.rs` compares it with the
+/// minimum over all n! permutations). The cost is one sort of n triples.
+pub fn representative(s: &TwoPhaseState) -> TwoPhaseState {
+    let mut sigs: Vec<RmSignature> = (0..s.rm_state.len()).map(|r| signature(s, r)).collect();
+    if sigs.is_sorted() {
+        return s.clone();
+    }
+    sigs.sort_unstable();
+    let mut msgs: BTreeSet<Message> = s
+        .msgs
+        .iter()
+        .filter(|m| !matches!(m, Message::Prepared(_)))
+        .copied()
+        .collect();
+    msgs.extend(
+        (0..sigs.len())
+            .filter(|&r| sigs[r].2)
+            .map(Message::Prepared),
+    );
+    TwoPhaseState {
+        rm_state: sigs.iter().map(|sig| sig.0).collect(),
+        tm_state: s.tm_state,
+        tm_prepared: sigs.iter().map(|sig| sig.1).collect(),
+        msgs,
+    }
+}
+
 /// `TPSpec => TC!TCSpec`, step by step: each step's `rmState` change is a `TCommit` step or a
 /// stutter.
 pub fn step_invariants() -> Vec<StepInvariant<TwoPhase>> {
@@ -181,6 +225,8 @@ pub fn spec() -> Spec<TwoPhase> {
     )
     .param(Param::bounded(TwoPhase::RMS, "number of resource managers"))
     .step_invariants(step_invariants)
+    // The RMs are interchangeable (`--symmetry`).
+    .symmetry(representative)
     .describe(|a| match a {
         TwoPhaseAction::TmRcvPrepared(r) => format!("tm receives Prepared from rm{}", r + 1),
         TwoPhaseAction::TmCommit => "tm commits".into(),

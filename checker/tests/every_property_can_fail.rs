@@ -983,8 +983,10 @@ mod two_phase_commit {
 mod three_phase_commit {
     use super::*;
     use models::three_phase_commit::{
-        AbortCause, Phase, ThreePcState, ThreePcStorage, ThreePcTimer, TmPhase, TmState, TM_ID,
+        AbortCause, Phase, ThreePcMsg, ThreePcState, ThreePcStorage, ThreePcTimer, TmPhase,
+        TmState, Vote, TM_ID,
     };
+    use specs::three_phase_commit::{ThreePcAction, ThreePcSysState};
 
     #[test]
     fn a_tm_that_logs_its_timeout_abort_as_a_no_vote_breaks_ac4() {
@@ -1027,13 +1029,158 @@ mod three_phase_commit {
             assert_eq!(status(&r, name), Status::Holds, "{name}");
         }
     }
+
+    type Model3pc = specs::three_phase_commit::ThreePcModel;
+
+    fn planted(settings: &[&str], bug: Bug<Model3pc>) -> Report {
+        let (params, c) = protocol(&specs::three_phase_commit::protocol(), settings);
+        check_planted(
+            "three-phase-commit",
+            &params,
+            &plant(c, bug),
+            &CheckOptions::default(),
+        )
+    }
+
+    /// Whether `a` is an RM's random choice of `vote`.
+    fn chooses(a: &ThreePcAction, vote: Vote) -> bool {
+        matches!(a, ActorModelAction::SelectRandom { random, .. } if *random == vote)
+    }
+
+    /// Whether the TM of `s` has committed.
+    fn tm_committed(s: &ThreePcSysState) -> bool {
+        matches!(&*s.actor_states[TM_ID], ThreePcState::Tm(tm) if tm.phase == TmPhase::Committed)
+    }
+
+    /// Whether the TM of `s` still waits for votes (it has sent no PreCommit).
+    fn tm_waits_for_votes(s: &ThreePcSysState) -> bool {
+        matches!(&*s.actor_states[TM_ID], ThreePcState::Tm(tm) if matches!(tm.phase, TmPhase::Wait { .. }))
+    }
+
+    #[test]
+    fn rms_that_cannot_vote_yes_never_all_commit() {
+        let r = planted(
+            &["rms=2"],
+            Bug {
+                actions: |_, _, a| a.retain(|a| !chooses(a, Vote::Yes)),
+                ..Bug::none()
+            },
+        );
+        assert_eq!(status(&r, "all commit"), Status::NotFound);
+        assert_eq!(status(&r, "all abort"), Status::Found);
+    }
+
+    #[test]
+    fn rms_that_cannot_vote_no_never_all_abort() {
+        // Without a crash nothing times out, so only a No vote can abort.
+        let r = planted(
+            &["rms=2"],
+            Bug {
+                actions: |_, _, a| a.retain(|a| !chooses(a, Vote::No)),
+                ..Bug::none()
+            },
+        );
+        assert_eq!(status(&r, "all abort"), Status::NotFound);
+        assert_eq!(status(&r, "all commit"), Status::Found);
+    }
+
+    #[test]
+    fn a_tm_that_crashes_only_before_any_pre_commit_never_lets_a_backup_commit() {
+        // The backup commits only if some RM reached p, which needs a PreCommit: from the
+        // TM, or from a backup that found some RM in p. With the TM crashing only in w1, no
+        // PreCommit is ever sent while it is suspected.
+        let r = planted(
+            &["rms=2", "crashes=1"],
+            Bug {
+                actions: |_, s, a| {
+                    let waits = tm_waits_for_votes(s);
+                    a.retain(|a| !matches!(a, ActorModelAction::Crash(id) if usize::from(*id) == TM_ID && !waits))
+                },
+                ..Bug::none()
+            },
+        );
+        assert_eq!(
+            status(&r, "the termination protocol commits"),
+            Status::NotFound
+        );
+        assert_eq!(status(&r, "the termination protocol aborts"), Status::Found);
+        for name in ["agreement", "non-blocking", "refinement"] {
+            assert_eq!(status(&r, name), Status::Holds, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_tm_that_crashes_only_after_it_committed_never_lets_a_backup_abort() {
+        // A backup aborts only if some RM aborted or all it heard from are uncertain; once
+        // the TM committed every RM voted yes and got its PreCommit, so neither can be.
+        let r = planted(
+            &["rms=2", "crashes=1"],
+            Bug {
+                actions: |_, s, a| {
+                    let committed = tm_committed(s);
+                    a.retain(|a| !matches!(a, ActorModelAction::Crash(id) if usize::from(*id) == TM_ID && !committed))
+                },
+                ..Bug::none()
+            },
+        );
+        assert_eq!(
+            status(&r, "the termination protocol aborts"),
+            Status::NotFound
+        );
+        assert_eq!(
+            status(&r, "the termination protocol commits"),
+            Status::Found
+        );
+        for name in ["agreement", "non-blocking", "refinement"] {
+            assert_eq!(status(&r, name), Status::Holds, "{name}");
+        }
+    }
+
+    #[test]
+    fn an_rm_deaf_to_the_decision_deadlocks() {
+        // rm1 never receives DoCommit or Abort. Without a crash no wait may time out, so once
+        // the others decided nothing is left to do, and rm1 has not decided.
+        let r = planted(
+            &["rms=2"],
+            Bug {
+                actions: |_, _, a| {
+                    a.retain(|a| {
+                        !matches!(a, ActorModelAction::Deliver { dst, msg: ThreePcMsg::DoCommit | ThreePcMsg::Abort, .. } if usize::from(*dst) == 1)
+                    })
+                },
+                ..Bug::none()
+            },
+        );
+        let deadlock = property(&r, "deadlock");
+        assert_eq!(deadlock.status, Status::Violated);
+        // rm2 votes no and the TM aborts; rm1, deaf to the Abort, stays in w (its Yes to the
+        // aborted TM changes nothing and is no step).
+        assert_eq!(
+            actions(deadlock),
+            [
+                "tm -> rm1: CanCommit",
+                "tm -> rm2: CanCommit",
+                "rm1 chooses vote = Yes",
+                "rm2 chooses vote = No",
+                "rm2 -> tm: No",
+            ]
+        );
+        let last = &deadlock.trace.as_ref().unwrap().last().unwrap().state;
+        let rm1 = &last["actors"]["rm1"]["state"]["Rm"]["phase"];
+        assert!(
+            ["Initial", "Wait", "PreCommitted"].contains(&rm1.as_str().unwrap()),
+            "{rm1}"
+        );
+        assert_eq!(status(&r, "non-blocking"), Status::Violated);
+        assert_eq!(status(&r, "agreement"), Status::Holds);
+    }
 }
 
 // ---- paxos-commit ----
 
 mod paxos_commit {
     use super::*;
-    use models::paxos_commit::Vote;
+    use models::paxos_commit::{PaxosCommitTimer, Vote};
     use specs::paxos_commit::PaxosCommitModel;
 
     fn planted(bug: Bug<PaxosCommitModel>) -> Report {
@@ -1064,6 +1211,51 @@ mod paxos_commit {
         });
         assert_eq!(status(&r, "all commit"), Status::NotFound);
         assert_eq!(status(&r, "all abort"), Status::Found);
+    }
+
+    #[test]
+    fn a_backup_leader_that_never_takes_over_blocks_the_rms() {
+        // The paper's claim, with at most F acceptors down and a leader left: leader0 fails
+        // and leader1, live, never runs its ballot. The RM waits for ever.
+        let (params, c) = protocol(
+            &specs::paxos_commit::protocol(),
+            &[
+                "rms=1",
+                "crashable=leader0-a1",
+                "crashes=2",
+                "recover=false",
+            ],
+        );
+        let bug: Bug<PaxosCommitModel> = Bug {
+            actions: |_, _, a| {
+                a.retain(|a| !matches!(a, ActorModelAction::Timeout(_, PaxosCommitTimer::Takeover)))
+            },
+            ..Bug::none()
+        };
+        let r = check_planted(
+            "paxos-commit",
+            &params,
+            &plant(c, bug),
+            &CheckOptions::default(),
+        );
+        let p = property(&r, "non-blocking");
+        assert_eq!(p.status, Status::Violated);
+        // leader0 and a1 down, rm1's vote chosen by a2 and a3 in ballot 0; nobody left
+        // leading hears it, and leader1, live, never runs its ballot.
+        assert_eq!(
+            actions(p),
+            [
+                "leader0 -> rm1: Prepare",
+                "leader0 crashes",
+                "a1 crashes",
+                "rm1 chooses vote = Yes",
+                "rm1 -> a2: Phase2aFast { value: Prepared }",
+                "rm1 -> a3: Phase2aFast { value: Prepared }",
+            ]
+        );
+        for name in ["agreement", "refinement"] {
+            assert_eq!(status(&r, name), Status::Holds, "{name}");
+        }
     }
 
     #[test]

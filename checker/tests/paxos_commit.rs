@@ -8,6 +8,7 @@ use checker::registry;
 use checker::report::Report;
 use impls::checked::{RuntimeOptions, RuntimeReport};
 use impls::nemesis::Faults;
+use models::paxos_commit::{Decision, PaxosCommitState};
 use specs::atomic_commit::RmState as AcRm;
 use stateright::Model;
 use std::collections::{BTreeSet, HashSet};
@@ -47,6 +48,76 @@ fn with_one_crash_every_rm_that_is_up_decides() {
     assert!(r.complete && r.all_pass());
     assert_eq!(r.unique_states, 136_744);
     assert_eq!(property(&r, NON_BLOCKING).status, Status::Holds);
+}
+
+/// The takeover setting: one RM, `F = 1`, two leaders; only leader0 and a1 may crash, both
+/// at once, and for good.
+const TAKEOVER: [&str; 4] = [
+    "rms=1",
+    "crashable=leader0-a1",
+    "crashes=2",
+    "recover=false",
+];
+
+#[test]
+fn a_backup_leader_finishes_with_the_first_leader_and_an_acceptor_down() {
+    // Exhaustive, liveness included: whenever leader0 fails, leader1 takes over with ballot
+    // 2, with a1 down or not, and every RM that is up decides.
+    let r = check(&TAKEOVER);
+    assert!(r.complete && r.all_pass());
+    assert_eq!(r.unique_states, 23_376);
+    assert_eq!(property(&r, NON_BLOCKING).status, Status::Holds);
+    assert_eq!(property(&r, "refinement").status, Status::Holds);
+    // The same two nodes free to recover: a recovered leader0 no longer leads, a recovered
+    // a1 answers again; still every RM that is up decides.
+    let r = check(&TAKEOVER[..3]);
+    assert!(r.complete && r.all_pass());
+    assert_eq!(r.unique_states, 69_888);
+    assert_eq!(property(&r, NON_BLOCKING).status, Status::Holds);
+    // Not vacuous: the space holds states where leader0 and a1 are both down and leader1,
+    // having taken over, decided (each way).
+    let cfg = specs::paxos_commit::protocol().cfg_of(&TAKEOVER).unwrap();
+    let model = specs::paxos_commit::model(cfg);
+    let leader1 = usize::from(cfg.leader_ids()[1]);
+    let a1 = usize::from(cfg.acceptor_ids()[0]);
+    let decisions = reachable(&model, |s| {
+        let PaxosCommitState::Leader(l) = &*s.actor_states[leader1] else {
+            unreachable!("a leader")
+        };
+        (s.crashed[0] && s.crashed[a1])
+            .then(|| l.decision())
+            .flatten()
+    });
+    assert_eq!(
+        decisions,
+        BTreeSet::from([Decision::Commit, Decision::Abort])
+    );
+}
+
+/// The values `f` gives on the states reachable in `model`, by a search keyed by state
+/// equality.
+fn reachable<M, T: Ord>(model: &M, f: impl Fn(&M::State) -> Option<T>) -> BTreeSet<T>
+where
+    M: Model,
+    M::State: Hash + Eq + Clone,
+{
+    let mut seen = HashSet::new();
+    let mut out = BTreeSet::new();
+    let mut pending = model.init_states();
+    let mut actions = Vec::new();
+    while let Some(state) = pending.pop() {
+        if !seen.insert(state.clone()) {
+            continue;
+        }
+        out.extend(f(&state));
+        model.actions(&state, &mut actions);
+        pending.extend(
+            actions
+                .drain(..)
+                .filter_map(|a| model.next_state(&state, a)),
+        );
+    }
+    out
 }
 
 #[test]

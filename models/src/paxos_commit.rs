@@ -250,6 +250,16 @@ pub enum Detector {
     Timeout,
 }
 
+/// Which nodes the model checker lets crash (see [`PaxosCommitCfg::crashable`]).
+#[derive(Clone, Copy, Debug, Eq, Hash, PartialEq, Serialize, Deserialize)]
+pub enum Crashable {
+    /// Any node, up to `crashes` at once.
+    Any,
+    /// Only the initial leader and the first acceptor: with `crashes=2`, the smallest setting
+    /// in which a backup leader must take over with `F = 1` acceptor down.
+    Leader0A1,
+}
+
 /// Deliberately broken variants.
 #[derive(Clone, Copy, Debug, Eq, Hash, PartialEq, Serialize, Deserialize)]
 pub enum Bug {
@@ -745,6 +755,12 @@ pub struct PaxosCommitCfg {
     pub detector: Detector,
     /// A deliberately broken variant, or [`Bug::None`].
     pub bug: Bug,
+    /// Which nodes may crash, for the model checker only ([`Crashable::Any`] unless set by
+    /// [`PaxosCommitCfg::with_crashes_of`]); the simulator's nemesis crashes any node.
+    pub crashable: Crashable,
+    /// Whether the model checker lets a crashed node recover (true unless set by
+    /// [`PaxosCommitCfg::with_crashes_of`]); false is crash-stop.
+    pub recover: bool,
 }
 
 impl PaxosCommitCfg {
@@ -778,9 +794,31 @@ impl PaxosCommitCfg {
             system,
             detector,
             bug,
+            crashable: Crashable::Any,
+            recover: true,
         };
         system.check_crashes(cfg.actor_count())?;
         Ok(cfg)
+    }
+
+    /// This configuration with the checker's crashes restricted to `crashable`, and
+    /// recoveries allowed (`recover`) or not (crash-stop).
+    pub fn with_crashes_of(self, crashable: Crashable, recover: bool) -> Self {
+        Self {
+            crashable,
+            recover,
+            ..self
+        }
+    }
+
+    /// Whether the model checker may crash node `id` (see [`Crashable`]).
+    pub fn may_crash(&self, id: Id) -> bool {
+        match self.crashable {
+            Crashable::Any => true,
+            Crashable::Leader0A1 => {
+                usize::from(id) == LEADER_ID || Some(&id) == self.acceptor_ids().first()
+            }
+        }
     }
 
     /// Number of acceptors: `2F + 1`.

@@ -857,10 +857,11 @@ impl Rm<'_> {
             next.phase = Phase::Aborted;
             save(&next, o);
             o.remove_random("vote");
-            o.cancel_timer(ThreePcTimer::LeaderTimeout);
-        } else {
-            o.set_timer(ThreePcTimer::LeaderTimeout, leader_wait());
         }
+        // Decided or not, it now waits on the candidate: should the candidate fail before it
+        // decides, this RM is the next candidate for the RMs above it, and must tell them
+        // (a decided one announces its decision, see `suspect_leader`).
+        o.set_timer(ThreePcTimer::LeaderTimeout, leader_wait());
         o.send(src, ThreePcMsg::StateReport(next.phase));
         Some(next)
     }
@@ -1031,6 +1032,10 @@ pub struct ThreePcCfg {
     pub partition: bool,
     /// A deliberately broken variant, or [`Bug::None`].
     pub bug: Bug,
+    /// Whether the model checker lets a crashed node recover (true unless set by
+    /// [`ThreePcCfg::with_recover`]); false is crash-stop. The simulator's nemesis recovers
+    /// nodes whatever this says.
+    pub recover: bool,
 }
 
 impl ThreePcCfg {
@@ -1062,7 +1067,13 @@ impl ThreePcCfg {
             detector,
             partition,
             bug,
+            recover: true,
         })
+    }
+
+    /// This configuration with the checker's recoveries allowed (`true`) or not (crash-stop).
+    pub fn with_recover(self, recover: bool) -> Self {
+        Self { recover, ..self }
     }
 
     /// The ids of the RMs.

@@ -45,14 +45,18 @@
 //! | three-phase-commit | non-blocking | eventually | `rms=2 lossy=true` | `three_phase_commit.rs` `a_lossy_network_blocks_even_an_accurate_detector` |
 //! | three-phase-commit | decision is never reversed | step | `rms=2 detector=timeout` | `three_phase_commit.rs` `a_timeout_detector_breaks_agreement_without_any_failure` |
 //! | three-phase-commit | refinement | always | `rms=2 partition=true` | `three_phase_commit.rs` `a_partition_makes_one_side_commit_and_the_other_abort` |
-//! | three-phase-commit | all commit, all abort, the termination protocol commits / aborts, deadlock | sometimes, always | not yet shown failing (left for the model's owner) | - |
+//! | three-phase-commit | all commit | sometimes | planted: RMs cannot vote Yes | epcf `three_phase_commit::rms_that_cannot_vote_yes_never_all_commit` |
+//! | three-phase-commit | all abort | sometimes | planted: RMs cannot vote No (no crash) | epcf `three_phase_commit::rms_that_cannot_vote_no_never_all_abort` |
+//! | three-phase-commit | the termination protocol commits | sometimes | planted: the TM crashes only before any PreCommit (`rms=2 crashes=1`) | epcf `three_phase_commit::a_tm_that_crashes_only_before_any_pre_commit_never_lets_a_backup_commit` |
+//! | three-phase-commit | the termination protocol aborts | sometimes | planted: the TM crashes only once committed (`rms=2 crashes=1`) | epcf `three_phase_commit::a_tm_that_crashes_only_after_it_committed_never_lets_a_backup_abort` |
+//! | three-phase-commit | deadlock | always | planted: rm1 deaf to DoCommit and Abort | epcf `three_phase_commit::an_rm_deaf_to_the_decision_deadlocks` |
 //! | paxos-commit | agreement | always | `bug=commit-without-all-prepared`; `rms=1 faults=0 crashes=1 bug=accept-lower-ballot` | `paxos_commit.rs` `a_leader_that_commits_without_every_instance_prepared_is_caught`, `an_acceptor_that_accepts_below_its_promise_breaks_agreement` |
 //! | paxos-commit | commit only if all voted yes | always | `bug=commit-without-all-prepared` | `paxos_commit.rs` `a_leader_that_commits_without_every_instance_prepared_is_caught` |
 //! | paxos-commit | all yes and no failure gives commit | always | `rms=1 leaders=1 detector=timeout bug=abort-on-timeout` | `paxos_commit.rs` `a_leader_that_aborts_on_its_timer_without_a_ballot_breaks_ac4` |
 //! | paxos-commit | abstraction satisfies atomic-commit | always | `bug=commit-without-all-prepared` (finding 1 again) | `paxos_commit.rs` `a_leader_that_commits_without_every_instance_prepared_is_caught` |
 //! | paxos-commit | all commit | sometimes | planted: RMs cannot vote Yes | epcf `paxos_commit::rms_that_cannot_vote_yes_never_all_commit` |
 //! | paxos-commit | all abort | sometimes | planted: RMs cannot vote No | epcf `paxos_commit::rms_that_cannot_vote_no_never_all_abort` |
-//! | paxos-commit | non-blocking | eventually | `rms=1 faults=0 leaders=1 crashes=1` (more than F acceptors down); `rms=1 lossy=true` | `paxos_commit.rs` `more_than_f_acceptors_down_block_it`, `a_lossy_network_blocks_it_too` |
+//! | paxos-commit | non-blocking | eventually | `rms=1 faults=0 leaders=1 crashes=1` (more than F acceptors down); `rms=1 lossy=true`; planted: a backup leader that never takes over (`rms=1 crashable=leader0-a1 crashes=2 recover=false`) | `paxos_commit.rs` `more_than_f_acceptors_down_block_it`, `a_lossy_network_blocks_it_too`; epcf `paxos_commit::a_backup_leader_that_never_takes_over_blocks_the_rms` |
 //! | paxos-commit | decision is never reversed | step | `bug=commit-without-all-prepared`; `bug=accept-lower-ballot` | `paxos_commit.rs`, the same two as agreement |
 //! | paxos-commit | refinement | always | `bug=commit-without-all-prepared`; `bug=accept-lower-ballot` | the same |
 //! | paxos-commit | deadlock | always | `rms=1 lossy=true` | epcf `parameter_settings_break_the_properties_no_other_test_breaks` |

@@ -27,6 +27,13 @@
 //!
 //! Crashed nodes count with their last state: stateright keeps it, and every node logs each
 //! change the properties read at once, so that state is the one it recovers with.
+//!
+//! Two settings narrow the checker's crashes (the simulator's nemesis ignores them):
+//! `crashable=leader0-a1` lets only the initial leader and the first acceptor crash, and
+//! `recover=false` makes crashes for good. With `crashes=2` they are the smallest model in
+//! which, with `F = 1`, a backup leader must take over from a failed leader with an acceptor
+//! down: the acceptors are interchangeable, a second acceptor down is the blocking case, and
+//! the backup failing too leaves no leader (the README says why nothing else is lost).
 
 use crate::atomic_commit::{self, RmState as AcRm};
 use crate::params::{Param, Params};
@@ -34,8 +41,9 @@ use crate::protocol::{system_cfg, Fairness, Protocol, Refinement, SystemModel, T
 use crate::StepInvariant;
 use models::common::CfgError;
 use models::paxos_commit::{
-    AcceptorState, Bug, Decision, Detector, LeaderState, PaxosCommitActor, PaxosCommitCfg,
-    PaxosCommitMsg, PaxosCommitState, PaxosCommitTimer, RmPhase, RmState, Value, Vote,
+    AcceptorState, Bug, Crashable, Decision, Detector, LeaderState, PaxosCommitActor,
+    PaxosCommitCfg, PaxosCommitMsg, PaxosCommitState, PaxosCommitTimer, RmPhase, RmState, Value,
+    Vote,
 };
 use stateright::actor::{ActorModel, ActorModelAction, ActorModelState, Id};
 use stateright::{Model, Property};
@@ -271,6 +279,14 @@ impl Model for PaxosCommitModel {
 
     fn actions(&self, s: &PaxosCommitSysState, actions: &mut Vec<PaxosCommitAction>) {
         self.actors.actions(s, actions);
+        let cfg = self.cfg();
+        if cfg.crashable != Crashable::Any || !cfg.recover {
+            actions.retain(|a| match a {
+                ActorModelAction::Crash(id) => cfg.may_crash(*id),
+                ActorModelAction::Recover(_) => cfg.recover,
+                _ => true,
+            });
+        }
         if self.cfg().detector == Detector::Accurate {
             actions.retain(|a| match a {
                 ActorModelAction::Timeout(id, timer) => {
@@ -357,6 +373,17 @@ pub fn protocol() -> Protocol<PaxosCommitModel> {
         "when a backup leader takes over: only if the leaders below it are down, or any time",
     ))
     .param(Param::choice(
+        "crashable",
+        &["any", "leader0-a1"],
+        "any",
+        "which nodes the checker may crash: any, or only leader0 and a1",
+    ))
+    .param(Param::bool(
+        "recover",
+        true,
+        "whether the checker may recover a crashed node (false: crash-stop)",
+    ))
+    .param(Param::choice(
         "bug",
         &[
             "none",
@@ -412,12 +439,17 @@ fn cfg(p: &Params) -> Result<PaxosCommitCfg, CfgError> {
         "abort-on-timeout" => Bug::AbortOnTimeout,
         _ => Bug::None,
     };
-    PaxosCommitCfg::new(
+    let crashable = match p.word("crashable") {
+        "leader0-a1" => Crashable::Leader0A1,
+        _ => Crashable::Any,
+    };
+    Ok(PaxosCommitCfg::new(
         p.int("rms") as usize,
         p.int("faults") as usize,
         p.int("leaders") as usize,
         system_cfg(p),
         detector,
         bug,
-    )
+    )?
+    .with_crashes_of(crashable, p.bool("recover")))
 }

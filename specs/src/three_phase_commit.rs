@@ -40,6 +40,12 @@
 //!
 //! Crashed RMs count with their last state: stateright keeps it, and an RM logs every change
 //! of phase at once, so that state is the one it will recover with.
+//!
+//! `recover=false` makes the checked model crash-stop: no `Recover` action. To every other
+//! node and to the detector a recovered node is down just as a crashed one, and
+//! `non-blocking` asks nothing of it, so crash-stop is how the claim is checked at 3 RMs with
+//! up to every node failing (with recoveries one crash at a time already lets every node go
+//! down in turn, and the space is millions of states).
 
 use crate::atomic_commit::{self, RmState as AcRm};
 use crate::params::{Param, Params};
@@ -300,6 +306,9 @@ impl Model for ThreePcModel {
     fn actions(&self, s: &ThreePcSysState, actions: &mut Vec<ThreePcAction>) {
         self.actors.actions(s, actions);
         let cfg = self.cfg();
+        if !cfg.recover {
+            actions.retain(|a| !matches!(a, ActorModelAction::Recover(_)));
+        }
         if cfg.partition {
             match &s.history {
                 // After the split nothing crosses the cut.
@@ -418,6 +427,11 @@ pub fn protocol() -> Protocol<ThreePcModel> {
         false,
         "the network may split for good: tm and rm1..rm(rms/2) against the other RMs",
     ))
+    .param(Param::bool(
+        "recover",
+        true,
+        "whether the checker may recover a crashed node (false: crash-stop)",
+    ))
     .param(Param::choice(
         "bug",
         &["none", "recovery-decides-alone", "backup-commits-uncertain"],
@@ -468,11 +482,12 @@ fn cfg(p: &Params) -> Result<ThreePcCfg, CfgError> {
         "backup-commits-uncertain" => Bug::BackupCommitsUncertain,
         _ => Bug::None,
     };
-    ThreePcCfg::new(
+    Ok(ThreePcCfg::new(
         p.int("rms") as usize,
         system_cfg(p),
         detector,
         p.bool("partition"),
         bug,
-    )
+    )?
+    .with_recover(p.bool("recover")))
 }

@@ -62,7 +62,7 @@ where
 
 /// In a child: runs one check (`ours` or `bfs`) and prints `unique seconds`.
 fn child(job: &str) {
-    let mut parts = job.split(' ');
+    let mut parts = job.split_whitespace();
     let (engine, name) = (parts.next().unwrap(), parts.next().unwrap());
     let settings: Vec<&str> = parts.collect();
     let start = Instant::now();

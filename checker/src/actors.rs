@@ -261,6 +261,7 @@ pub fn checkable<M: ServedModel>(model: M) -> Checkable<M> {
         refinement: None,
         action_kind: Box::new(move |a| action_kind::<M::Actor>(&roles, a)),
         action_kinds: Vec::new(),
+        compact: None,
     }
 }
 

@@ -23,7 +23,7 @@ use std::sync::Arc;
 pub fn all() -> Vec<Entry> {
     vec![
         spec(specs::atomic_commit::spec()),
-        spec(specs::two_phase::spec()),
+        packed_spec(specs::two_phase::spec()),
         actor(specs::two_phase_commit::protocol()),
         actor(specs::three_phase_commit::protocol()),
         actor(specs::paxos_commit::protocol()),
@@ -156,6 +156,32 @@ where
         params: Box::new(move || params_decl.params.clone()),
         build: Box::new(move |p| {
             SpecTarget::build(&build_decl, p).map(|t| Box::new(t) as Box<dyn Target>)
+        }),
+    }
+}
+
+/// An abstract spec whose states wait in the search's frontier packed into their serde bytes
+/// ([`crate::engine::Compact::serde`]): for specs checked at sizes where the frontier holds
+/// hundreds of thousands of states.
+pub fn packed_spec<M>(decl: Spec<M>) -> Entry
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Clone + Debug + Hash + PartialEq + Send + Sync + Serialize,
+    M::State: serde::de::DeserializeOwned,
+    M::Action: Clone + Debug + Hash + PartialEq + Send + Sync,
+{
+    let decl = Arc::new(decl);
+    let (params_decl, build_decl) = (Arc::clone(&decl), Arc::clone(&decl));
+    Entry {
+        name: decl.name,
+        kind: EntryKind::Spec.word(),
+        description: decl.description,
+        params: Box::new(move || params_decl.params.clone()),
+        build: Box::new(move |p| {
+            SpecTarget::build(&build_decl, p).map(|mut t| {
+                t.checkable.compact = Some(crate::engine::Compact::serde());
+                Box::new(t) as Box<dyn Target>
+            })
         }),
     }
 }

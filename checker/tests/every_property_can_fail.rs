@@ -280,6 +280,7 @@ fn plant<M: Model>(c: Checkable<M>, bug: Bug<M>) -> Checkable<Planted<M>> {
         refinement: c.refinement,
         action_kind: c.action_kind,
         action_kinds: c.action_kinds,
+        compact: None,
     }
 }
 

@@ -2,36 +2,157 @@
 //! what liveness needs, then replays every witness as a concrete trace.
 
 use super::liveness::{self, Judgement, LiveProp};
+use super::Compact;
 use super::{
     resident_memory_bytes, CheckError, CheckOptions, Checkable, Coverage, Fairness, Kind, Outcome,
     PropertyOutcome, Status, StopReason, Strategy, Trace, MEMORY_SEARCH_SHARE,
 };
 use crate::progress::Progress;
 use stateright::{Expectation, Model};
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
-/// Fingerprints are already well-mixed hashes: the visited map uses them as they are.
-#[derive(Default)]
-pub(super) struct PassThrough(u64);
+/// The visited set: an open-addressing table (linear probing) of state indices, keyed by the
+/// fingerprints in [`Graph::fps`]. A slot is 4 bytes (the index plus one; 0 is empty) and the
+/// table is at most half full, so it costs 8 to 16 bytes per state, where a `HashMap<u64, u32>`
+/// costs 18 to 37 (16-byte buckets and a control byte, at most 7/8 full). Fingerprints are
+/// well-mixed hashes already: their low bits pick the slot.
+struct FpIndex {
+    slots: Vec<u32>,
+    len: usize,
+}
 
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) | u64::from(*b);
+impl FpIndex {
+    fn new() -> Self {
+        Self {
+            slots: vec![0; 1024],
+            len: 0,
         }
     }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+
+    /// The index of the state with fingerprint `fp`, or the empty slot where it would go.
+    fn find(&self, fp: u64, fps: &[u64]) -> Result<u32, usize> {
+        let mask = self.slots.len() - 1;
+        let mut i = fp as usize & mask;
+        loop {
+            match self.slots[i] {
+                0 => return Err(i),
+                s if fps[s as usize - 1] == fp => return Ok(s - 1),
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    /// Puts `ix` (whose fingerprint is `fps[ix]`) into the empty `slot` that [`FpIndex::find`]
+    /// returned; doubles the table when it gets more than half full.
+    fn insert(&mut self, slot: usize, ix: u32, fps: &[u64]) {
+        self.slots[slot] = ix + 1;
+        self.len += 1;
+        if self.len * 2 > self.slots.len() {
+            let mut bigger = vec![0u32; self.slots.len() * 2];
+            let mask = bigger.len() - 1;
+            for &s in self.slots.iter().filter(|&&s| s != 0) {
+                let mut i = fps[s as usize - 1] as usize & mask;
+                while bigger[i] != 0 {
+                    i = (i + 1) & mask;
+                }
+                bigger[i] = s;
+            }
+            self.slots = bigger;
+        }
     }
 }
 
-pub(super) type FpMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+/// A state waiting to be expanded: its index, its depth, the state.
+type Entry<S> = (u32, u32, S);
+
+/// The states waiting to be expanded, in order: as they are, or packed into bytes when the
+/// model has a [`Compact`] encoding. A search takes from one end only: the front in BFS, the
+/// back in DFS.
+struct Frontier<S> {
+    compact: Option<Compact<S>>,
+    plain: VecDeque<Entry<S>>,
+    /// Packed entries: (index, depth, length of the packed state), in order ...
+    packed: VecDeque<(u32, u32, u32)>,
+    /// ... and their bytes, one after the other, from `head` on.
+    bytes: Vec<u8>,
+    head: usize,
+    scratch: Vec<u8>,
+}
+
+impl<S> Frontier<S> {
+    fn new(compact: Option<Compact<S>>) -> Self {
+        Self {
+            compact,
+            plain: VecDeque::new(),
+            packed: VecDeque::new(),
+            bytes: Vec::new(),
+            head: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.plain.len() + self.packed.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn push(&mut self, (ix, depth, state): Entry<S>) {
+        match self.compact {
+            None => self.plain.push_back((ix, depth, state)),
+            Some(c) => {
+                let start = self.bytes.len();
+                (c.pack)(&state, &mut self.bytes);
+                let len = u32::try_from(self.bytes.len() - start).expect("a packed state < 4 GiB");
+                self.packed.push_back((ix, depth, len));
+            }
+        }
+    }
+
+    fn pop_front(&mut self) -> Option<Entry<S>> {
+        let Some(c) = self.compact else {
+            return self.plain.pop_front();
+        };
+        let (ix, depth, len) = self.packed.pop_front()?;
+        let end = self.head + len as usize;
+        let state = (c.unpack)(&self.bytes[self.head..end]);
+        self.head = end;
+        // Drop the consumed bytes once they are most of the buffer (amortised O(1)).
+        if self.head >= 1 << 16 && self.head * 2 >= self.bytes.len() {
+            self.bytes.drain(..self.head);
+            self.head = 0;
+        }
+        Some((ix, depth, state))
+    }
+
+    fn pop_back(&mut self) -> Option<Entry<S>> {
+        let Some(c) = self.compact else {
+            return self.plain.pop_back();
+        };
+        let (ix, depth, len) = self.packed.pop_back()?;
+        let start = self.bytes.len() - len as usize;
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&self.bytes[start..]);
+        self.bytes.truncate(start);
+        if self.packed.is_empty() {
+            self.bytes.clear();
+            self.head = 0;
+        }
+        Some((ix, depth, (c.unpack)(&self.scratch)))
+    }
+
+    /// The depth of the next state a BFS takes.
+    fn front_depth(&self) -> Option<u32> {
+        match self.compact {
+            None => self.plain.front().map(|e| e.1),
+            Some(_) => self.packed.front().map(|e| e.1),
+        }
+    }
+}
 
 pub(super) const ROOT: u32 = u32::MAX;
 const BATCH: usize = 2048;
@@ -44,13 +165,18 @@ type StateProp<M> = (Kind, &'static str, super::Pred<M>);
 
 /// The reachable graph as far as it was explored.
 pub(super) struct Graph {
-    index: FpMap<u32>,
+    index: FpIndex,
     pub fps: Vec<u64>,
     pub parent: Vec<u32>,
+    /// Whether liveness is checked: only then are `depth`, `expanded`, `edges` and `exits`
+    /// recorded (a safety check keeps 12 bytes per state besides the index).
+    live: bool,
+    /// The depth of each state (liveness only: it searches from its triggers by depth).
     pub depth: Vec<u32>,
+    pub max_depth: u32,
     /// Whether the state's successors are known: false on the frontier of an incomplete search.
     /// Liveness judges only expanded states, those with a successor outside the model's boundary
-    /// included (see [`Graph::exits`]).
+    /// included (see [`Graph::exits`]). Liveness only.
     pub expanded: Vec<bool>,
     /// Non-stuttering transitions `(from, to, fairness class)`, recorded only for liveness.
     pub edges: Vec<(u32, u32, Option<u64>)>,
@@ -80,10 +206,12 @@ enum Admitted {
 impl Graph {
     fn new(n_live: usize) -> Self {
         Self {
-            index: FpMap::default(),
+            index: FpIndex::new(),
             fps: Vec::new(),
             parent: Vec::new(),
+            live: n_live > 0,
             depth: Vec::new(),
+            max_depth: 0,
             expanded: Vec::new(),
             edges: Vec::new(),
             exits: Vec::new(),
@@ -96,20 +224,25 @@ impl Graph {
 
     /// Adds the state with fingerprint `fp` unless it is known or the graph is full.
     fn admit(&mut self, fp: u64, parent: u32, depth: u32, max_states: Option<u64>) -> Admitted {
-        use std::collections::hash_map::Entry;
         let full = max_states.is_some_and(|m| self.fps.len() as u64 >= m);
-        match self.index.entry(fp) {
-            Entry::Occupied(o) => Admitted::Known(*o.get()),
-            Entry::Vacant(_) if full => Admitted::Full,
-            Entry::Vacant(v) => {
-                let ix = self.fps.len() as u32;
-                v.insert(ix);
+        match self.index.find(fp, &self.fps) {
+            Ok(ix) => Admitted::Known(ix),
+            Err(_) if full => Admitted::Full,
+            Err(slot) => {
+                let ix = u32::try_from(self.fps.len())
+                    .ok()
+                    .filter(|&ix| ix < ROOT)
+                    .expect("at most 2^32 - 1 states");
                 self.fps.push(fp);
                 self.parent.push(parent);
-                self.depth.push(depth);
-                self.expanded.push(false);
-                for bits in self.from.iter_mut().chain(self.to.iter_mut()) {
-                    bits.push(false);
+                self.index.insert(slot, ix, &self.fps);
+                self.max_depth = self.max_depth.max(depth);
+                if self.live {
+                    self.depth.push(depth);
+                    self.expanded.push(false);
+                    for bits in self.from.iter_mut().chain(self.to.iter_mut()) {
+                        bits.push(false);
+                    }
                 }
                 Admitted::New(ix)
             }
@@ -365,18 +498,21 @@ where
         }
     }
 
-    fn expand_batch(&self, batch: &[(u32, M::State)]) -> Vec<Expansion<M::State>> {
+    fn expand_batch(&self, batch: &[Entry<M::State>]) -> Vec<Expansion<M::State>> {
         let threads = self.opts.threads.max(1);
         if threads == 1 || batch.len() < 64 {
-            return batch.iter().map(|(_, s)| self.expand(s)).collect();
+            return batch.iter().map(|(_, _, s)| self.expand(s)).collect();
         }
         let chunk = batch.len().div_ceil(threads);
         std::thread::scope(|scope| {
             let handles: Vec<_> = batch
                 .chunks(chunk)
                 .map(|part| {
-                    scope
-                        .spawn(move || part.iter().map(|(_, s)| self.expand(s)).collect::<Vec<_>>())
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(_, _, s)| self.expand(s))
+                            .collect::<Vec<_>>()
+                    })
                 })
                 .collect();
             handles
@@ -419,7 +555,7 @@ where
             bounded: properties.iter().any(|p| p.bounded),
             unique_states: g.fps.len() as u64,
             total_states: found.total,
-            max_depth: g.depth.iter().copied().max().unwrap_or(0) as usize,
+            max_depth: g.max_depth as usize,
             seconds: start.elapsed().as_secs_f64(),
             fairness: (!self.live.is_empty()).then_some(fairness),
             properties,
@@ -429,8 +565,8 @@ where
 
     /// Admits the initial states inside the boundary, checking each against the refinement's
     /// initial states; returns the first frontier.
-    fn seed(&self, g: &mut Graph, found: &mut Found) -> Result<VecDeque<(u32, M::State)>, Stopped> {
-        let mut frontier = VecDeque::new();
+    fn seed(&self, g: &mut Graph, found: &mut Found) -> Result<Frontier<M::State>, Stopped> {
+        let mut frontier = Frontier::new(self.c.compact);
         for init in self.c.model.init_states() {
             if !self.c.model.within_boundary(&init) {
                 found.total += 1;
@@ -450,7 +586,7 @@ where
                     if !refines && found.refine_init.is_none() {
                         found.refine_init = Some(Witness::State(ix));
                     }
-                    frontier.push_back((ix, init));
+                    frontier.push((ix, 0, init));
                 }
                 Admitted::Known(_) => {}
                 Admitted::Full => return Err(Stopped(StopReason::MaxStates)),
@@ -466,7 +602,7 @@ where
         &self,
         g: &mut Graph,
         found: &mut Found,
-        mut frontier: VecDeque<(u32, M::State)>,
+        mut frontier: Frontier<M::State>,
         start: Instant,
         progress: &Progress,
     ) -> Result<(), Stopped> {
@@ -492,29 +628,27 @@ where
                     }
                 }
             }
-            let batch: Vec<(u32, M::State)> = match self.opts.strategy {
+            let batch: Vec<Entry<M::State>> = match self.opts.strategy {
                 Strategy::Bfs => {
                     let n = frontier.len().min(BATCH * self.opts.threads.max(1));
-                    frontier.drain(..n).collect()
+                    (0..n).filter_map(|_| frontier.pop_front()).collect()
                 }
                 Strategy::Dfs => vec![frontier.pop_back().expect("frontier is not empty")],
             };
             let expansions = self.expand_batch(&batch);
-            for ((ix, _), exp) in batch.iter().zip(expansions) {
-                let fresh = self.merge(g, found, *ix, exp)?;
+            for ((ix, depth, _), exp) in batch.iter().zip(expansions) {
+                let fresh = self.merge(g, found, *ix, *depth, exp)?;
                 match self.opts.strategy {
-                    Strategy::Bfs => frontier.extend(fresh),
+                    Strategy::Bfs => fresh.into_iter().for_each(|e| frontier.push(e)),
                     // Reversed so that the first action is explored first.
-                    Strategy::Dfs => frontier.extend(fresh.into_iter().rev()),
+                    Strategy::Dfs => fresh.into_iter().rev().for_each(|e| frontier.push(e)),
                 }
             }
             progress.total.store(found.total, Relaxed);
             progress.unique.store(g.fps.len() as u64, Relaxed);
             progress.queue.store(frontier.len() as u64, Relaxed);
-            if let Some((ix, _)) = frontier.front() {
-                progress
-                    .depth
-                    .fetch_max(u64::from(g.depth[*ix as usize]), Relaxed);
+            if let Some(depth) = frontier.front_depth() {
+                progress.depth.fetch_max(u64::from(depth), Relaxed);
             }
         }
         Ok(())
@@ -529,8 +663,9 @@ where
         g: &mut Graph,
         found: &mut Found,
         ix: u32,
+        depth: u32,
         mut exp: Expansion<M::State>,
-    ) -> Result<Vec<(u32, M::State)>, Stopped> {
+    ) -> Result<Vec<Entry<M::State>>, Stopped> {
         self.record(found, ix, &mut exp);
         let i = ix as usize;
         for (k, l) in self.live.iter().enumerate() {
@@ -543,12 +678,12 @@ where
         if live {
             g.exits.extend(exp.exits.iter().map(|&class| (ix, class)));
         }
-        let depth = g.depth[i] + 1;
+        let depth = depth + 1;
         let mut fresh = Vec::new();
         for s in exp.succ {
             let child = match g.admit(s.fp, ix, depth, self.opts.max_states) {
                 Admitted::New(child) => {
-                    fresh.push((child, s.state));
+                    fresh.push((child, depth, s.state));
                     child
                 }
                 Admitted::Known(child) => child,
@@ -561,7 +696,9 @@ where
                 g.edges.push((ix, child, s.class));
             }
         }
-        g.expanded[i] = true;
+        if live {
+            g.expanded[i] = true;
+        }
         Ok(fresh)
     }
 

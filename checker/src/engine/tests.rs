@@ -1184,3 +1184,95 @@ fn kinds_print_as_they_serialize() {
         assert_eq!(serde_json::to_value(kind).unwrap(), word);
     }
 }
+
+/// A 256 x 256 grid walked one coordinate at a time: 65,536 states, so a packed BFS frontier
+/// consumes more bytes than the buffer keeps before it drops the consumed ones.
+struct Grid;
+
+impl Model for Grid {
+    type State = (u8, u8);
+    type Action = Side;
+    fn init_states(&self) -> Vec<(u8, u8)> {
+        vec![(0, 0)]
+    }
+    fn actions(&self, s: &(u8, u8), out: &mut Vec<Side>) {
+        if s.0 < 255 {
+            out.push(Side::A);
+        }
+        if s.1 < 255 {
+            out.push(Side::B);
+        }
+    }
+    fn next_state(&self, s: &(u8, u8), a: Side) -> Option<(u8, u8)> {
+        Some(match a {
+            Side::A => (s.0 + 1, s.1),
+            Side::B => (s.0, s.1 + 1),
+        })
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![
+            Property::always("not the far corner", |_, s: &(u8, u8)| *s != (255, 255)),
+            Property::sometimes("the diagonal at 200", |_, s: &(u8, u8)| *s == (200, 200)),
+        ]
+    }
+}
+
+/// Everything a check reports, in a form two checks can be compared in: counts, depth, and per
+/// property its status and its trace (the actions and the states).
+fn summary<M>(o: &Outcome<M>) -> (u64, u64, usize, Vec<String>)
+where
+    M: Model,
+    M::State: Debug,
+    M::Action: Debug,
+{
+    let props = o
+        .properties
+        .iter()
+        .map(|p| {
+            let steps = p.trace.as_ref().map(|t| {
+                let steps: Vec<String> = t
+                    .steps
+                    .iter()
+                    .map(|(a, i, s)| format!("{a:?} {i} {s:?}"))
+                    .collect();
+                (format!("{:?}", t.init), steps, t.loop_start)
+            });
+            format!("{} {:?} {:?}", p.name, p.status, steps)
+        })
+        .collect();
+    (o.unique_states, o.total_states, o.max_depth, props)
+}
+
+#[test]
+fn a_packed_frontier_changes_no_count_verdict_or_trace() {
+    let by_hand = Compact::<(u8, bool)> {
+        pack: |s, out| out.extend([s.0, u8::from(s.1)]),
+        unpack: |b| (b[0], b[1] == 1),
+    };
+    let grid = || Checkable::new(Grid).with_end_states(|_, s| *s == (255, 255));
+    for strategy in [Strategy::Bfs, Strategy::Dfs] {
+        for threads in [1, 2] {
+            let opts = CheckOptions {
+                strategy,
+                threads,
+                ..CheckOptions::default()
+            };
+            // With liveness (the counter) and safety only (the grid).
+            let plain = run(&counter(6, true), opts.clone());
+            let packed = run(&counter(6, true).with_compact(by_hand), opts.clone());
+            assert_eq!(summary(&plain), summary(&packed));
+            let plain = run(&grid(), opts.clone());
+            let packed = run(&grid().with_compact(Compact::serde()), opts.clone());
+            assert_eq!(plain.unique_states, 65_536);
+            assert_eq!(status(&plain, "not the far corner"), Status::Violated);
+            assert_eq!(trace(&plain, "not the far corner").steps.len(), 510);
+            assert_eq!(summary(&plain), summary(&packed));
+        }
+    }
+    // The serde encoding is exact.
+    let s = (200u8, 7u8);
+    let mut bytes = Vec::new();
+    (Compact::<(u8, u8)>::serde().pack)(&s, &mut bytes);
+    assert_eq!(bytes, [200, 7]);
+    assert_eq!((Compact::<(u8, u8)>::serde().unpack)(&bytes), s);
+}

@@ -147,17 +147,7 @@ where
     M::State: Clone + Debug + Hash + PartialEq + Send + Sync + Serialize,
     M::Action: Clone + Debug + Hash + PartialEq + Send + Sync,
 {
-    let decl = Arc::new(decl);
-    let (params_decl, build_decl) = (Arc::clone(&decl), Arc::clone(&decl));
-    Entry {
-        name: decl.name,
-        kind: EntryKind::Spec.word(),
-        description: decl.description,
-        params: Box::new(move || params_decl.params.clone()),
-        build: Box::new(move |p| {
-            SpecTarget::build(&build_decl, p).map(|t| Box::new(t) as Box<dyn Target>)
-        }),
-    }
+    spec_entry(decl, None)
 }
 
 /// An abstract spec whose states wait in the search's frontier packed into their serde bytes
@@ -170,6 +160,16 @@ where
     M::State: serde::de::DeserializeOwned,
     M::Action: Clone + Debug + Hash + PartialEq + Send + Sync,
 {
+    spec_entry(decl, Some(crate::engine::Compact::serde()))
+}
+
+/// The registry line of an abstract spec, its frontier packed by `compact` if given.
+fn spec_entry<M>(decl: Spec<M>, compact: Option<crate::engine::Compact<M::State>>) -> Entry
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Clone + Debug + Hash + PartialEq + Send + Sync + Serialize,
+    M::Action: Clone + Debug + Hash + PartialEq + Send + Sync,
+{
     let decl = Arc::new(decl);
     let (params_decl, build_decl) = (Arc::clone(&decl), Arc::clone(&decl));
     Entry {
@@ -179,7 +179,7 @@ where
         params: Box::new(move || params_decl.params.clone()),
         build: Box::new(move |p| {
             SpecTarget::build(&build_decl, p).map(|mut t| {
-                t.checkable.compact = Some(crate::engine::Compact::serde());
+                t.checkable.compact = compact;
                 Box::new(t) as Box<dyn Target>
             })
         }),

@@ -12,7 +12,9 @@ use std::fmt::Write as _;
 
 pub mod export;
 mod runtime;
-pub use runtime::{cluster_failure_report, cluster_text, node_text, run_failure_report, runtime_text};
+pub use runtime::{
+    cluster_failure_report, cluster_text, node_text, run_failure_report, runtime_text,
+};
 
 /// One step of a trace: the action in words and the whole state after it.
 #[derive(Clone, Debug, Serialize)]

@@ -1,9 +1,7 @@
 //! `checker cluster`: every actor of a protocol as a UDP node on 127.0.0.1, under a client
 //! workload.
 
-use super::{
-    at_least_one, exit, net, positive_seconds, NetArgs, SetArgs, TraceOut, UsageError,
-};
+use super::{at_least_one, exit, net, positive_seconds, NetArgs, SetArgs, TraceOut, UsageError};
 use checker::net::{NetReport, NetRequest};
 use checker::params::Params;
 use checker::registry::{self, Entry, Target};

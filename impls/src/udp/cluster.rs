@@ -54,7 +54,8 @@ use crate::validate::Replay;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{
-    Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, LossyNetwork, Network, RandomChoices, Timers,
+    Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, LossyNetwork, Network,
+    RandomChoices, Timers,
 };
 use stateright::{Expectation, Model};
 use std::fmt::Debug;
@@ -356,7 +357,9 @@ where
         judge.published_count = 0;
         judge.violated.iter_mut().for_each(|v| *v = false);
         judge.snapshot.history = self.model.init_history.clone();
-        judge.replay = self.validate.then(|| replay_for(self.model, &judge.failure));
+        judge.replay = self
+            .validate
+            .then(|| replay_for(self.model, &judge.failure));
         self.epoch.store(judge.epoch, Ordering::Release);
         self.wake(judge.epoch);
     }

@@ -62,6 +62,9 @@ impl fmt::Display for Divergence {
     }
 }
 
+/// An action of `A`'s actor model.
+type ActionOf<A> = ActorModelAction<<A as Actor>::Msg, <A as Actor>::Timer, <A as Actor>::Random>;
+
 /// The model's state after each recorded step so far; see the module documentation.
 pub struct Replay<'m, A: Actor, C, H>
 where
@@ -75,7 +78,7 @@ where
     steps: usize,
     enabled: Vec<ActorModelAction<A::Msg, A::Timer, A::Random>>,
     /// The actions that changed the state, in order, when recording (see [`Replay::recording`]).
-    applied: Option<Vec<ActorModelAction<A::Msg, A::Timer, A::Random>>>,
+    applied: Option<Vec<ActionOf<A>>>,
 }
 
 impl<'m, A, C, H> Replay<'m, A, C, H>
@@ -108,7 +111,7 @@ where
 
     /// The actions that changed the state so far, in order (stutters left out), when
     /// recording; empty otherwise.
-    pub fn applied(&self) -> &[ActorModelAction<A::Msg, A::Timer, A::Random>] {
+    pub fn applied(&self) -> &[ActionOf<A>] {
         self.applied.as_deref().unwrap_or_default()
     }
 

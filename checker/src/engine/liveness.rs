@@ -88,10 +88,6 @@ pub(super) enum Judgement {
 pub(super) struct Analysis<'g> {
     g: &'g Graph,
     fairness: Fairness,
-    /// CSR: the out-edges of state `s` are `targets[start[s]..start[s + 1]]` with `classes`.
-    start: Vec<usize>,
-    targets: Vec<u32>,
-    classes: Vec<Option<u64>>,
     /// CSR: the classes of the transitions out of the boundary from state `s` are
     /// `exit_classes[exit_start[s]..exit_start[s + 1]]`.
     exit_start: Vec<usize>,
@@ -112,15 +108,10 @@ const UNVISITED: u32 = u32::MAX;
 impl<'g> Analysis<'g> {
     pub fn new(g: &'g Graph, fairness: Fairness) -> Self {
         let n = g.fps.len();
-        let (start, edges) = csr(n, g.edges.iter().map(|&(s, d, c)| (s, (d, c))));
-        let (targets, classes) = edges.into_iter().unzip();
         let (exit_start, exit_classes) = csr(n, g.exits.iter().copied());
         Self {
             g,
             fairness,
-            start,
-            targets,
-            classes,
             exit_start,
             exit_classes,
             scratch: std::cell::RefCell::new(Scratch {
@@ -132,11 +123,7 @@ impl<'g> Analysis<'g> {
     }
 
     fn out(&self, s: u32) -> impl Iterator<Item = (u32, Option<u64>)> + '_ {
-        let r = self.start[s as usize]..self.start[s as usize + 1];
-        self.targets[r.clone()]
-            .iter()
-            .copied()
-            .zip(self.classes[r].iter().copied())
+        self.g.edges.out(s)
     }
 
     /// The classes of the transitions from `s` that leave the model's boundary.
@@ -360,7 +347,7 @@ impl<'g> Analysis<'g> {
                 continue;
             }
             // Frames: (node, position in its out-edge list).
-            let mut call: Vec<(u32, usize)> = vec![(root, self.start[root as usize])];
+            let mut call: Vec<(u32, usize)> = vec![(root, self.g.edges.row(root).start)];
             index[root as usize] = counter;
             low[root as usize] = counter;
             counter += 1;
@@ -368,10 +355,10 @@ impl<'g> Analysis<'g> {
             on_stack[root as usize] = true;
             while let Some(frame) = call.last_mut() {
                 let v = frame.0 as usize;
-                let end = self.start[v + 1];
+                let end = self.g.edges.row(v as u32).end;
                 let mut descend = None;
                 while frame.1 < end {
-                    let w = self.targets[frame.1] as usize;
+                    let w = self.g.edges.target(frame.1) as usize;
                     frame.1 += 1;
                     if !member[w] {
                         continue;
@@ -390,7 +377,7 @@ impl<'g> Analysis<'g> {
                     counter += 1;
                     stack.push(w as u32);
                     on_stack[w] = true;
-                    call.push((w as u32, self.start[w]));
+                    call.push((w as u32, self.g.edges.row(w as u32).start));
                     continue;
                 }
                 call.pop();

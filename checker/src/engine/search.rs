@@ -178,8 +178,8 @@ pub(super) struct Graph {
     /// Liveness judges only expanded states, those with a successor outside the model's boundary
     /// included (see [`Graph::exits`]). Liveness only.
     pub expanded: Vec<bool>,
-    /// Non-stuttering transitions `(from, to, fairness class)`, recorded only for liveness.
-    pub edges: Vec<(u32, u32, Option<u64>)>,
+    /// Non-stuttering transitions, recorded only for liveness, in compressed sparse rows.
+    pub edges: Edges,
     /// Transitions out of the model's boundary `(from, fairness class)`, recorded only for
     /// liveness: not edges (their target is never judged), but an owed one still counts as
     /// enabled at `from`, so a run cannot stop there or neglect it for ever.
@@ -191,6 +191,84 @@ pub(super) struct Graph {
     /// Per liveness property: whether its trigger and its goal hold in each expanded state.
     pub from: Vec<Vec<bool>>,
     pub to: Vec<Vec<bool>>,
+}
+
+/// The liveness graph's transitions in compressed sparse rows, built as the search goes: the
+/// transitions out of a state are merged together, so they are one run of `targets` (with their
+/// `classes`), found by the state's `start` and `len`. Fairness classes are interned: an edge
+/// costs 8 bytes (target and class id) where a `(u32, u32, Option<u64>)` costs 24, and the
+/// analysis reads the rows in place instead of building a copy.
+#[derive(Default)]
+pub(super) struct Edges {
+    start: Vec<u64>,
+    len: Vec<u32>,
+    targets: Vec<u32>,
+    classes: Vec<u32>,
+    /// Class id -> fairness class; [`NO_CLASS`] is an action owed to no one.
+    class_values: Vec<u64>,
+    class_ids: std::collections::HashMap<u64, u32>,
+}
+
+/// The class id of an unfair action (a crash, a loss).
+const NO_CLASS: u32 = u32::MAX;
+
+impl Edges {
+    fn add_state(&mut self) {
+        self.start.push(0);
+        self.len.push(0);
+    }
+
+    /// The id of fairness class `class`, interned on first sight.
+    fn class_id(&mut self, class: Option<u64>) -> u32 {
+        let Some(c) = class else { return NO_CLASS };
+        let next = u32::try_from(self.class_values.len())
+            .ok()
+            .filter(|&n| n < NO_CLASS)
+            .expect("fewer than 2^32 - 1 fairness classes");
+        *self.class_ids.entry(c).or_insert_with(|| {
+            self.class_values.push(c);
+            next
+        })
+    }
+
+    /// Records the transitions out of `from` (each state once, when it is expanded).
+    fn set_row(&mut self, from: u32, row: impl Iterator<Item = (u32, Option<u64>)>) {
+        let start = self.targets.len();
+        for (to, class) in row {
+            let id = self.class_id(class);
+            self.targets.push(to);
+            self.classes.push(id);
+        }
+        self.start[from as usize] = start as u64;
+        self.len[from as usize] =
+            u32::try_from(self.targets.len() - start).expect("fewer than 2^32 transitions a state");
+    }
+
+    /// The fairness class of an interned id.
+    pub fn class(&self, id: u32) -> Option<u64> {
+        (id != NO_CLASS).then(|| self.class_values[id as usize])
+    }
+
+    /// The transitions out of `s`: target and fairness class.
+    pub fn out(&self, s: u32) -> impl Iterator<Item = (u32, Option<u64>)> + '_ {
+        let start = self.start[s as usize] as usize;
+        let r = start..start + self.len[s as usize] as usize;
+        self.targets[r.clone()]
+            .iter()
+            .zip(&self.classes[r])
+            .map(|(&t, &c)| (t, self.class(c)))
+    }
+
+    /// The positions in [`Edges::target`] of the transitions out of `s`.
+    pub fn row(&self, s: u32) -> std::ops::Range<usize> {
+        let start = self.start[s as usize] as usize;
+        start..start + self.len[s as usize] as usize
+    }
+
+    /// The target of the transition at position `at`.
+    pub fn target(&self, at: usize) -> u32 {
+        self.targets[at]
+    }
 }
 
 /// What became of a state offered to the graph.
@@ -213,7 +291,7 @@ impl Graph {
             depth: Vec::new(),
             max_depth: 0,
             expanded: Vec::new(),
-            edges: Vec::new(),
+            edges: Edges::default(),
             exits: Vec::new(),
             cut: false,
             init_outside: false,
@@ -240,6 +318,7 @@ impl Graph {
                 if self.live {
                     self.depth.push(depth);
                     self.expanded.push(false);
+                    self.edges.add_state();
                     for bits in self.from.iter_mut().chain(self.to.iter_mut()) {
                         bits.push(false);
                     }
@@ -310,7 +389,10 @@ struct Expansion<S> {
 
 struct Succ<S> {
     fp: u64,
-    state: S,
+    /// The state, unless the graph knew it (this index) when the batch began: a worker drops
+    /// such a successor at once, where its memory is still hot in cache, and the merge needs
+    /// only its index.
+    state: Result<S, u32>,
     class: Option<u64>,
 }
 
@@ -439,7 +521,7 @@ where
         }
     }
 
-    fn expand(&self, state: &M::State) -> Expansion<M::State> {
+    fn expand(&self, state: &M::State, index: &FpIndex, fps: &[u64]) -> Expansion<M::State> {
         let model = &self.c.model;
         let holds = self.props.iter().map(|p| (p.2)(model, state)).collect();
         let leads = self
@@ -479,11 +561,11 @@ where
             kinds.extend(kind);
             let next = self.canonical(next);
             let fp = (self.c.fingerprint)(&next);
-            succ.push(Succ {
-                fp,
-                state: next,
-                class,
-            });
+            let state = match index.find(fp, fps) {
+                Ok(known) => Err(known),
+                Err(_) => Ok(next),
+            };
+            succ.push(Succ { fp, state, class });
         }
         let is_end = self.c.end_state.is_some_and(|end| end(model, state));
         Expansion {
@@ -498,10 +580,16 @@ where
         }
     }
 
-    fn expand_batch(&self, batch: &[Entry<M::State>]) -> Vec<Expansion<M::State>> {
+    /// Expands a batch of the frontier against the graph as it stands (read-only: workers share
+    /// it), in parallel when there are threads and states enough.
+    fn expand_batch(&self, batch: &[Entry<M::State>], g: &Graph) -> Vec<Expansion<M::State>> {
         let threads = self.opts.threads.max(1);
+        let (index, fps) = (&g.index, &g.fps[..]);
         if threads == 1 || batch.len() < 64 {
-            return batch.iter().map(|(_, _, s)| self.expand(s)).collect();
+            return batch
+                .iter()
+                .map(|(_, _, s)| self.expand(s, index, fps))
+                .collect();
         }
         let chunk = batch.len().div_ceil(threads);
         std::thread::scope(|scope| {
@@ -510,7 +598,7 @@ where
                 .map(|part| {
                     scope.spawn(move || {
                         part.iter()
-                            .map(|(_, _, s)| self.expand(s))
+                            .map(|(_, _, s)| self.expand(s, index, fps))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -629,13 +717,18 @@ where
                 }
             }
             let batch: Vec<Entry<M::State>> = match self.opts.strategy {
+                // One thread takes one state at a time: its successors are judged and dropped
+                // while still in cache, and the allocator reuses their memory at once.
+                Strategy::Bfs if self.opts.threads == 1 => {
+                    vec![frontier.pop_front().expect("frontier is not empty")]
+                }
                 Strategy::Bfs => {
-                    let n = frontier.len().min(BATCH * self.opts.threads.max(1));
+                    let n = frontier.len().min(BATCH * self.opts.threads);
                     (0..n).filter_map(|_| frontier.pop_front()).collect()
                 }
                 Strategy::Dfs => vec![frontier.pop_back().expect("frontier is not empty")],
             };
-            let expansions = self.expand_batch(&batch);
+            let expansions = self.expand_batch(&batch, g);
             for ((ix, depth, _), exp) in batch.iter().zip(expansions) {
                 let fresh = self.merge(g, found, *ix, *depth, exp)?;
                 match self.opts.strategy {
@@ -680,23 +773,28 @@ where
         }
         let depth = depth + 1;
         let mut fresh = Vec::new();
+        let mut row = Vec::new();
         for s in exp.succ {
-            let child = match g.admit(s.fp, ix, depth, self.opts.max_states) {
-                Admitted::New(child) => {
-                    fresh.push((child, depth, s.state));
-                    child
-                }
-                Admitted::Known(child) => child,
-                Admitted::Full => return Err(Stopped(StopReason::MaxStates)),
+            let child = match s.state {
+                Err(known) => known,
+                Ok(state) => match g.admit(s.fp, ix, depth, self.opts.max_states) {
+                    Admitted::New(child) => {
+                        fresh.push((child, depth, state));
+                        child
+                    }
+                    Admitted::Known(child) => child,
+                    Admitted::Full => return Err(Stopped(StopReason::MaxStates)),
+                },
             };
             found.total += 1;
             // A step back to the same state is a stutter: it changes nothing and owes
             // nothing, so liveness ignores it.
             if live && child != ix {
-                g.edges.push((ix, child, s.class));
+                row.push((child, s.class));
             }
         }
         if live {
+            g.edges.set_row(ix, row.into_iter());
             g.expanded[i] = true;
         }
         Ok(fresh)

@@ -48,28 +48,31 @@ const MODELS: &[(&str, &[&str])] = &[
     ("two-phase", &["rms=8"]),
 ];
 
-/// stateright's `spawn_bfs` on `model` (one thread): unique states.
-fn stateright_bfs<M>(model: M) -> u64
+/// stateright's `spawn_bfs` on `model` with `threads` threads: unique states.
+fn stateright_bfs<M>(model: M, threads: usize) -> u64
 where
     M: Model + Send + Sync + 'static,
     M::State: Clone + std::fmt::Debug + std::hash::Hash + PartialEq + Send + Sync + 'static,
     M::Action: Clone + std::fmt::Debug + PartialEq + Send + Sync + 'static,
 {
-    let done = model.checker().spawn_bfs().join();
+    let done = model.checker().threads(threads).spawn_bfs().join();
     assert!(done.is_done());
     done.unique_state_count() as u64
 }
 
-/// In a child: runs one check (`ours` or `bfs`) and prints `unique seconds`.
+/// In a child: runs one check (`ours@T` or `bfs@T`, T threads) and prints `unique seconds`.
 fn child(job: &str) {
     let mut parts = job.split_whitespace();
     let (engine, name) = (parts.next().unwrap(), parts.next().unwrap());
+    let (engine, threads) = engine.split_once('@').expect("engine@threads");
+    let threads: usize = threads.parse().expect("a thread count");
     let settings: Vec<&str> = parts.collect();
     let start = Instant::now();
     let unique = match engine {
         "ours" => {
             let opts = CheckOptions {
                 safety_only: true,
+                threads,
                 ..CheckOptions::default()
             };
             let report = registry::check(name, &settings, &opts).expect("registered");
@@ -77,22 +80,23 @@ fn child(job: &str) {
             report.unique_states
         }
         "bfs" => match name {
-            "two-phase-commit" => stateright_bfs(specs::two_phase_commit::model(
-                benches::two_pc_cfg(&settings),
-            )),
+            "two-phase-commit" => stateright_bfs(
+                specs::two_phase_commit::model(benches::two_pc_cfg(&settings)),
+                threads,
+            ),
             "paxos" => {
                 let p = specs::paxos::protocol();
-                stateright_bfs((p.model)(p.cfg_of(&settings).expect("valid")))
+                stateright_bfs((p.model)(p.cfg_of(&settings).expect("valid")), threads)
             }
             "raft-election" => {
                 let p = specs::raft_election::protocol();
-                stateright_bfs((p.model)(p.cfg_of(&settings).expect("valid")))
+                stateright_bfs((p.model)(p.cfg_of(&settings).expect("valid")), threads)
             }
             "two-phase" => {
                 let spec = specs::two_phase::spec();
                 let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
                 let params = specs::params::Params::resolve(&spec.params, &settings).unwrap();
-                stateright_bfs((spec.model)(&params).expect("valid"))
+                stateright_bfs((spec.model)(&params).expect("valid"), threads)
             }
             other => panic!("no stateright model for {other}"),
         },
@@ -149,10 +153,24 @@ fn head_to_head() {
         .unwrap_or(3)
         .max(1);
     let exe = std::env::current_exe().expect("this binary");
-    println!("head-to-head, safety only, 1 thread, median of {runs} runs (seconds of the check)");
     println!(
-        "{:<28} {:>10} {:>9} {:>9} {:>7} {:>10} {:>9} {:>9}",
-        "model", "unique", "ours s", "bfs s", "ratio", "bfs uniq", "ours B/st", "bfs B/st"
+        "head-to-head, safety only, median of {runs} runs (seconds of the check); ratio: bfs s / \
+         ours s at 1 thread; 2t: both at 2 threads; x2: ours at 1 / ours at 2 threads"
+    );
+    println!(
+        "{:<28} {:>10} {:>9} {:>9} {:>7} {:>10} {:>9} {:>9} {:>9} {:>9} {:>7} {:>6}",
+        "model",
+        "unique",
+        "ours s",
+        "bfs s",
+        "ratio",
+        "bfs uniq",
+        "ours B/st",
+        "bfs B/st",
+        "ours 2t",
+        "bfs 2t",
+        "ratio",
+        "x2"
     );
     for (name, settings) in MODELS {
         let measure = |engine: &str| {
@@ -168,10 +186,12 @@ fn head_to_head() {
             }
             (median(secs), rss, unique)
         };
-        let (ours, ours_rss, unique) = measure("ours");
-        let (bfs, bfs_rss, bfs_unique) = measure("bfs");
+        let (ours, ours_rss, unique) = measure("ours@1");
+        let (bfs, bfs_rss, bfs_unique) = measure("bfs@1");
+        let (ours2, _, _) = measure("ours@2");
+        let (bfs2, _, _) = measure("bfs@2");
         println!(
-            "{:<28} {:>10} {:>9.3} {:>9.3} {:>6.2}x {:>10} {:>9.0} {:>9.0}",
+            "{:<28} {:>10} {:>9.3} {:>9.3} {:>6.2}x {:>10} {:>9.0} {:>9.0} {:>9.3} {:>9.3} {:>6.2}x {:>5.2}x",
             format!("{name} {}", settings.join(" ")),
             unique,
             ours,
@@ -180,6 +200,10 @@ fn head_to_head() {
             bfs_unique,
             ours_rss as f64 / unique as f64,
             bfs_rss as f64 / bfs_unique as f64,
+            ours2,
+            bfs2,
+            bfs2 / ours2,
+            ours / ours2,
         );
     }
     let Some(example) = std::env::var_os("STATERIGHT_2PC") else {

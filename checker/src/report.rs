@@ -86,6 +86,9 @@ pub struct Report {
     pub states_per_second: f64,
     /// Peak resident memory of this process, when the OS tells it.
     pub peak_memory_bytes: Option<u64>,
+    /// What the search's frontier spilled to disk, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spilled: Option<crate::engine::Spilled>,
     /// The fairness liveness was judged under, when there was liveness to judge.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fairness: Option<Fairness>,
@@ -142,6 +145,7 @@ impl Report {
             seconds: outcome.seconds,
             states_per_second: outcome.total_states as f64 / outcome.seconds.max(1e-9),
             peak_memory_bytes: peak_memory_bytes(),
+            spilled: outcome.spilled,
             fairness: outcome.fairness,
             properties,
             coverage: outcome.coverage,
@@ -212,6 +216,14 @@ impl Report {
                 (false, None) => " (incomplete)".into(),
             }
         );
+        if let Some(s) = self.spilled {
+            let _ = writeln!(
+                out,
+                "frontier spilled to disk: {:.1} MiB in {} segments (read back and deleted)",
+                s.bytes as f64 / (1024.0 * 1024.0),
+                s.segments
+            );
+        }
         if let Some(f) = self.fairness {
             let f = format!("{f:?}").to_lowercase();
             let _ = writeln!(out, "liveness judged under {f} fairness");

@@ -374,6 +374,14 @@ fn bad_input_is_one_line_and_exit_2() {
         &["check", "atomic-commit", "--max-memory", "lots"],
         "--max-memory 'lots' is not a size",
     );
+    assert_usage_error(
+        &["check", "two-phase", "--frontier-memory", "lots"],
+        "--frontier-memory 'lots' is not a size",
+    );
+    assert_usage_error(
+        &["check", "two-phase-commit", "--frontier-memory", "1M"],
+        "--frontier-memory needs states that pack into bytes",
+    );
     assert_usage_error(&["explore", "atomic-commit", "--path", "0/x"], "--path");
     assert_usage_error(&["simulate", "nope"], "unknown protocol");
     // clap's own usage errors also exit 2.
@@ -869,4 +877,23 @@ fn ctrl_c_stops_the_search_and_prints_the_partial_report_with_exit_3() {
     assert!(stderr.contains("stopped by Ctrl-C"), "{stderr}");
     assert!(stdout.contains("(incomplete: cancelled)"), "{stdout}");
     assert!(stdout.contains("search incomplete"), "{stdout}");
+}
+
+#[test]
+fn a_frontier_spilled_to_disk_gives_the_same_report() {
+    let base = ["check", "two-phase", "--set", "rms=5", "--json"];
+    let in_memory = json(&checker(&base));
+    assert!(in_memory.get("spilled").is_none(), "{in_memory}");
+    let out = checker(&[&base[..], &["--frontier-memory", "4K"]].concat());
+    assert_eq!(out.status.code(), Some(0));
+    let spilled = json(&out);
+    assert!(spilled["spilled"]["segments"].as_u64().unwrap() >= 2, "{spilled}");
+    for key in ["unique_states", "total_states", "max_depth", "complete"] {
+        assert_eq!(in_memory[key], spilled[key], "{key}");
+    }
+    let text = String::from_utf8_lossy(
+        &checker(&["check", "two-phase", "--set", "rms=5", "--frontier-memory", "4K"]).stdout,
+    )
+    .to_string();
+    assert!(text.contains("frontier spilled to disk: "), "{text}");
 }

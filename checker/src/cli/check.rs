@@ -38,6 +38,12 @@ pub struct Args {
     /// memory.
     #[arg(long, value_name = "SIZE", allow_negative_numbers = true)]
     max_memory: Option<String>,
+    /// Keep at most SIZE of the search's frontier in memory and spill the rest to a temporary
+    /// directory, removed when the check ends (models whose states pack into bytes, such as
+    /// `two-phase`). Without it such a frontier spills once the process reaches half of
+    /// --max-memory.
+    #[arg(long, value_name = "SIZE", allow_negative_numbers = true)]
+    frontier_memory: Option<String>,
     /// One JSON object on stdout instead of text.
     #[arg(long)]
     json: bool,
@@ -171,6 +177,10 @@ fn options(args: &Args) -> Result<CheckOptions, UsageError> {
         deadlock: !args.no_deadlock,
         coverage: args.coverage,
         safety_only: args.safety_only,
+        frontier_memory: match &args.frontier_memory {
+            Some(size) => parse_size("--frontier-memory", size)?,
+            None => None,
+        },
     })
 }
 

@@ -60,7 +60,7 @@ use std::fmt::Debug;
 use std::hash::Hash;
 use std::time::Duration;
 
-pub use search::check;
+pub use search::{check, Spilled};
 pub use simulate::simulate;
 
 /// The kinds of property the report knows.
@@ -128,6 +128,10 @@ pub struct CheckOptions {
     pub coverage: bool,
     /// Skip liveness (eventually, leads-to) entirely.
     pub safety_only: bool,
+    /// Keep at most this many bytes of the frontier in memory and spill the rest to disk
+    /// (models with a [`Compact`] encoding only). Without it, a packed frontier spills once
+    /// the process reaches [`MEMORY_SPILL_SHARE`] of `max_memory`.
+    pub frontier_memory: Option<u64>,
 }
 
 impl Default for CheckOptions {
@@ -143,6 +147,7 @@ impl Default for CheckOptions {
             deadlock: true,
             coverage: false,
             safety_only: false,
+            frontier_memory: None,
         }
     }
 }
@@ -150,6 +155,10 @@ impl Default for CheckOptions {
 /// The share of [`CheckOptions::max_memory`] the search may fill before it stops: the verdict
 /// passes after it (the liveness graph's components, the traces) need the rest.
 pub const MEMORY_SEARCH_SHARE: f64 = 0.8;
+
+/// The share of [`CheckOptions::max_memory`] at which a packed frontier starts to spill to
+/// disk: the search then goes on until the rest (the visited set) reaches the limit.
+pub const MEMORY_SPILL_SHARE: f64 = 0.5;
 
 /// Why a search stopped before its frontier was empty.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -201,6 +210,12 @@ pub enum CheckError {
          check liveness without --symmetry, or add --safety-only"
     )]
     SymmetryWithLiveness,
+    /// A frontier budget for a model whose states do not pack into bytes.
+    #[error(
+        "--frontier-memory needs states that pack into bytes, and this model's do not \
+         (actor systems keep theirs as they are); run without it"
+    )]
+    CannotSpill,
     /// At least one thread is needed.
     #[error("--threads must be at least 1")]
     NoThreads,
@@ -513,6 +528,8 @@ pub struct Outcome<M: Model> {
     pub fairness: Option<Fairness>,
     pub properties: Vec<PropertyOutcome<M>>,
     pub coverage: Option<Coverage>,
+    /// What the frontier spilled to disk, if it did.
+    pub spilled: Option<Spilled>,
 }
 
 /// The hasher behind every fingerprint. Fixed seeds: fingerprints, and so state numbering and

@@ -5,7 +5,7 @@ use super::liveness::{self, Judgement, LiveProp};
 use super::Compact;
 use super::{
     resident_memory_bytes, CheckError, CheckOptions, Checkable, Coverage, Fairness, Kind, Outcome,
-    PropertyOutcome, Status, StopReason, Strategy, Trace, MEMORY_SEARCH_SHARE,
+    PropertyOutcome, Status, StopReason, Strategy, Trace, MEMORY_SEARCH_SHARE, MEMORY_SPILL_SHARE,
 };
 use crate::progress::Progress;
 use stateright::{Expectation, Model};
@@ -70,46 +70,216 @@ type Entry<S> = (u32, u32, S);
 /// The states waiting to be expanded, in order: as they are, or packed into bytes when the
 /// model has a [`Compact`] encoding. A search takes from one end only: the front in BFS, the
 /// back in DFS.
+///
+/// Packed states live in segments. Once the frontier spills (past [`CheckOptions::frontier_memory`],
+/// or when the process nears its memory limit), every full segment but the two ends (the one
+/// being taken from and the one being filled) is written to a file in a temporary directory,
+/// read back when the search reaches it, and deleted; the directory goes when the search ends.
+/// What is written is the packed bytes themselves, so spilling changes no count, verdict or trace.
 struct Frontier<S> {
     compact: Option<Compact<S>>,
     plain: VecDeque<Entry<S>>,
-    /// Packed entries: (index, depth, length of the packed state), in order ...
-    packed: VecDeque<(u32, u32, u32)>,
-    /// ... and their bytes, one after the other, from `head` on.
-    bytes: Vec<u8>,
-    head: usize,
+    segments: VecDeque<Segment>,
+    /// Packed entries in all segments.
+    packed_len: usize,
+    /// Bytes of the segments in memory (entries and packed states).
+    in_memory: usize,
+    spill: Option<Spill>,
     scratch: Vec<u8>,
 }
+
+/// Packed entries: (index, depth, length of the packed state), in order, and their bytes one
+/// after the other from `head` on; or the same, written to a file.
+enum Segment {
+    Memory {
+        entries: VecDeque<(u32, u32, u32)>,
+        bytes: Vec<u8>,
+        head: usize,
+    },
+    Disk {
+        path: std::path::PathBuf,
+        entries: usize,
+        /// The depth of the first entry (a BFS asks for it).
+        first_depth: u32,
+    },
+}
+
+impl Segment {
+    fn new() -> Self {
+        Segment::Memory {
+            entries: VecDeque::new(),
+            bytes: Vec::new(),
+            head: 0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Segment::Memory { entries, .. } => entries.len(),
+            Segment::Disk { entries, .. } => *entries,
+        }
+    }
+
+    /// Bytes held in memory.
+    fn weight(&self) -> usize {
+        match self {
+            Segment::Memory {
+                entries,
+                bytes,
+                head,
+            } => entries.len() * 12 + bytes.len() - head,
+            Segment::Disk { .. } => 0,
+        }
+    }
+}
+
+/// Where and how much a frontier spills.
+struct Spill {
+    /// Bytes of segments the frontier keeps in memory before it writes more to disk.
+    budget: usize,
+    /// The size of a full segment.
+    segment: usize,
+    /// The temporary directory, made at the first write.
+    dir: Option<std::path::PathBuf>,
+    files: u64,
+    written: u64,
+    /// The first write that failed (spilling then stops; the memory limit still holds).
+    failed: Option<String>,
+}
+
+/// How much a frontier spilled to disk.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Spilled {
+    /// Bytes written (each segment once).
+    pub bytes: u64,
+    /// Segments written.
+    pub segments: u64,
+}
+
+/// The largest segment: large enough that files are few, small enough that the two kept at
+/// the ends cost little.
+const SEGMENT_BYTES: usize = 8 << 20;
 
 impl<S> Frontier<S> {
     fn new(compact: Option<Compact<S>>) -> Self {
         Self {
             compact,
             plain: VecDeque::new(),
-            packed: VecDeque::new(),
-            bytes: Vec::new(),
-            head: 0,
+            segments: VecDeque::new(),
+            packed_len: 0,
+            in_memory: 0,
+            spill: None,
             scratch: Vec::new(),
         }
     }
 
     fn len(&self) -> usize {
-        self.plain.len() + self.packed.len()
+        self.plain.len() + self.packed_len
     }
 
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    fn push(&mut self, (ix, depth, state): Entry<S>) {
-        match self.compact {
-            None => self.plain.push_back((ix, depth, state)),
-            Some(c) => {
-                let start = self.bytes.len();
-                (c.pack)(&state, &mut self.bytes);
-                let len = u32::try_from(self.bytes.len() - start).expect("a packed state < 4 GiB");
-                self.packed.push_back((ix, depth, len));
+    /// From now on, keep at most about `budget` bytes of packed states in memory (at least the
+    /// two segments at the ends). Only a packed frontier can spill: false otherwise.
+    fn spill_beyond(&mut self, budget: u64) -> bool {
+        if self.compact.is_none() {
+            return false;
+        }
+        let budget = usize::try_from(budget).unwrap_or(usize::MAX);
+        match &mut self.spill {
+            Some(s) => s.budget = s.budget.min(budget),
+            None => {
+                self.spill = Some(Spill {
+                    budget,
+                    segment: (budget / 4).clamp(64, SEGMENT_BYTES),
+                    dir: None,
+                    files: 0,
+                    written: 0,
+                    failed: None,
+                })
             }
+        }
+        self.write_out();
+        true
+    }
+
+    /// What spilling wrote so far.
+    fn spilled(&self) -> Option<Spilled> {
+        let s = self.spill.as_ref()?;
+        (s.files > 0).then_some(Spilled {
+            bytes: s.written,
+            segments: s.files,
+        })
+    }
+
+    /// Writes full segments between the two ends to disk, newest first, until what stays in
+    /// memory is within the budget.
+    fn write_out(&mut self) {
+        let Some(spill) = self.spill.as_mut() else {
+            return;
+        };
+        if spill.failed.is_some() {
+            return;
+        }
+        let n = self.segments.len();
+        let mut i = n.saturating_sub(1);
+        while self.in_memory > spill.budget && i > 1 {
+            i -= 1;
+            let seg = &mut self.segments[i];
+            let weight = seg.weight();
+            if weight == 0 {
+                continue;
+            }
+            match spill.write(seg) {
+                Ok(disk) => {
+                    *seg = disk;
+                    self.in_memory -= weight;
+                }
+                Err(e) => {
+                    spill.failed = Some(e.to_string());
+                    eprintln!(
+                        "warning: the frontier could not spill to disk ({e}); it stays in memory"
+                    );
+                    return;
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, (ix, depth, state): Entry<S>) {
+        let Some(c) = self.compact else {
+            self.plain.push_back((ix, depth, state));
+            return;
+        };
+        let segment = self.spill.as_ref().map_or(SEGMENT_BYTES, |s| s.segment);
+        let full = match self.segments.back() {
+            Some(Segment::Memory { bytes, .. }) => bytes.len() >= segment,
+            Some(Segment::Disk { .. }) | None => true,
+        };
+        if full {
+            self.segments.push_back(Segment::new());
+            self.write_out();
+        }
+        let Some(Segment::Memory { entries, bytes, .. }) = self.segments.back_mut() else {
+            unreachable!("the back segment is in memory");
+        };
+        let start = bytes.len();
+        (c.pack)(&state, bytes);
+        let len = u32::try_from(bytes.len() - start).expect("a packed state < 4 GiB");
+        entries.push_back((ix, depth, len));
+        self.packed_len += 1;
+        self.in_memory += len as usize + 12;
+    }
+
+    /// Brings the segment at `at` (the front or the back) into memory.
+    fn load(&mut self, at: usize) {
+        if let Segment::Disk { path, .. } = &self.segments[at] {
+            let seg = Spill::read(path).expect("a spilled frontier segment reads back");
+            let _ = std::fs::remove_file(path);
+            self.in_memory += seg.weight();
+            self.segments[at] = seg;
         }
     }
 
@@ -117,15 +287,30 @@ impl<S> Frontier<S> {
         let Some(c) = self.compact else {
             return self.plain.pop_front();
         };
-        let (ix, depth, len) = self.packed.pop_front()?;
-        let end = self.head + len as usize;
-        let state = (c.unpack)(&self.bytes[self.head..end]);
-        self.head = end;
-        // Drop the consumed bytes once they are most of the buffer (amortised O(1)).
-        if self.head >= 1 << 16 && self.head * 2 >= self.bytes.len() {
-            self.bytes.drain(..self.head);
-            self.head = 0;
+        while self.segments.front().is_some_and(|s| s.len() == 0) {
+            self.segments.pop_front();
         }
+        self.segments.front()?;
+        self.load(0);
+        let Some(Segment::Memory {
+            entries,
+            bytes,
+            head,
+        }) = self.segments.front_mut()
+        else {
+            unreachable!("the front segment was loaded");
+        };
+        let (ix, depth, len) = entries.pop_front()?;
+        let end = *head + len as usize;
+        let state = (c.unpack)(&bytes[*head..end]);
+        *head = end;
+        // Drop the consumed bytes once they are most of the buffer (amortised O(1)).
+        if *head >= 1 << 16 && *head * 2 >= bytes.len() {
+            bytes.drain(..*head);
+            *head = 0;
+        }
+        self.packed_len -= 1;
+        self.in_memory -= len as usize + 12;
         Some((ix, depth, state))
     }
 
@@ -133,15 +318,21 @@ impl<S> Frontier<S> {
         let Some(c) = self.compact else {
             return self.plain.pop_back();
         };
-        let (ix, depth, len) = self.packed.pop_back()?;
-        let start = self.bytes.len() - len as usize;
-        self.scratch.clear();
-        self.scratch.extend_from_slice(&self.bytes[start..]);
-        self.bytes.truncate(start);
-        if self.packed.is_empty() {
-            self.bytes.clear();
-            self.head = 0;
+        while self.segments.back().is_some_and(|s| s.len() == 0) {
+            self.segments.pop_back();
         }
+        let last = self.segments.len().checked_sub(1)?;
+        self.load(last);
+        let Some(Segment::Memory { entries, bytes, .. }) = self.segments.back_mut() else {
+            unreachable!("the back segment was loaded");
+        };
+        let (ix, depth, len) = entries.pop_back()?;
+        let start = bytes.len() - len as usize;
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&bytes[start..]);
+        bytes.truncate(start);
+        self.packed_len -= 1;
+        self.in_memory -= len as usize + 12;
         Some((ix, depth, (c.unpack)(&self.scratch)))
     }
 
@@ -149,8 +340,82 @@ impl<S> Frontier<S> {
     fn front_depth(&self) -> Option<u32> {
         match self.compact {
             None => self.plain.front().map(|e| e.1),
-            Some(_) => self.packed.front().map(|e| e.1),
+            Some(_) => self.segments.iter().find(|s| s.len() > 0).map(|s| match s {
+                Segment::Memory { entries, .. } => entries[0].1,
+                Segment::Disk { first_depth, .. } => *first_depth,
+            }),
         }
+    }
+}
+
+impl<S> Drop for Frontier<S> {
+    fn drop(&mut self) {
+        if let Some(dir) = self.spill.as_ref().and_then(|s| s.dir.as_ref()) {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+impl Spill {
+    /// Writes an in-memory segment to a new file: its entry count, its entries, its bytes.
+    fn write(&mut self, seg: &Segment) -> std::io::Result<Segment> {
+        use std::io::Write;
+        let Segment::Memory {
+            entries,
+            bytes,
+            head,
+        } = seg
+        else {
+            unreachable!("only segments in memory are written");
+        };
+        let dir = match &self.dir {
+            Some(d) => d.clone(),
+            None => {
+                static SEARCHES: std::sync::atomic::AtomicU64 =
+                    std::sync::atomic::AtomicU64::new(0);
+                let n = SEARCHES.fetch_add(1, Relaxed);
+                let dir = std::env::temp_dir()
+                    .join(format!("checker-frontier-{}-{n}", std::process::id()));
+                std::fs::create_dir_all(&dir)?;
+                self.dir = Some(dir.clone());
+                dir
+            }
+        };
+        let path = dir.join(format!("{}.seg", self.files));
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        out.write_all(&(entries.len() as u64).to_le_bytes())?;
+        for &(ix, depth, len) in entries {
+            out.write_all(&ix.to_le_bytes())?;
+            out.write_all(&depth.to_le_bytes())?;
+            out.write_all(&len.to_le_bytes())?;
+        }
+        out.write_all(&bytes[*head..])?;
+        out.flush()?;
+        self.files += 1;
+        self.written += (8 + entries.len() * 12 + bytes.len() - head) as u64;
+        Ok(Segment::Disk {
+            path,
+            entries: entries.len(),
+            first_depth: entries.front().map_or(0, |e| e.1),
+        })
+    }
+
+    /// Reads a segment [`Spill::write`] wrote.
+    fn read(path: &std::path::Path) -> std::io::Result<Segment> {
+        let data = std::fs::read(path)?;
+        let word = |at: usize| u32::from_le_bytes(data[at..at + 4].try_into().expect("4 bytes"));
+        let n = u64::from_le_bytes(data[..8].try_into().expect("8 bytes")) as usize;
+        let entries = (0..n)
+            .map(|i| {
+                let at = 8 + i * 12;
+                (word(at), word(at + 4), word(at + 8))
+            })
+            .collect();
+        Ok(Segment::Memory {
+            entries,
+            bytes: data[8 + n * 12..].to_vec(),
+            head: 0,
+        })
     }
 }
 
@@ -186,6 +451,8 @@ pub(super) struct Graph {
     pub exits: Vec<(u32, Option<u64>)>,
     /// Whether the boundary cut anything: an initial state or a transition outside it.
     pub cut: bool,
+    /// The resident size the search may not pass (see [`MEMORY_SEARCH_SHARE`]).
+    memory_stop: Option<u64>,
     /// Whether an initial state lay outside the boundary.
     pub init_outside: bool,
     /// Per liveness property: whether its trigger and its goal hold in each expanded state.
@@ -279,6 +546,8 @@ enum Admitted {
     Known(u32),
     /// New, but the graph holds `max_states` states already.
     Full,
+    /// New, but growing the graph for it would pass the memory limit.
+    NoMemory,
 }
 
 impl Graph {
@@ -294,6 +563,7 @@ impl Graph {
             edges: Edges::default(),
             exits: Vec::new(),
             cut: false,
+            memory_stop: None,
             init_outside: false,
             from: vec![Vec::new(); n_live],
             to: vec![Vec::new(); n_live],
@@ -306,6 +576,7 @@ impl Graph {
         match self.index.find(fp, &self.fps) {
             Ok(ix) => Admitted::Known(ix),
             Err(_) if full => Admitted::Full,
+            Err(_) if self.growth_would_pass_the_limit() => Admitted::NoMemory,
             Err(slot) => {
                 let ix = u32::try_from(self.fps.len())
                     .ok()
@@ -326,6 +597,25 @@ impl Graph {
                 Admitted::New(ix)
             }
         }
+    }
+
+    /// Whether admitting one more state would grow the visited set (the per-state vectors or
+    /// the index table, each doubling at once) past the memory the search may fill. The
+    /// periodic reading of the resident size cannot see such a step coming: the index alone
+    /// grows by hundreds of megabytes in one go on large checks.
+    fn growth_would_pass_the_limit(&self) -> bool {
+        let Some(stop) = self.memory_stop else {
+            return false;
+        };
+        let mut growth = 0;
+        if self.fps.len() == self.fps.capacity() {
+            let per_state = if self.live { 8 + 4 + 4 + 1 } else { 8 + 4 };
+            growth += self.fps.capacity().max(4) as u64 * per_state;
+        }
+        if (self.index.len + 1) * 2 > self.index.slots.len() {
+            growth += self.index.slots.len() as u64 * 2 * 4;
+        }
+        growth > 0 && resident_memory_bytes().is_some_and(|r| r + growth >= stop)
     }
 
     /// State indices from an initial state to `ix` along parent links.
@@ -436,6 +726,9 @@ where
     let live_wanted = !opts.safety_only && c.has_liveness();
     if opts.symmetry && live_wanted {
         return Err(CheckError::SymmetryWithLiveness);
+    }
+    if opts.frontier_memory.is_some() && c.compact.is_none() {
+        return Err(CheckError::CannotSpill);
     }
     Ok(Search::new(c, opts, live_wanted).run(progress))
 }
@@ -614,6 +907,10 @@ where
     fn run(self, progress: &Progress) -> Outcome<M> {
         let start = Instant::now();
         let mut g = Graph::new(self.live.len());
+        g.memory_stop = self
+            .opts
+            .max_memory
+            .map(|m| (m as f64 * MEMORY_SEARCH_SHARE) as u64);
         let mut found = Found {
             state: vec![None; self.props.len()],
             step: vec![None; self.steps.len()],
@@ -622,9 +919,12 @@ where
             fired: BTreeMap::new(),
             total: 0,
         };
-        let explored = self
-            .seed(&mut g, &mut found)
-            .and_then(|frontier| self.explore(&mut g, &mut found, frontier, start, progress));
+        let mut spilled = None;
+        let explored = self.seed(&mut g, &mut found).and_then(|mut frontier| {
+            let explored = self.explore(&mut g, &mut found, &mut frontier, start, progress);
+            spilled = frontier.spilled();
+            explored
+        });
         let fairness = self.opts.fairness.unwrap_or(self.c.fairness);
         let properties = self.verdicts(&g, &found, fairness);
         let coverage = self.opts.coverage.then(|| Coverage {
@@ -648,6 +948,7 @@ where
             fairness: (!self.live.is_empty()).then_some(fairness),
             properties,
             coverage,
+            spilled,
         }
     }
 
@@ -678,6 +979,7 @@ where
                 }
                 Admitted::Known(_) => {}
                 Admitted::Full => return Err(Stopped(StopReason::MaxStates)),
+                Admitted::NoMemory => return Err(Stopped(StopReason::MemoryLimit)),
             }
             found.total += 1;
         }
@@ -690,7 +992,7 @@ where
         &self,
         g: &mut Graph,
         found: &mut Found,
-        mut frontier: Frontier<M::State>,
+        frontier: &mut Frontier<M::State>,
         start: Instant,
         progress: &Progress,
     ) -> Result<(), Stopped> {
@@ -698,6 +1000,13 @@ where
             .opts
             .max_memory
             .map(|m| (m as f64 * MEMORY_SEARCH_SHARE) as u64);
+        let spill_at = self
+            .opts
+            .max_memory
+            .map(|m| (m as f64 * MEMORY_SPILL_SHARE) as u64);
+        if let Some(budget) = self.opts.frontier_memory {
+            frontier.spill_beyond(budget);
+        }
         let mut memory_checked = Instant::now();
         while !frontier.is_empty() {
             if self.opts.timeout.is_some_and(|t| start.elapsed() >= t) {
@@ -708,11 +1017,17 @@ where
             }
             // Reading the resident size costs a system call: a few times a second is enough
             // (a batch adds at most a few MB).
-            if let Some(stop) = memory_stop {
+            if let (Some(stop), Some(spill_at)) = (memory_stop, spill_at) {
                 if memory_checked.elapsed() >= MEMORY_CHECK_EVERY {
                     memory_checked = Instant::now();
-                    if resident_memory_bytes().is_some_and(|r| r >= stop) {
+                    let resident = resident_memory_bytes();
+                    if resident.is_some_and(|r| r >= stop) {
                         return Err(Stopped(StopReason::MemoryLimit));
+                    }
+                    // Nearing the limit, a packed frontier goes to disk but for a few full
+                    // segments.
+                    if resident.is_some_and(|r| r >= spill_at) {
+                        frontier.spill_beyond(4 * SEGMENT_BYTES as u64);
                     }
                 }
             }
@@ -784,6 +1099,7 @@ where
                     }
                     Admitted::Known(child) => child,
                     Admitted::Full => return Err(Stopped(StopReason::MaxStates)),
+                    Admitted::NoMemory => return Err(Stopped(StopReason::MemoryLimit)),
                 },
             };
             found.total += 1;

@@ -93,6 +93,7 @@ where
         unique_states: sim.seen.len() as u64,
         total_states: sim.total,
         max_depth,
+        spilled: None,
         seconds: start.elapsed().as_secs_f64(),
         fairness: Some(c.fairness),
         properties: sim

@@ -1276,3 +1276,65 @@ fn a_packed_frontier_changes_no_count_verdict_or_trace() {
     assert_eq!(bytes, [200, 7]);
     assert_eq!((Compact::<(u8, u8)>::serde().unpack)(&bytes), s);
 }
+
+/// The temporary directories of this process's spilled frontiers that still exist.
+fn spill_dirs() -> Vec<std::path::PathBuf> {
+    let prefix = format!("checker-frontier-{}-", std::process::id());
+    std::fs::read_dir(std::env::temp_dir())
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with(&prefix))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_frontier_spilled_to_disk_changes_no_count_verdict_or_trace_and_leaves_no_file() {
+    let grid = || {
+        Checkable::new(Grid)
+            .with_end_states(|_, s| *s == (255, 255))
+            .with_compact(Compact::serde())
+    };
+    for strategy in [Strategy::Bfs, Strategy::Dfs] {
+        for threads in [1, 2] {
+            let opts = CheckOptions {
+                strategy,
+                threads,
+                ..CheckOptions::default()
+            };
+            let in_memory = run(&grid(), opts.clone());
+            assert_eq!(in_memory.spilled, None);
+            // A budget of one byte: every full segment (64 bytes, the least) but the two ends goes
+            // to disk and comes back.
+            let spilled = run(
+                &grid(),
+                CheckOptions {
+                    frontier_memory: Some(1),
+                    ..opts
+                },
+            );
+            let written = spilled.spilled.expect("the frontier spilled");
+            assert!(written.segments >= 2 && written.bytes > 128, "{written:?}");
+            assert_eq!(summary(&in_memory), summary(&spilled));
+            assert_eq!(
+                trace(&in_memory, "not the far corner").steps,
+                trace(&spilled, "not the far corner").steps
+            );
+        }
+    }
+    assert_eq!(spill_dirs(), Vec::<std::path::PathBuf>::new());
+    // A model whose states do not pack cannot spill: a clear error, not a silent no-op.
+    let plain = CheckOptions {
+        frontier_memory: Some(1 << 20),
+        ..CheckOptions::default()
+    };
+    assert_eq!(
+        Checkable::new(Grid).check(&plain, &Progress::default()).err(),
+        Some(CheckError::CannotSpill)
+    );
+}

@@ -331,6 +331,7 @@ fn failure_report(
         seconds: 0.0,
         states_per_second: 0.0,
         peak_memory_bytes: None,
+        spilled: None,
         fairness: None,
         properties: vec![property],
         coverage: None,

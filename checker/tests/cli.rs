@@ -887,12 +887,23 @@ fn a_frontier_spilled_to_disk_gives_the_same_report() {
     let out = checker(&[&base[..], &["--frontier-memory", "4K"]].concat());
     assert_eq!(out.status.code(), Some(0));
     let spilled = json(&out);
-    assert!(spilled["spilled"]["segments"].as_u64().unwrap() >= 2, "{spilled}");
+    assert!(
+        spilled["spilled"]["segments"].as_u64().unwrap() >= 2,
+        "{spilled}"
+    );
     for key in ["unique_states", "total_states", "max_depth", "complete"] {
         assert_eq!(in_memory[key], spilled[key], "{key}");
     }
     let text = String::from_utf8_lossy(
-        &checker(&["check", "two-phase", "--set", "rms=5", "--frontier-memory", "4K"]).stdout,
+        &checker(&[
+            "check",
+            "two-phase",
+            "--set",
+            "rms=5",
+            "--frontier-memory",
+            "4K",
+        ])
+        .stdout,
     )
     .to_string();
     assert!(text.contains("frontier spilled to disk: "), "{text}");

@@ -420,10 +420,59 @@ impl Spill {
 }
 
 pub(super) const ROOT: u32 = u32::MAX;
-const BATCH: usize = 2048;
+/// States a thread expands in one round of a parallel BFS.
+const BATCH: usize = 64;
 
 /// How often the search reads its resident size against `max_memory`.
 const MEMORY_CHECK_EVERY: Duration = Duration::from_millis(100);
+
+/// The limits a search checks before each step or batch: time, Ctrl-C, memory.
+struct Limits {
+    start: Instant,
+    timeout: Option<Duration>,
+    memory_stop: Option<u64>,
+    spill_at: Option<u64>,
+    memory_checked: Instant,
+}
+
+impl Limits {
+    fn new(opts: &CheckOptions, start: Instant) -> Self {
+        let share = |f: f64| opts.max_memory.map(|m| (m as f64 * f) as u64);
+        Self {
+            start,
+            timeout: opts.timeout,
+            memory_stop: share(MEMORY_SEARCH_SHARE),
+            spill_at: share(MEMORY_SPILL_SHARE),
+            memory_checked: Instant::now(),
+        }
+    }
+
+    fn check<S>(&mut self, frontier: &mut Frontier<S>, progress: &Progress) -> Result<(), Stopped> {
+        if self.timeout.is_some_and(|t| self.start.elapsed() >= t) {
+            return Err(Stopped(StopReason::Timeout));
+        }
+        if progress.is_cancelled() {
+            return Err(Stopped(StopReason::Cancelled));
+        }
+        // Reading the resident size costs a system call: a few times a second is enough
+        // (a batch adds at most a few MB).
+        if let (Some(stop), Some(spill_at)) = (self.memory_stop, self.spill_at) {
+            if self.memory_checked.elapsed() >= MEMORY_CHECK_EVERY {
+                self.memory_checked = Instant::now();
+                let resident = resident_memory_bytes();
+                if resident.is_some_and(|r| r >= stop) {
+                    return Err(Stopped(StopReason::MemoryLimit));
+                }
+                // Nearing the limit, a packed frontier goes to disk but for a few full
+                // segments.
+                if resident.is_some_and(|r| r >= spill_at) {
+                    frontier.spill_beyond(4 * SEGMENT_BYTES as u64);
+                }
+            }
+        }
+        Ok(())
+    }
+}
 
 /// A state property as the engine evaluates it: kind, name, condition.
 type StateProp<M> = (Kind, &'static str, super::Pred<M>);
@@ -873,36 +922,6 @@ where
         }
     }
 
-    /// Expands a batch of the frontier against the graph as it stands (read-only: workers share
-    /// it), in parallel when there are threads and states enough.
-    fn expand_batch(&self, batch: &[Entry<M::State>], g: &Graph) -> Vec<Expansion<M::State>> {
-        let threads = self.opts.threads.max(1);
-        let (index, fps) = (&g.index, &g.fps[..]);
-        if threads == 1 || batch.len() < 64 {
-            return batch
-                .iter()
-                .map(|(_, _, s)| self.expand(s, index, fps))
-                .collect();
-        }
-        let chunk = batch.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = batch
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|(_, _, s)| self.expand(s, index, fps))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("expansion worker panicked"))
-                .collect()
-        })
-    }
-
     /// Explores, then decides every property on what was explored.
     fn run(self, progress: &Progress) -> Outcome<M> {
         let start = Instant::now();
@@ -986,8 +1005,8 @@ where
         Ok(frontier)
     }
 
-    /// Expands the frontier, a batch at a time in BFS (in parallel, merged in frontier order)
-    /// and a state at a time in DFS, until it is empty or a limit stops the search.
+    /// Expands the frontier until it is empty or a limit stops the search: a state at a time
+    /// on one thread (BFS or DFS), or in batches on several (BFS).
     fn explore(
         &self,
         g: &mut Graph,
@@ -996,70 +1015,126 @@ where
         start: Instant,
         progress: &Progress,
     ) -> Result<(), Stopped> {
-        let memory_stop = self
-            .opts
-            .max_memory
-            .map(|m| (m as f64 * MEMORY_SEARCH_SHARE) as u64);
-        let spill_at = self
-            .opts
-            .max_memory
-            .map(|m| (m as f64 * MEMORY_SPILL_SHARE) as u64);
         if let Some(budget) = self.opts.frontier_memory {
             frontier.spill_beyond(budget);
         }
-        let mut memory_checked = Instant::now();
+        let mut limits = Limits::new(self.opts, start);
+        if self.opts.threads > 1 && self.opts.strategy == Strategy::Bfs {
+            return self.explore_parallel(g, found, frontier, &mut limits, progress);
+        }
         while !frontier.is_empty() {
-            if self.opts.timeout.is_some_and(|t| start.elapsed() >= t) {
-                return Err(Stopped(StopReason::Timeout));
+            limits.check(frontier, progress)?;
+            // One state at a time: its successors are judged and dropped while still in
+            // cache, and the allocator reuses their memory at once.
+            let (ix, depth, state) = match self.opts.strategy {
+                Strategy::Bfs => frontier.pop_front(),
+                Strategy::Dfs => frontier.pop_back(),
             }
-            if progress.is_cancelled() {
-                return Err(Stopped(StopReason::Cancelled));
+            .expect("frontier is not empty");
+            let exp = self.expand(&state, &g.index, &g.fps);
+            drop(state);
+            let fresh = self.merge(g, found, ix, depth, exp)?;
+            match self.opts.strategy {
+                Strategy::Bfs => fresh.into_iter().for_each(|e| frontier.push(e)),
+                // Reversed so that the first action is explored first.
+                Strategy::Dfs => fresh.into_iter().rev().for_each(|e| frontier.push(e)),
             }
-            // Reading the resident size costs a system call: a few times a second is enough
-            // (a batch adds at most a few MB).
-            if let (Some(stop), Some(spill_at)) = (memory_stop, spill_at) {
-                if memory_checked.elapsed() >= MEMORY_CHECK_EVERY {
-                    memory_checked = Instant::now();
-                    let resident = resident_memory_bytes();
-                    if resident.is_some_and(|r| r >= stop) {
-                        return Err(Stopped(StopReason::MemoryLimit));
-                    }
-                    // Nearing the limit, a packed frontier goes to disk but for a few full
-                    // segments.
-                    if resident.is_some_and(|r| r >= spill_at) {
-                        frontier.spill_beyond(4 * SEGMENT_BYTES as u64);
-                    }
-                }
-            }
-            let batch: Vec<Entry<M::State>> = match self.opts.strategy {
-                // One thread takes one state at a time: its successors are judged and dropped
-                // while still in cache, and the allocator reuses their memory at once.
-                Strategy::Bfs if self.opts.threads == 1 => {
-                    vec![frontier.pop_front().expect("frontier is not empty")]
-                }
-                Strategy::Bfs => {
-                    let n = frontier.len().min(BATCH * self.opts.threads);
-                    (0..n).filter_map(|_| frontier.pop_front()).collect()
-                }
-                Strategy::Dfs => vec![frontier.pop_back().expect("frontier is not empty")],
-            };
-            let expansions = self.expand_batch(&batch, g);
-            for ((ix, depth, _), exp) in batch.iter().zip(expansions) {
-                let fresh = self.merge(g, found, *ix, *depth, exp)?;
-                match self.opts.strategy {
-                    Strategy::Bfs => fresh.into_iter().for_each(|e| frontier.push(e)),
-                    // Reversed so that the first action is explored first.
-                    Strategy::Dfs => fresh.into_iter().rev().for_each(|e| frontier.push(e)),
-                }
-            }
-            progress.total.store(found.total, Relaxed);
-            progress.unique.store(g.fps.len() as u64, Relaxed);
-            progress.queue.store(frontier.len() as u64, Relaxed);
-            if let Some(depth) = frontier.front_depth() {
-                progress.depth.fetch_max(u64::from(depth), Relaxed);
-            }
+            self.report(g, found, frontier, progress);
         }
         Ok(())
+    }
+
+    /// BFS on `threads` threads: the calling thread and `threads - 1` workers that live as long
+    /// as the search. Each round takes a batch from the front of the frontier, gives each
+    /// thread a slice to expand against the graph as it stands (read-only, shared), then merges
+    /// the expansions in frontier order on the calling thread, so numbering, counts and traces
+    /// are those of one thread. Batches are small (a few dozen states a thread), so a round's
+    /// states stay in cache; workers drop the successors the graph knows where they made them.
+    fn explore_parallel(
+        &self,
+        g: &mut Graph,
+        found: &mut Found,
+        frontier: &mut Frontier<M::State>,
+        limits: &mut Limits,
+        progress: &Progress,
+    ) -> Result<(), Stopped> {
+        use std::sync::{mpsc, RwLock};
+        type Expanded<S> = (Vec<(u32, u32)>, Vec<Expansion<S>>);
+        let threads = self.opts.threads;
+        let graph = RwLock::new(g);
+        let expand_all = |part: Vec<Entry<M::State>>| -> Expanded<M::State> {
+            let exps = {
+                let g = graph.read().expect("no thread panicked holding the graph");
+                part.iter()
+                    .map(|(_, _, s)| self.expand(s, &g.index, &g.fps))
+                    .collect()
+            };
+            (part.into_iter().map(|(ix, d, _)| (ix, d)).collect(), exps)
+        };
+        std::thread::scope(|scope| {
+            let mut jobs = Vec::new();
+            let mut results = Vec::new();
+            for _ in 1..threads {
+                let (job_tx, job_rx) = mpsc::channel::<Vec<Entry<M::State>>>();
+                let (res_tx, res_rx) = mpsc::channel::<Expanded<M::State>>();
+                let expand_all = &expand_all;
+                scope.spawn(move || {
+                    for part in job_rx {
+                        if res_tx.send(expand_all(part)).is_err() {
+                            break;
+                        }
+                    }
+                });
+                jobs.push(job_tx);
+                results.push(res_rx);
+            }
+            let explored = (|| {
+                while !frontier.is_empty() {
+                    limits.check(frontier, progress)?;
+                    let n = frontier.len().min(BATCH * threads);
+                    let per = n.div_ceil(threads);
+                    let mut parts: Vec<Vec<Entry<M::State>>> = Vec::new();
+                    for _ in 0..threads {
+                        let k = per.min(frontier.len());
+                        parts.push((0..k).filter_map(|_| frontier.pop_front()).collect());
+                    }
+                    let mut parts = parts.into_iter();
+                    let mine = parts.next().expect("one part a thread");
+                    let mut sent = 0;
+                    for (job, part) in jobs.iter().zip(parts) {
+                        if !part.is_empty() {
+                            job.send(part).expect("workers live as long as the search");
+                            sent += 1;
+                        }
+                    }
+                    let mut expanded = vec![expand_all(mine)];
+                    for res in &results[..sent] {
+                        expanded.push(res.recv().expect("workers live as long as the search"));
+                    }
+                    let mut g = graph.write().expect("no thread panicked holding the graph");
+                    for (meta, exps) in expanded {
+                        for ((ix, depth), exp) in meta.into_iter().zip(exps) {
+                            let fresh = self.merge(&mut g, found, ix, depth, exp)?;
+                            fresh.into_iter().for_each(|e| frontier.push(e));
+                        }
+                    }
+                    self.report(&g, found, frontier, progress);
+                }
+                Ok(())
+            })();
+            drop(jobs);
+            explored
+        })
+    }
+
+    /// Publishes the search's figures for the progress line.
+    fn report(&self, g: &Graph, found: &Found, frontier: &Frontier<M::State>, progress: &Progress) {
+        progress.total.store(found.total, Relaxed);
+        progress.unique.store(g.fps.len() as u64, Relaxed);
+        progress.queue.store(frontier.len() as u64, Relaxed);
+        if let Some(depth) = frontier.front_depth() {
+            progress.depth.fetch_max(u64::from(depth), Relaxed);
+        }
     }
 
     /// Records what expanding state `ix` found and returns its successors new to the graph.

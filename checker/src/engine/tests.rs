@@ -1334,7 +1334,9 @@ fn a_frontier_spilled_to_disk_changes_no_count_verdict_or_trace_and_leaves_no_fi
         ..CheckOptions::default()
     };
     assert_eq!(
-        Checkable::new(Grid).check(&plain, &Progress::default()).err(),
+        Checkable::new(Grid)
+            .check(&plain, &Progress::default())
+            .err(),
         Some(CheckError::CannotSpill)
     );
 }

@@ -208,10 +208,20 @@ fn sliding_window_retransmission_timers_take_the_runtime_timeout_setting() {
     assert_eq!(timers(None), vec![us(30_000)..us(40_000); 2]);
     assert_eq!(timers(Some(150)), vec![us(150)..us(200); 2]);
     let out = Command::new(env!("CARGO_BIN_EXE_checker"))
-        .args(["cluster", "go-back-n", "--seconds", "0.1", "--set", "rto-us=10"])
+        .args([
+            "cluster",
+            "go-back-n",
+            "--seconds",
+            "0.1",
+            "--set",
+            "rto-us=10",
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("rto-us must be in 50..=1000000"), "{stderr}");
+    assert!(
+        stderr.contains("rto-us must be in 50..=1000000"),
+        "{stderr}"
+    );
 }

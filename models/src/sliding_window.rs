@@ -155,12 +155,7 @@ fn rto(rto_us: u64) -> std::ops::Range<Duration> {
 }
 
 /// Carries out the window logic's effects through `o`.
-fn apply(
-    receiver: Id,
-    timer: Option<u64>,
-    effects: Vec<Effect<Payload>>,
-    o: &mut Out<SwActor>,
-) {
+fn apply(receiver: Id, timer: Option<u64>, effects: Vec<Effect<Payload>>, o: &mut Out<SwActor>) {
     for e in effects {
         match (e, timer) {
             (Effect::Transmit { seq, payload }, _) => {

@@ -219,7 +219,10 @@ impl Link {
         // which the order filter makes a loss). Acknowledge at once, so that the peer's fast
         // retransmit sees the ack of a frame sent after the lost one without waiting for
         // [`ACK_DELAY`].
-        if self.number_in.map_or(seg.number > 1, |n| seg.number > n + 1) {
+        if self
+            .number_in
+            .map_or(seg.number > 1, |n| seg.number > n + 1)
+        {
             self.ack_now = true;
         }
         self.number_in = Some(seg.number);
@@ -530,7 +533,11 @@ mod tests {
             || link.next_number(),
             |d| datagrams.push(d.to_vec()),
         );
-        let alone = if frames.is_empty() { datagrams.len() } else { 0 };
+        let alone = if frames.is_empty() {
+            datagrams.len()
+        } else {
+            0
+        };
         (datagrams, alone)
     }
 

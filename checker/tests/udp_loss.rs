@@ -179,3 +179,75 @@ fn bad_fault_settings_exit_2_with_one_clear_line() {
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn sliding_window_retransmission_timers_take_the_runtime_timeout_setting() {
+    use models::common::{ActorSystem, NetworkKind, SystemCfg};
+    use models::sliding_window::{SwCfg, Variant, SENDER};
+    use stateright::actor::{Actor, Command as Cmd, Id, Out};
+    // The checker fires the timer at any moment; only the runtime reads its duration.
+    let timers = |rto_us: Option<u64>| {
+        let system = SystemCfg {
+            lossy: true,
+            ..SystemCfg::reliable(NetworkKind::Ordered)
+        };
+        let mut cfg = SwCfg::new(Variant::SelectiveRepeat, 3, 2, 2, system).unwrap();
+        if let Some(us) = rto_us {
+            cfg = cfg.with_rto_us(us).unwrap();
+        }
+        let mut out = Out::new();
+        cfg.actors()[SENDER].on_start(Id::from(SENDER), &None, &mut out);
+        out.into_iter()
+            .filter_map(|c| match c {
+                Cmd::SetTimer(_, range) => Some(range),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let us = Duration::from_micros;
+    assert_eq!(timers(None), vec![us(30_000)..us(40_000); 2]);
+    assert_eq!(timers(Some(150)), vec![us(150)..us(200); 2]);
+    let out = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args([
+            "cluster",
+            "go-back-n",
+            "--seconds",
+            "0.1",
+            "--set",
+            "rto-us=10",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("rto-us must be in 50..=1000000"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn sliding_windows_under_loss_replay_with_the_models_own_drops() {
+    // Their model's network is ordered and lossy: a frame lost on the wire stays at the head
+    // of its channel in the replayed model until the replay applies the model's drop of it;
+    // before it did, a later frame on that channel was "not enabled" in about one instance
+    // in ten at this loss.
+    for name in ["stop-and-wait", "selective-repeat"] {
+        let mut opts = faulty(0.1, &[], 20.0, 300);
+        opts.instance_timeout = Duration::from_secs(1);
+        let report = registry::cluster(name, &["rto-us=150"], &opts)
+            .unwrap()
+            .unwrap();
+        assert_eq!(report.instances, 300, "{name}: {report:?}");
+        assert!(
+            report.violations.is_empty(),
+            "{name}: {:?}",
+            report.violations
+        );
+        let lost: u64 = report.per_node.iter().map(|c| c.injected.lost).sum();
+        assert!(
+            lost > 30 && report.validated_steps > 0,
+            "{name}: {report:?}"
+        );
+    }
+}

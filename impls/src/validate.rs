@@ -13,10 +13,18 @@
 //! stutter, and the snapshot already keeps the messages the model keeps on its network for such
 //! deliveries and on a duplicating network. The model's history (`H`) has no twin in the
 //! driver, so it is not compared; it is what the model computes along the replay.
+//!
+//! A driver that loses messages without reporting it (UDP: a datagram lost on the wire) is
+//! replayed with the model's own drops: on a lossy *ordered* network, a delivery of a message
+//! that waits behind others in its channel first drops those others ([`Replay::advance`]),
+//! which is what the wire did. (On an unordered network any message in flight is deliverable
+//! and a lost one simply stays in flight.)
 
 use crate::sim::StepOf;
 use serde::{Deserialize, Serialize};
-use stateright::actor::{Actor, ActorModel, ActorModelAction, ActorModelState};
+use stateright::actor::{
+    Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, LossyNetwork, Network,
+};
 use stateright::Model;
 use std::fmt;
 use std::hash::Hash;
@@ -131,6 +139,10 @@ where
         let action = ActorModelAction::from(step.clone());
         self.enabled.clear();
         self.model.actions(&self.state, &mut self.enabled);
+        if !self.enabled.contains(&action) && self.drop_lost_before(&action) {
+            self.enabled.clear();
+            self.model.actions(&self.state, &mut self.enabled);
+        }
         if !self.enabled.contains(&action) {
             return Err(Divergence {
                 step: self.steps,
@@ -146,6 +158,45 @@ where
             }
         }
         Ok(())
+    }
+
+    /// On a lossy ordered network, a delivery of a message behind others in its channel: the
+    /// messages ahead of it were lost on the way. Applies the model's drop of each (enabled on
+    /// a lossy network) so that it is the channel's head; false, changing nothing, if the
+    /// action is not such a delivery.
+    fn drop_lost_before(&mut self, action: &ActionOf<A>) -> bool {
+        let ActorModelAction::Deliver { src, dst, msg } = action else {
+            return false;
+        };
+        if self.model.lossy_network != LossyNetwork::Yes {
+            return false;
+        }
+        let Network::Ordered(channels) = &self.state.network else {
+            return false;
+        };
+        let Some(channel) = channels.get(&(*src, *dst)) else {
+            return false;
+        };
+        let Some(k) = channel.iter().position(|m| m == msg) else {
+            return false;
+        };
+        let lost: Vec<A::Msg> = channel.iter().take(k).cloned().collect();
+        for m in lost {
+            let drop = ActorModelAction::Drop(Envelope {
+                src: *src,
+                dst: *dst,
+                msg: m,
+            });
+            let kept = self.applied.is_some().then(|| drop.clone());
+            match self.model.next_state(&self.state, drop) {
+                Some(next) => self.state = next,
+                None => return false,
+            }
+            if let (Some(applied), Some(drop)) = (self.applied.as_mut(), kept) {
+                applied.push(drop);
+            }
+        }
+        k > 0
     }
 
     /// Whether the replayed state equals the driver's `snapshot` (history aside); the error

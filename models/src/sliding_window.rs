@@ -136,6 +136,8 @@ pub enum SwActor {
         messages: usize,
         /// Whether the sender sets retransmission timers at all.
         timer: bool,
+        /// The retransmission timeout at runtime, in µs (see [`SwCfg::rto_us`]).
+        rto_us: u64,
     },
     Receiver {
         sender: Id,
@@ -145,20 +147,23 @@ pub enum SwActor {
     },
 }
 
-/// The retransmission timeout at runtime (the checker ignores durations): a few link
-/// latencies of the simulator (1-10 ms) and far above loopback UDP.
-fn rto() -> std::ops::Range<Duration> {
-    Duration::from_millis(30)..Duration::from_millis(40)
+/// The retransmission timeout at runtime, drawn from `rto_us..4/3 rto_us` microseconds (the
+/// checker ignores durations and fires the timer at any moment, so any duration is a
+/// behaviour the check covers).
+fn rto(rto_us: u64) -> std::ops::Range<Duration> {
+    Duration::from_micros(rto_us)..Duration::from_micros(rto_us + rto_us / 3)
 }
 
 /// Carries out the window logic's effects through `o`.
-fn apply(receiver: Id, timer: bool, effects: Vec<Effect<Payload>>, o: &mut Out<SwActor>) {
+fn apply(receiver: Id, timer: Option<u64>, effects: Vec<Effect<Payload>>, o: &mut Out<SwActor>) {
     for e in effects {
-        match e {
-            Effect::Transmit { seq, payload } => o.send(receiver, SwMsg::Frame { seq, payload }),
-            Effect::SetTimer(t) if timer => o.set_timer(t, rto()),
-            Effect::CancelTimer(t) if timer => o.cancel_timer(t),
-            Effect::SetTimer(_) | Effect::CancelTimer(_) => {}
+        match (e, timer) {
+            (Effect::Transmit { seq, payload }, _) => {
+                o.send(receiver, SwMsg::Frame { seq, payload })
+            }
+            (Effect::SetTimer(t), Some(rto_us)) => o.set_timer(t, rto(rto_us)),
+            (Effect::CancelTimer(t), Some(_)) => o.cancel_timer(t),
+            (Effect::SetTimer(_) | Effect::CancelTimer(_), None) => {}
         }
     }
 }
@@ -197,13 +202,14 @@ impl Actor for SwActor {
                 window,
                 messages,
                 timer,
+                rto_us,
             } => {
                 let mut s = SenderState {
                     window: arq::Sender::new(),
                 };
                 let mut effects = Vec::new();
                 fill_window(window, *messages, &mut s, &mut effects);
-                apply(*receiver, *timer, effects, o);
+                apply(*receiver, timer.then_some(*rto_us), effects, o);
                 SwState::Sender(s)
             }
             SwActor::Receiver { .. } => SwState::Receiver(ReceiverState {
@@ -221,6 +227,7 @@ impl Actor for SwActor {
                     window,
                     messages,
                     timer,
+                    rto_us,
                 },
                 SwState::Sender(s),
                 SwMsg::Ack { seq },
@@ -229,7 +236,7 @@ impl Actor for SwActor {
                 let mut effects = Vec::new();
                 next.window.on_ack(window, seq, &mut effects);
                 fill_window(window, *messages, &mut next, &mut effects);
-                apply(*receiver, *timer, effects, o);
+                apply(*receiver, timer.then_some(*rto_us), effects, o);
                 if next != *s {
                     *state.to_mut() = SwState::Sender(next);
                 }
@@ -263,6 +270,7 @@ impl Actor for SwActor {
                 receiver,
                 window,
                 timer: true,
+                rto_us,
                 ..
             },
             SwState::Sender(s),
@@ -271,7 +279,7 @@ impl Actor for SwActor {
             let mut next = s.clone();
             let mut effects = Vec::new();
             next.window.on_timeout(window, *timer, &mut effects);
-            apply(*receiver, true, effects, o);
+            apply(*receiver, Some(*rto_us), effects, o);
             if next != *s {
                 *state.to_mut() = SwState::Sender(next);
             }
@@ -294,6 +302,11 @@ pub struct SwCfg {
     pub window: u32,
     /// Whether the sender retransmits on a timer at all.
     pub timer: bool,
+    /// The sender's retransmission timeout at runtime, in µs: each timer is drawn from
+    /// `rto_us..4/3 rto_us`. Must be in 50..=1000000. The checker ignores it (the timer may
+    /// fire at any moment); 30000 suits the simulator's 1-10 ms latencies, and loopback UDP,
+    /// with round trips of tens of µs, wants about 150 (see the README's UDP loss table).
+    pub rto_us: u64,
     /// Go-Back-N: resend the window on the third duplicate ack.
     pub fast_retransmit: bool,
     /// The checker's link capacity: the timer fires only while fewer messages are in flight
@@ -321,6 +334,8 @@ impl SwCfg {
     pub const GBN_WINDOW: Bounds = Bounds::new("window", 1, 128, 3);
     /// Selective Repeat's window: 2 = 2^(2-1), the largest correct one for two bits.
     pub const SR_WINDOW: Bounds = Bounds::new("window", 1, 128, 2);
+    /// The runtime retransmission timeout, µs.
+    pub const RTO_US: Bounds = Bounds::new("rto-us", 50, 1_000_000, 30_000);
     /// The checker's link capacity for timeouts.
     pub const CAPACITY: Bounds = Bounds::new("capacity", 1, 4, 2);
     /// Per-channel FIFO by default, lossy, no crashes.
@@ -362,6 +377,7 @@ impl SwCfg {
             seq_bits,
             window,
             timer: true,
+            rto_us: Self::RTO_US.default,
             fast_retransmit: false,
             capacity: Self::CAPACITY.default as usize,
             losses: None,
@@ -373,6 +389,12 @@ impl SwCfg {
     /// The same with the retransmission timer on or off.
     pub fn with_timer(self, timer: bool) -> Self {
         Self { timer, ..self }
+    }
+
+    /// The same with another runtime retransmission timeout, in µs.
+    pub fn with_rto_us(self, rto_us: u64) -> Result<Self, CfgError> {
+        Self::RTO_US.check(rto_us)?;
+        Ok(Self { rto_us, ..self })
     }
 
     /// The same with fast retransmit on or off (Go-Back-N only).
@@ -443,6 +465,7 @@ impl ActorSystem for SwCfg {
                 window: self.link(),
                 messages: self.messages,
                 timer: self.timer,
+                rto_us: self.rto_us,
             },
             SwActor::Receiver {
                 sender: Id::from(SENDER),

@@ -188,6 +188,7 @@ fn cfg_of(variant: Variant, p: &Params) -> Result<SwCfg, CfgError> {
         system_cfg(p),
     )?
     .with_timer(p.bool("timer"))
+    .with_rto_us(p.int("rto-us"))?
     .with_fast_retransmit(fast)?
     .with_capacity(p.int("capacity") as usize)?
     .with_losses(losses, p.bool("tail-loss"))
@@ -213,6 +214,10 @@ fn declare(
             "timer",
             true,
             "whether the sender retransmits when its timer expires",
+        ))
+        .param(Param::bounded(
+            SwCfg::RTO_US,
+            "the sender's retransmission timeout at runtime, µs (the checker fires it at any moment)",
         ))
         .param(Param::bounded(
             SwCfg::CAPACITY,

@@ -116,6 +116,10 @@ pub struct Counters {
     pub retransmitted: u64,
     pub fast_retransmits: u64,
     pub stale: u64,
+    /// Reliable channel: datagrams sent that carried no frame (acknowledgements alone, or a
+    /// notice to a restarted peer), the channel's cost in datagrams beyond the messages.
+    #[serde(default)]
+    pub ack_only: u64,
     /// Faults injected into what this node sent.
     pub injected: Injected,
 }
@@ -136,6 +140,7 @@ impl Counters {
         self.retransmitted += o.retransmitted;
         self.fast_retransmits += o.fast_retransmits;
         self.stale += o.stale;
+        self.ack_only += o.ack_only;
         self.injected.add(&o.injected);
     }
 }
@@ -578,7 +583,7 @@ where
         self.pack_links();
         self.epoch = epoch;
         for link in &mut self.links {
-            let old = std::mem::take(link);
+            let old = std::mem::replace(link, link.renewed());
             self.links_done.retransmitted += old.stats.retransmitted;
             self.links_done.fast_retransmits += old.stats.fast_retransmits;
             self.links_done.stale += old.stats.stale;
@@ -792,6 +797,11 @@ where
                 || link.next_number(),
                 |d| datagrams.push(d.to_vec()),
             );
+            self.counters.ack_only += if frames.is_empty() {
+                datagrams.len() as u64
+            } else {
+                0
+            };
             for d in datagrams {
                 self.send_buf = d;
                 // Messages are counted once, when they enter the link.

@@ -15,7 +15,9 @@
 //!   messages. Acknowledgements ride in the same datagrams as frames to that peer; one with
 //!   no frame to ride on waits up to [`ACK_DELAY`] for one (delayed acknowledgement, RFC 1122
 //!   4.2.3.2), so that a reply carries it, and acks still held when a cluster's instance ends
-//!   are never sent.
+//!   are never sent. A gap in the peer's datagram numbers (a datagram lost, or overtaken and
+//!   so dropped) sends the held acks at once instead: the ack of a frame sent after the lost
+//!   one is what triggers the peer's fast retransmit.
 //! * **The link the model assumed.** The check holds on an *ordered* lossy link; it fails on a
 //!   reordering one (a stale frame with an aliased sequence number is taken as new: the same
 //!   command with `network=unordered-nonduplicating` finds it in 14 steps). UDP (and the
@@ -29,7 +31,9 @@
 //!   early on evidence of loss (*fast retransmit*): on an ordered link, an acknowledgement of a
 //!   frame transmitted after an unacknowledged one means that one (or its ack) was lost, so
 //!   its timer is fired at once. Firing a timer early is a choice the checked model already
-//!   allows. The checker bounds copies in flight (capacity 2); the runtime does not, which
+//!   allows. The round-trip estimate outlives a cluster's instance ([`Link::renewed`]): it
+//!   measures the path, so the next instance's first loss waits for the measured timeout,
+//!   not for [`RTO_INITIAL`]. The checker bounds copies in flight (capacity 2); the runtime does not, which
 //!   the order filter makes harmless (a FIFO link with copies of frames behaves as the
 //!   capacity-1 link with retransmissions the check covers).
 //! * **Peer restarts.** Each node draws an incarnation at start; a datagram names its sender's
@@ -100,6 +104,8 @@ pub struct Link {
     hello: bool,
     /// When the oldest ack still held was made ([`ACK_DELAY`]).
     ack_since: Option<Instant>,
+    /// Send the acks held without waiting for [`ACK_DELAY`] (a loss was seen).
+    ack_now: bool,
     srtt: Option<Duration>,
     rttvar: Duration,
     rto: Duration,
@@ -139,6 +145,7 @@ impl Link {
             peer_incarnation: 0,
             hello: false,
             ack_since: None,
+            ack_now: false,
             srtt: None,
             rttvar: Duration::ZERO,
             rto: RTO_INITIAL,
@@ -208,6 +215,16 @@ impl Link {
             self.stats.stale += 1;
             return false;
         }
+        // A gap in the datagram numbers: a datagram from the peer was lost (or overtaken,
+        // which the order filter makes a loss). Acknowledge at once, so that the peer's fast
+        // retransmit sees the ack of a frame sent after the lost one without waiting for
+        // [`ACK_DELAY`].
+        if self
+            .number_in
+            .map_or(seg.number > 1, |n| seg.number > n + 1)
+        {
+            self.ack_now = true;
+        }
         self.number_in = Some(seg.number);
         for &ack in seg.acks {
             self.on_ack(Seq::from(ack), now);
@@ -226,6 +243,7 @@ impl Link {
             }
             rest = tail;
         }
+        self.ack_now &= !self.acks.is_empty();
         self.drive(now);
         true
     }
@@ -314,6 +332,7 @@ impl Link {
     pub fn has_output(&self, now: Instant) -> bool {
         !self.frames.is_empty()
             || self.hello
+            || (self.ack_now && !self.acks.is_empty())
             || self.ack_since.is_some_and(|t| now >= t + ACK_DELAY)
     }
 
@@ -321,6 +340,7 @@ impl Link {
     /// they fill (see `wire::pack_segments`).
     pub fn take_output(&mut self) -> (Vec<Seq>, Vec<(Seq, Payload)>, u64) {
         self.hello = false;
+        self.ack_now = false;
         self.ack_since = None;
         let acks = std::mem::take(&mut self.acks);
         let frames = std::mem::take(&mut self.frames);
@@ -331,6 +351,20 @@ impl Link {
     pub fn next_number(&mut self) -> u64 {
         self.number_out += 1;
         self.number_out
+    }
+
+    /// A fresh link to the same peer (a cluster's next instance): new windows, nothing in
+    /// flight, but the round-trip estimate kept, since it measures the path, not the instance
+    /// (the backed-off timeout is not kept: the timeout is recomputed from the estimate).
+    /// Without this, every instance's first loss waited for [`RTO_INITIAL`].
+    pub fn renewed(&self) -> Self {
+        let mut link = Self::new();
+        if let Some(srtt) = self.srtt {
+            link.srtt = Some(srtt);
+            link.rttvar = self.rttvar;
+            link.rto = (srtt + self.rttvar * 4).clamp(RTO_MIN, RTO_MAX);
+        }
+        link
     }
 
     /// The peer restarted: its receiver expects sequence number 0 again. Start afresh, with
@@ -478,6 +512,124 @@ mod tests {
             wire::decode_segment(good, 0, WINDOW.modulus()).unwrap_err(),
             wire::DecodeError::UnknownSender
         );
+    }
+
+    /// Packs what `link` (node `src`) has to send at `now` into datagrams: how many, and how
+    /// many of them carry no frame (acks alone).
+    fn pack(link: &mut Link, src: usize, now: Instant) -> (Vec<Vec<u8>>, usize) {
+        if !link.has_output(now) {
+            return (Vec::new(), 0);
+        }
+        let (acks, frames, peer) = link.take_output();
+        let frames: Vec<(u32, &[u8])> = frames.iter().map(|(s, p)| (*s, &p[..])).collect();
+        let mut datagrams = Vec::new();
+        wire::pack_segments(
+            &mut Vec::new(),
+            Id::from(src),
+            1,
+            (src as u64 + 100, peer),
+            &acks,
+            &frames,
+            || link.next_number(),
+            |d| datagrams.push(d.to_vec()),
+        );
+        let alone = if frames.is_empty() {
+            datagrams.len()
+        } else {
+            0
+        };
+        (datagrams, alone)
+    }
+
+    /// Hands `datagrams` from node `src` to `link` (node `1 - src`) at `now`; the payloads
+    /// delivered.
+    fn receive(link: &mut Link, src: usize, datagrams: &[Vec<u8>], now: Instant) -> usize {
+        let mut delivered = Vec::new();
+        for d in datagrams {
+            let (_, _, seg) = wire::decode_segment(d, 2, WINDOW.modulus()).unwrap();
+            link.handle_segment(&seg, (1 - src) as u64 + 100, now, &mut delivered);
+        }
+        delivered.len()
+    }
+
+    #[test]
+    fn replies_carry_the_acks_and_one_way_acks_wait_and_leave_together() {
+        let start = Instant::now();
+        let at = |us: u64| start + Duration::from_micros(us);
+        let (mut a, mut b) = (Link::new(), Link::new());
+        // A request and its reply within ACK_DELAY: no datagram of acks alone, either way.
+        let mut alone = 0;
+        for round in 0..20u64 {
+            let t = round * 1000;
+            a.push(Payload::from(&[1u8][..]), at(t));
+            let (d, n) = pack(&mut a, 0, at(t));
+            alone += n;
+            assert_eq!(receive(&mut b, 0, &d, at(t + 20)), 1);
+            b.push(Payload::from(&[2u8][..]), at(t + 30));
+            let (d, n) = pack(&mut b, 1, at(t + 30));
+            alone += n;
+            assert_eq!(receive(&mut a, 1, &d, at(t + 50)), 1);
+        }
+        assert_eq!(alone, 0, "every ack rode on a reply");
+        // A's ack of B's last reply has nothing to ride on: held, then one datagram alone.
+        assert!(!a.has_output(at(19_050)));
+        let (d, n) = pack(&mut a, 0, at(19_050) + ACK_DELAY);
+        assert_eq!((d.len(), n), (1, 1));
+        receive(&mut b, 0, &d, at(19_300));
+        assert!(b.sender.outstanding.iter().all(|f| f.acked) && b.timers.is_empty());
+        // Three frames one way, in three datagrams: their acks wait and leave in one.
+        for k in 0..3u64 {
+            a.push(Payload::from(&[3u8][..]), at(30_000 + k));
+            let (d, _) = pack(&mut a, 0, at(30_000 + k));
+            receive(&mut b, 0, &d, at(30_010 + k));
+            assert!(!b.has_output(at(30_010 + k)), "acks are held");
+        }
+        let (d, n) = pack(&mut b, 1, at(30_010) + ACK_DELAY);
+        assert_eq!((d.len(), n), (1, 1), "three acks in one datagram");
+        receive(&mut a, 1, &d, at(30_300));
+        assert!(a.timers.is_empty(), "all three acknowledged");
+    }
+
+    #[test]
+    fn a_gap_in_the_datagram_numbers_sends_the_acks_at_once() {
+        let t0 = Instant::now();
+        let t1 = t0 + Duration::from_micros(1);
+        let (mut a, mut b) = (Link::new(), Link::new());
+        a.push(Payload::from(&[1u8][..]), t0);
+        let (lost, _) = pack(&mut a, 0, t0);
+        assert_eq!(lost.len(), 1, "lost on the way");
+        a.push(Payload::from(&[2u8][..]), t1);
+        let (d, _) = pack(&mut a, 0, t1);
+        // The second datagram reveals the gap: its ack leaves at once, not after ACK_DELAY.
+        assert_eq!(receive(&mut b, 0, &d, t1), 0, "frame 1 waits for frame 0");
+        assert!(b.has_output(t1));
+        let (acks, alone) = pack(&mut b, 1, t1);
+        assert_eq!(alone, 1);
+        // The ack of frame 1, sent after frame 0, fires frame 0's timer: fast retransmit.
+        receive(&mut a, 1, &acks, t1);
+        assert_eq!((a.stats.fast_retransmits, a.stats.retransmitted), (1, 1));
+        let (d, _) = pack(&mut a, 0, t1);
+        assert_eq!(receive(&mut b, 0, &d, t1), 2, "both delivered, in order");
+        // No gap this time: the ack of the retransmission is held.
+        assert!(!b.has_output(t1));
+        assert!(b.has_output(t1 + ACK_DELAY));
+    }
+
+    #[test]
+    fn a_renewed_link_keeps_its_round_trip_estimate_but_not_its_backoff() {
+        let start = Instant::now();
+        let mut link = Link::new();
+        assert_eq!(link.renewed().rto, RTO_INITIAL, "nothing measured yet");
+        for _ in 0..20 {
+            link.sample_rtt(Duration::from_micros(50));
+        }
+        assert_eq!(link.rto, RTO_MIN, "50 µs round trips: the floor");
+        link.push(Payload::from(&[1u8][..]), start);
+        link.fire_due(start + RTO_MAX);
+        assert!(link.rto > RTO_MIN, "backed off by the expiry");
+        let next = link.renewed();
+        assert_eq!((next.srtt, next.rto), (link.srtt, RTO_MIN));
+        assert!(next.timers.is_empty() && next.backlog.is_empty() && next.frames.is_empty());
     }
 
     #[test]

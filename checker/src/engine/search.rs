@@ -133,6 +133,22 @@ impl Segment {
     }
 }
 
+/// A round's share of a parallel BFS for one thread: states, or packed states (entries as in
+/// a segment, and their bytes one after the other).
+enum Part<S> {
+    States(Vec<Entry<S>>),
+    Packed(Vec<(u32, u32, u32)>, Vec<u8>),
+}
+
+impl<S> Part<S> {
+    fn is_empty(&self) -> bool {
+        match self {
+            Part::States(v) => v.is_empty(),
+            Part::Packed(v, _) => v.is_empty(),
+        }
+    }
+}
+
 /// Where and how much a frontier spills.
 struct Spill {
     /// Bytes of segments the frontier keeps in memory before it writes more to disk.
@@ -271,6 +287,56 @@ impl<S> Frontier<S> {
         entries.push_back((ix, depth, len));
         self.packed_len += 1;
         self.in_memory += len as usize + 12;
+    }
+
+    /// Adds a state already packed (see [`Frontier::push`]).
+    fn push_packed(&mut self, ix: u32, depth: u32, packed: &[u8]) {
+        let segment = self.spill.as_ref().map_or(SEGMENT_BYTES, |s| s.segment);
+        let full = match self.segments.back() {
+            Some(Segment::Memory { bytes, .. }) => bytes.len() >= segment,
+            Some(Segment::Disk { .. }) | None => true,
+        };
+        if full {
+            self.segments.push_back(Segment::new());
+            self.write_out();
+        }
+        let Some(Segment::Memory { entries, bytes, .. }) = self.segments.back_mut() else {
+            unreachable!("the back segment is in memory");
+        };
+        bytes.extend_from_slice(packed);
+        let len = u32::try_from(packed.len()).expect("a packed state < 4 GiB");
+        entries.push_back((ix, depth, len));
+        self.packed_len += 1;
+        self.in_memory += len as usize + 12;
+    }
+
+    /// Takes the front state of a packed frontier without unpacking it: its bytes go to the
+    /// end of `out`.
+    fn pop_front_packed(&mut self, out: &mut Vec<u8>) -> Option<(u32, u32, u32)> {
+        while self.segments.front().is_some_and(|s| s.len() == 0) {
+            self.segments.pop_front();
+        }
+        self.segments.front()?;
+        self.load(0);
+        let Some(Segment::Memory {
+            entries,
+            bytes,
+            head,
+        }) = self.segments.front_mut()
+        else {
+            unreachable!("the front segment was loaded");
+        };
+        let (ix, depth, len) = entries.pop_front()?;
+        let end = *head + len as usize;
+        out.extend_from_slice(&bytes[*head..end]);
+        *head = end;
+        if *head >= 1 << 16 && *head * 2 >= bytes.len() {
+            bytes.drain(..*head);
+            *head = 0;
+        }
+        self.packed_len -= 1;
+        self.in_memory -= len as usize + 12;
+        Some((ix, depth, len))
     }
 
     /// Brings the segment at `at` (the front or the back) into memory.
@@ -722,6 +788,8 @@ struct Expansion<S> {
     exits: Vec<Option<u64>>,
     is_end: bool,
     succ: Vec<Succ<S>>,
+    /// The packed bytes of the successors in [`Next::Packed`].
+    packed: Vec<u8>,
     /// Coverage: the kind of every transition taken from here.
     kinds: Vec<String>,
 }
@@ -731,8 +799,32 @@ struct Succ<S> {
     /// The state, unless the graph knew it (this index) when the batch began: a worker drops
     /// such a successor at once, where its memory is still hot in cache, and the merge needs
     /// only its index.
-    state: Result<S, u32>,
+    state: Next<S>,
     class: Option<u64>,
+}
+
+/// A successor as the expansion hands it to the merge.
+enum Next<S> {
+    /// The graph knew it (this index) when the batch began.
+    Known(u32),
+    /// New when the batch began: the state ...
+    State(S),
+    /// ... or, for a packed frontier on several threads, its packed bytes, at this range of
+    /// [`Expansion::packed`] (the worker packs it, not the merging thread).
+    Packed(std::ops::Range<usize>),
+}
+
+/// How a state is packed (see [`Compact`]).
+type PackFn<S> = fn(&S, &mut Vec<u8>);
+
+/// What a merge returns for the frontier: the successors new to the graph, and the bytes their
+/// [`Fresh::Packed`] ranges point into.
+type Merged<S> = (Vec<Entry<Fresh<S>>>, Vec<u8>);
+
+/// A successor new to the graph, as the merge returns it for the frontier.
+enum Fresh<S> {
+    State(S),
+    Packed(std::ops::Range<usize>),
 }
 
 /// What the search decides on the way, besides the graph.
@@ -863,7 +955,15 @@ where
         }
     }
 
-    fn expand(&self, state: &M::State, index: &FpIndex, fps: &[u64]) -> Expansion<M::State> {
+    /// Expands `state` against the visited set as it stands; with `pack`, successors new to it
+    /// are packed at once.
+    fn expand(
+        &self,
+        state: &M::State,
+        index: &FpIndex,
+        fps: &[u64],
+        pack: Option<PackFn<M::State>>,
+    ) -> Expansion<M::State> {
         let model = &self.c.model;
         let holds = self.props.iter().map(|p| (p.2)(model, state)).collect();
         let leads = self
@@ -876,6 +976,7 @@ where
         let mut actions = Vec::new();
         model.actions(state, &mut actions);
         let mut succ = Vec::with_capacity(actions.len());
+        let mut packed = Vec::new();
         let mut kinds = Vec::new();
         let mut any_successor = false;
         let mut exits = Vec::new();
@@ -903,9 +1004,14 @@ where
             kinds.extend(kind);
             let next = self.canonical(next);
             let fp = (self.c.fingerprint)(&next);
-            let state = match index.find(fp, fps) {
-                Ok(known) => Err(known),
-                Err(_) => Ok(next),
+            let state = match (index.find(fp, fps), pack) {
+                (Ok(known), _) => Next::Known(known),
+                (Err(_), None) => Next::State(next),
+                (Err(_), Some(pack)) => {
+                    let start = packed.len();
+                    pack(&next, &mut packed);
+                    Next::Packed(start..packed.len())
+                }
             };
             succ.push(Succ { fp, state, class });
         }
@@ -918,6 +1024,7 @@ where
             exits,
             is_end,
             succ,
+            packed,
             kinds,
         }
     }
@@ -1031,13 +1138,17 @@ where
                 Strategy::Dfs => frontier.pop_back(),
             }
             .expect("frontier is not empty");
-            let exp = self.expand(&state, &g.index, &g.fps);
+            let exp = self.expand(&state, &g.index, &g.fps, None);
             drop(state);
-            let fresh = self.merge(g, found, ix, depth, exp)?;
+            let (fresh, _) = self.merge(g, found, ix, depth, exp)?;
+            let fresh = fresh.into_iter().map(|(ix, depth, f)| match f {
+                Fresh::State(s) => (ix, depth, s),
+                Fresh::Packed(_) => unreachable!("one thread expands states unpacked"),
+            });
             match self.opts.strategy {
-                Strategy::Bfs => fresh.into_iter().for_each(|e| frontier.push(e)),
+                Strategy::Bfs => fresh.for_each(|e| frontier.push(e)),
                 // Reversed so that the first action is explored first.
-                Strategy::Dfs => fresh.into_iter().rev().for_each(|e| frontier.push(e)),
+                Strategy::Dfs => fresh.rev().for_each(|e| frontier.push(e)),
             }
             self.report(g, found, frontier, progress);
         }
@@ -1061,21 +1172,41 @@ where
         use std::sync::{mpsc, RwLock};
         type Expanded<S> = (Vec<(u32, u32)>, Vec<Expansion<S>>);
         let threads = self.opts.threads;
+        let compact = frontier.compact;
         let graph = RwLock::new(g);
-        let expand_all = |part: Vec<Entry<M::State>>| -> Expanded<M::State> {
-            let exps = {
-                let g = graph.read().expect("no thread panicked holding the graph");
-                part.iter()
-                    .map(|(_, _, s)| self.expand(s, &g.index, &g.fps))
-                    .collect()
-            };
-            (part.into_iter().map(|(ix, d, _)| (ix, d)).collect(), exps)
+        // A packed frontier hands out bytes: workers unpack the states and pack the new
+        // successors, so the merging thread only copies bytes.
+        let expand_all = |part: Part<M::State>| -> Expanded<M::State> {
+            let g = graph.read().expect("no thread panicked holding the graph");
+            match part {
+                Part::States(part) => {
+                    let exps = part
+                        .iter()
+                        .map(|(_, _, s)| self.expand(s, &g.index, &g.fps, None))
+                        .collect();
+                    drop(g);
+                    (part.into_iter().map(|(ix, d, _)| (ix, d)).collect(), exps)
+                }
+                Part::Packed(meta, bytes) => {
+                    let c = compact.expect("a packed part comes from a packed frontier");
+                    let mut at = 0;
+                    let exps = meta
+                        .iter()
+                        .map(|&(_, _, len)| {
+                            let state = (c.unpack)(&bytes[at..at + len as usize]);
+                            at += len as usize;
+                            self.expand(&state, &g.index, &g.fps, Some(c.pack))
+                        })
+                        .collect();
+                    (meta.into_iter().map(|(ix, d, _)| (ix, d)).collect(), exps)
+                }
+            }
         };
         std::thread::scope(|scope| {
             let mut jobs = Vec::new();
             let mut results = Vec::new();
             for _ in 1..threads {
-                let (job_tx, job_rx) = mpsc::channel::<Vec<Entry<M::State>>>();
+                let (job_tx, job_rx) = mpsc::channel::<Part<M::State>>();
                 let (res_tx, res_rx) = mpsc::channel::<Expanded<M::State>>();
                 let expand_all = &expand_all;
                 scope.spawn(move || {
@@ -1093,10 +1224,21 @@ where
                     limits.check(frontier, progress)?;
                     let n = frontier.len().min(BATCH * threads);
                     let per = n.div_ceil(threads);
-                    let mut parts: Vec<Vec<Entry<M::State>>> = Vec::new();
+                    let mut parts: Vec<Part<M::State>> = Vec::new();
                     for _ in 0..threads {
                         let k = per.min(frontier.len());
-                        parts.push((0..k).filter_map(|_| frontier.pop_front()).collect());
+                        parts.push(match compact {
+                            None => {
+                                Part::States((0..k).filter_map(|_| frontier.pop_front()).collect())
+                            }
+                            Some(_) => {
+                                let mut bytes = Vec::new();
+                                let meta = (0..k)
+                                    .filter_map(|_| frontier.pop_front_packed(&mut bytes))
+                                    .collect();
+                                Part::Packed(meta, bytes)
+                            }
+                        });
                     }
                     let mut parts = parts.into_iter();
                     let mine = parts.next().expect("one part a thread");
@@ -1114,8 +1256,13 @@ where
                     let mut g = graph.write().expect("no thread panicked holding the graph");
                     for (meta, exps) in expanded {
                         for ((ix, depth), exp) in meta.into_iter().zip(exps) {
-                            let fresh = self.merge(&mut g, found, ix, depth, exp)?;
-                            fresh.into_iter().for_each(|e| frontier.push(e));
+                            let (fresh, packed) = self.merge(&mut g, found, ix, depth, exp)?;
+                            for (ix, depth, f) in fresh {
+                                match f {
+                                    Fresh::State(s) => frontier.push((ix, depth, s)),
+                                    Fresh::Packed(r) => frontier.push_packed(ix, depth, &packed[r]),
+                                }
+                            }
                         }
                     }
                     self.report(&g, found, frontier, progress);
@@ -1148,7 +1295,7 @@ where
         ix: u32,
         depth: u32,
         mut exp: Expansion<M::State>,
-    ) -> Result<Vec<Entry<M::State>>, Stopped> {
+    ) -> Result<Merged<M::State>, Stopped> {
         self.record(found, ix, &mut exp);
         let i = ix as usize;
         for (k, l) in self.live.iter().enumerate() {
@@ -1165,7 +1312,12 @@ where
         let mut fresh = Vec::new();
         let mut row = Vec::new();
         for s in exp.succ {
-            let child = match s.state {
+            let state = match s.state {
+                Next::Known(known) => Err(known),
+                Next::State(state) => Ok(Fresh::State(state)),
+                Next::Packed(range) => Ok(Fresh::Packed(range)),
+            };
+            let child = match state {
                 Err(known) => known,
                 Ok(state) => match g.admit(s.fp, ix, depth, self.opts.max_states) {
                     Admitted::New(child) => {
@@ -1188,7 +1340,7 @@ where
             g.edges.set_row(ix, row.into_iter());
             g.expanded[i] = true;
         }
-        Ok(fresh)
+        Ok((fresh, exp.packed))
     }
 
     /// Records the safety findings of expanding state `ix`: the state properties it decides,

@@ -269,24 +269,11 @@ impl<S> Frontier<S> {
             self.plain.push_back((ix, depth, state));
             return;
         };
-        let segment = self.spill.as_ref().map_or(SEGMENT_BYTES, |s| s.segment);
-        let full = match self.segments.back() {
-            Some(Segment::Memory { bytes, .. }) => bytes.len() >= segment,
-            Some(Segment::Disk { .. }) | None => true,
-        };
-        if full {
-            self.segments.push_back(Segment::new());
-            self.write_out();
-        }
-        let Some(Segment::Memory { entries, bytes, .. }) = self.segments.back_mut() else {
-            unreachable!("the back segment is in memory");
-        };
-        let start = bytes.len();
-        (c.pack)(&state, bytes);
-        let len = u32::try_from(bytes.len() - start).expect("a packed state < 4 GiB");
-        entries.push_back((ix, depth, len));
-        self.packed_len += 1;
-        self.in_memory += len as usize + 12;
+        let mut packed = std::mem::take(&mut self.scratch);
+        packed.clear();
+        (c.pack)(&state, &mut packed);
+        self.push_packed(ix, depth, &packed);
+        self.scratch = packed;
     }
 
     /// Adds a state already packed (see [`Frontier::push`]).
@@ -330,6 +317,7 @@ impl<S> Frontier<S> {
         let end = *head + len as usize;
         out.extend_from_slice(&bytes[*head..end]);
         *head = end;
+        // Drop the consumed bytes once they are most of the buffer (amortised O(1)).
         if *head >= 1 << 16 && *head * 2 >= bytes.len() {
             bytes.drain(..*head);
             *head = 0;
@@ -353,31 +341,12 @@ impl<S> Frontier<S> {
         let Some(c) = self.compact else {
             return self.plain.pop_front();
         };
-        while self.segments.front().is_some_and(|s| s.len() == 0) {
-            self.segments.pop_front();
-        }
-        self.segments.front()?;
-        self.load(0);
-        let Some(Segment::Memory {
-            entries,
-            bytes,
-            head,
-        }) = self.segments.front_mut()
-        else {
-            unreachable!("the front segment was loaded");
-        };
-        let (ix, depth, len) = entries.pop_front()?;
-        let end = *head + len as usize;
-        let state = (c.unpack)(&bytes[*head..end]);
-        *head = end;
-        // Drop the consumed bytes once they are most of the buffer (amortised O(1)).
-        if *head >= 1 << 16 && *head * 2 >= bytes.len() {
-            bytes.drain(..*head);
-            *head = 0;
-        }
-        self.packed_len -= 1;
-        self.in_memory -= len as usize + 12;
-        Some((ix, depth, state))
+        let mut packed = std::mem::take(&mut self.scratch);
+        packed.clear();
+        let popped = self.pop_front_packed(&mut packed);
+        let entry = popped.map(|(ix, depth, _)| (ix, depth, (c.unpack)(&packed)));
+        self.scratch = packed;
+        entry
     }
 
     fn pop_back(&mut self) -> Option<Entry<S>> {

@@ -137,27 +137,24 @@ fn permute_rms(
     s: &specs::two_phase::TwoPhaseState,
     perm: &[usize],
 ) -> specs::two_phase::TwoPhaseState {
-    use specs::two_phase::{Message, TwoPhaseState};
-    let mut rm_state = s.rm_state.clone();
-    let mut tm_prepared = s.tm_prepared.clone();
+    use specs::two_phase::{Message, Messages, RmSet};
+    let mut permuted = *s;
+    permuted.tm_prepared = RmSet::default();
     for (r, &to) in perm.iter().enumerate() {
-        rm_state[to] = s.rm_state[r];
-        tm_prepared[to] = s.tm_prepared[r];
+        permuted.rm_state_mut()[to] = s.rm_state()[r];
+        if s.tm_prepared.contains(r) {
+            permuted.tm_prepared.insert(to);
+        }
     }
-    let msgs = s
-        .msgs
-        .iter()
-        .map(|m| match m {
-            Message::Prepared(r) => Message::Prepared(perm[*r]),
-            other => *other,
-        })
-        .collect();
-    TwoPhaseState {
-        rm_state,
-        tm_state: s.tm_state,
-        tm_prepared,
-        msgs,
+    let mut msgs = Messages::default();
+    for m in s.msgs.iter() {
+        msgs.insert(match m {
+            Message::Prepared(r) => Message::Prepared(perm[r]),
+            other => other,
+        });
     }
+    permuted.msgs = msgs;
+    permuted
 }
 
 #[test]

@@ -16,6 +16,11 @@
 //! (the paper's theorem `TPSpec => TC!TCSpec`): every step maps `rmState` onto a step of the
 //! `atomic-commit` spec or a stutter, checked here as a step invariant.
 //!
+//! The variables are held in fixed-size fields (an array of phases, bit sets of RMs), so a
+//! state is a small value that copies without allocating; they read as the paper's (`rmState`,
+//! `tmPrepared`, `msgs` with `contains` and `insert`), and the actions are the paper's, line for
+//! line.
+//!
 //! stateright's `examples/2pc.rs` is the same model (it splits `done` into committed and
 //! aborted, which `msgs` already tells apart, so the state counts are equal: 288 states at 3
 //! RMs, 8,832 at 5, 296,448 at 7). It exists here so that our checker and stateright's can be
@@ -28,7 +33,6 @@ use crate::StepInvariant;
 use models::common::{Bounds, CfgError};
 use serde::{Deserialize, Serialize};
 use stateright::{Model, Property};
-use std::collections::BTreeSet;
 
 /// The TM's phase (the paper's `tmState`).
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
@@ -45,15 +49,110 @@ pub enum Message {
     Abort,
 }
 
-/// The paper's four variables.
-#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
+/// The most RMs a state holds (the bound of [`TwoPhase::RMS`]).
+pub const MAX_RMS: usize = 9;
+
+/// A set of RMs (0-based indices), one bit each.
+#[derive(
+    Clone, Copy, Debug, Default, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize,
+)]
+pub struct RmSet(u16);
+
+impl RmSet {
+    pub fn contains(self, r: usize) -> bool {
+        self.0 & (1 << r) != 0
+    }
+
+    pub fn insert(&mut self, r: usize) {
+        self.0 |= 1 << r;
+    }
+
+    /// Whether every one of RMs `0..rms` is in the set.
+    pub fn has_all(self, rms: usize) -> bool {
+        self.0 == (1 << rms) - 1
+    }
+
+    /// The members, in increasing order.
+    pub fn iter(self) -> impl Iterator<Item = usize> {
+        (0..16).filter(move |&r| self.contains(r))
+    }
+}
+
+/// A set of messages (the paper's `msgs`, a subset of `Messages`): which RMs sent "Prepared",
+/// and whether "Commit" and "Abort" were sent.
+#[derive(
+    Clone, Copy, Debug, Default, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize,
+)]
+pub struct Messages {
+    prepared: RmSet,
+    commit: bool,
+    abort: bool,
+}
+
+impl Messages {
+    pub fn contains(&self, m: Message) -> bool {
+        match m {
+            Message::Prepared(r) => self.prepared.contains(r),
+            Message::Commit => self.commit,
+            Message::Abort => self.abort,
+        }
+    }
+
+    pub fn insert(&mut self, m: Message) {
+        match m {
+            Message::Prepared(r) => self.prepared.insert(r),
+            Message::Commit => self.commit = true,
+            Message::Abort => self.abort = true,
+        }
+    }
+
+    /// The messages in `Message`'s order: every "Prepared" by RM, then "Commit", "Abort".
+    pub fn iter(&self) -> impl Iterator<Item = Message> + '_ {
+        let decisions = [(self.commit, Message::Commit), (self.abort, Message::Abort)];
+        self.prepared.iter().map(Message::Prepared).chain(
+            decisions
+                .into_iter()
+                .filter_map(|(sent, m)| sent.then_some(m)),
+        )
+    }
+}
+
+/// The paper's four variables, in fixed-size fields: a state is a small value that copies
+/// without allocating, which is most of what a check of millions of states costs.
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
 pub struct TwoPhaseState {
-    pub rm_state: Vec<RmState>,
+    /// The number of RMs: `rm_state` holds that many.
+    rms: u8,
+    rm_state: [RmState; MAX_RMS],
     pub tm_state: TmState,
-    /// `tmPrepared` as one flag per RM.
-    pub tm_prepared: Vec<bool>,
+    /// `tmPrepared`.
+    pub tm_prepared: RmSet,
     /// Every message ever sent.
-    pub msgs: BTreeSet<Message>,
+    pub msgs: Messages,
+}
+
+impl TwoPhaseState {
+    /// The initial state: every RM working, the TM in `init`, nothing prepared or sent.
+    pub fn new(rms: usize) -> Self {
+        assert!(rms <= MAX_RMS, "at most {MAX_RMS} RMs");
+        Self {
+            rms: rms as u8,
+            rm_state: [RmState::Working; MAX_RMS],
+            tm_state: TmState::Init,
+            tm_prepared: RmSet::default(),
+            msgs: Messages::default(),
+        }
+    }
+
+    /// `rmState`: each RM's phase, in RM order.
+    pub fn rm_state(&self) -> &[RmState] {
+        &self.rm_state[..self.rms as usize]
+    }
+
+    /// `rmState`, to change.
+    pub fn rm_state_mut(&mut self) -> &mut [RmState] {
+        &mut self.rm_state[..self.rms as usize]
+    }
 }
 
 /// The seven actions of `TPNext`; the `usize` is the RM's 0-based index.
@@ -89,30 +188,25 @@ impl Model for TwoPhase {
     type Action = TwoPhaseAction;
 
     fn init_states(&self) -> Vec<Self::State> {
-        vec![TwoPhaseState {
-            rm_state: vec![RmState::Working; self.rms],
-            tm_state: TmState::Init,
-            tm_prepared: vec![false; self.rms],
-            msgs: BTreeSet::new(),
-        }]
+        vec![TwoPhaseState::new(self.rms)]
     }
 
     fn actions(&self, s: &Self::State, actions: &mut Vec<Self::Action>) {
         use TwoPhaseAction::*;
         let init = s.tm_state == TmState::Init;
-        if init && s.tm_prepared.iter().all(|&p| p) {
+        if init && s.tm_prepared.has_all(self.rms) {
             actions.push(TmCommit);
         }
         if init {
             actions.push(TmAbort);
         }
-        let commit = s.msgs.contains(&Message::Commit);
-        let abort = s.msgs.contains(&Message::Abort);
+        let commit = s.msgs.contains(Message::Commit);
+        let abort = s.msgs.contains(Message::Abort);
         for r in 0..self.rms {
-            if init && s.msgs.contains(&Message::Prepared(r)) {
+            if init && s.msgs.contains(Message::Prepared(r)) {
                 actions.push(TmRcvPrepared(r));
             }
-            if s.rm_state[r] == RmState::Working {
+            if s.rm_state()[r] == RmState::Working {
                 actions.push(RmPrepare(r));
                 actions.push(RmChooseToAbort(r));
             }
@@ -127,9 +221,9 @@ impl Model for TwoPhase {
 
     fn next_state(&self, s: &Self::State, action: Self::Action) -> Option<Self::State> {
         use TwoPhaseAction::*;
-        let mut next = s.clone();
+        let mut next = *s;
         match action {
-            TmRcvPrepared(r) => next.tm_prepared[r] = true,
+            TmRcvPrepared(r) => next.tm_prepared.insert(r),
             TmCommit => {
                 next.tm_state = TmState::Done;
                 next.msgs.insert(Message::Commit);
@@ -139,11 +233,11 @@ impl Model for TwoPhase {
                 next.msgs.insert(Message::Abort);
             }
             RmPrepare(r) => {
-                next.rm_state[r] = RmState::Prepared;
+                next.rm_state_mut()[r] = RmState::Prepared;
                 next.msgs.insert(Message::Prepared(r));
             }
-            RmChooseToAbort(r) | RmRcvAbortMsg(r) => next.rm_state[r] = RmState::Aborted,
-            RmRcvCommitMsg(r) => next.rm_state[r] = RmState::Committed,
+            RmChooseToAbort(r) | RmRcvAbortMsg(r) => next.rm_state_mut()[r] = RmState::Aborted,
+            RmRcvCommitMsg(r) => next.rm_state_mut()[r] = RmState::Committed,
         }
         Some(next)
     }
@@ -152,13 +246,13 @@ impl Model for TwoPhase {
         vec![
             // TCConsistent, through the refinement mapping (rmState is TCommit's state).
             Property::always("consistency", |_, s: &TwoPhaseState| {
-                atomic_commit::consistent(&s.rm_state)
+                atomic_commit::consistent(s.rm_state())
             }),
             Property::sometimes("all committed", |_, s: &TwoPhaseState| {
-                s.rm_state.iter().all(|&r| r == RmState::Committed)
+                s.rm_state().iter().all(|&r| r == RmState::Committed)
             }),
             Property::sometimes("all aborted", |_, s: &TwoPhaseState| {
-                s.rm_state.iter().all(|&r| r == RmState::Aborted)
+                s.rm_state().iter().all(|&r| r == RmState::Aborted)
             }),
         ]
     }
@@ -171,9 +265,9 @@ type RmSignature = (RmState, bool, bool);
 
 fn signature(s: &TwoPhaseState, r: usize) -> RmSignature {
     (
-        s.rm_state[r],
-        s.tm_prepared[r],
-        s.msgs.contains(&Message::Prepared(r)),
+        s.rm_state()[r],
+        s.tm_prepared.contains(r),
+        s.msgs.contains(Message::Prepared(r)),
     )
 }
 
@@ -184,28 +278,24 @@ fn signature(s: &TwoPhaseState, r: usize) -> RmSignature {
 /// the representative is one state per class (`checker/tests/symmetry.rs` compares it with the
 /// minimum over all n! permutations). The cost is one sort of n triples.
 pub fn representative(s: &TwoPhaseState) -> TwoPhaseState {
-    let mut sigs: Vec<RmSignature> = (0..s.rm_state.len()).map(|r| signature(s, r)).collect();
+    let mut sigs: Vec<RmSignature> = (0..s.rm_state().len()).map(|r| signature(s, r)).collect();
     if sigs.is_sorted() {
-        return s.clone();
+        return *s;
     }
     sigs.sort_unstable();
-    let mut msgs: BTreeSet<Message> = s
-        .msgs
-        .iter()
-        .filter(|m| !matches!(m, Message::Prepared(_)))
-        .copied()
-        .collect();
-    msgs.extend(
-        (0..sigs.len())
-            .filter(|&r| sigs[r].2)
-            .map(Message::Prepared),
-    );
-    TwoPhaseState {
-        rm_state: sigs.iter().map(|sig| sig.0).collect(),
-        tm_state: s.tm_state,
-        tm_prepared: sigs.iter().map(|sig| sig.1).collect(),
-        msgs,
+    let mut canonical = *s;
+    canonical.tm_prepared = RmSet::default();
+    canonical.msgs.prepared = RmSet::default();
+    for (r, &(phase, counted, sent)) in sigs.iter().enumerate() {
+        canonical.rm_state_mut()[r] = phase;
+        if counted {
+            canonical.tm_prepared.insert(r);
+        }
+        if sent {
+            canonical.msgs.insert(Message::Prepared(r));
+        }
     }
+    canonical
 }
 
 /// `TPSpec => TC!TCSpec`, step by step: each step's `rmState` change is a `TCommit` step or a
@@ -213,7 +303,7 @@ pub fn representative(s: &TwoPhaseState) -> TwoPhaseState {
 pub fn step_invariants() -> Vec<StepInvariant<TwoPhase>> {
     vec![StepInvariant {
         name: "refines atomic-commit",
-        holds: |m, before, after| atomic_commit::is_step(m.rms, &before.rm_state, &after.rm_state),
+        holds: |m, before, after| atomic_commit::is_step(m.rms, before.rm_state(), after.rm_state()),
     }]
 }
 
@@ -239,20 +329,17 @@ pub fn spec() -> Spec<TwoPhase> {
     .view(|s| {
         let name = |r: usize| format!("rm{}", r + 1);
         let rm_state: serde_json::Map<String, serde_json::Value> = s
-            .rm_state
+            .rm_state()
             .iter()
             .enumerate()
             .map(|(r, phase)| (name(r), serde_json::json!(phase)))
             .collect();
-        let prepared: Vec<String> = (0..s.tm_prepared.len())
-            .filter(|&r| s.tm_prepared[r])
-            .map(name)
-            .collect();
+        let prepared: Vec<String> = s.tm_prepared.iter().map(name).collect();
         let msgs: Vec<String> = s
             .msgs
             .iter()
             .map(|m| match m {
-                Message::Prepared(r) => format!("Prepared({})", name(*r)),
+                Message::Prepared(r) => format!("Prepared({})", name(r)),
                 Message::Commit => "Commit".into(),
                 Message::Abort => "Abort".into(),
             })
@@ -266,7 +353,7 @@ pub fn spec() -> Spec<TwoPhase> {
     })
     // Every RM decided: nothing left to do but receive the decision again.
     .end_states(|_, s| {
-        s.rm_state
+        s.rm_state()
             .iter()
             .all(|r| matches!(r, RmState::Committed | RmState::Aborted))
     })
@@ -308,7 +395,7 @@ mod tests {
             for a in actions {
                 let next = m.next_state(&s, a).unwrap();
                 assert!(refines(&m, &s, &next), "{a:?} from {s:?}");
-                if seen.insert(next.clone()) {
+                if seen.insert(next) {
                     frontier.push(next);
                 }
             }
@@ -331,6 +418,6 @@ mod tests {
         let s3 = m
             .next_state(&s2, TwoPhaseAction::RmChooseToAbort(1))
             .unwrap();
-        assert!(!atomic_commit::consistent(&s3.rm_state));
+        assert!(!atomic_commit::consistent(s3.rm_state()));
     }
 }

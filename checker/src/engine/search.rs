@@ -13,53 +13,123 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
-/// The visited set: an open-addressing table (linear probing) of state indices, keyed by the
-/// fingerprints in [`Graph::fps`]. A slot is 4 bytes (the index plus one; 0 is empty) and the
-/// table is at most half full, so it costs 8 to 16 bytes per state, where a `HashMap<u64, u32>`
-/// costs 18 to 37 (16-byte buckets and a control byte, at most 7/8 full). Fingerprints are
-/// well-mixed hashes already: their low bits pick the slot.
+/// The visited set: an open-addressing table (linear probing) of fingerprints, TLC's design,
+/// with the index of each state beside its fingerprint. Looking a state up reads one slot of
+/// `keys` (and its neighbours, in the same cache line) and nothing else: a known successor,
+/// which is most successors, costs one cache miss, and the expansion prefetches that line
+/// before it looks (see [`FpIndex::prefetch`]). Only a liveness check, whose graph needs the
+/// known state's index, keeps `ixs` as well. The table is at most half full: 16 to 32 bytes
+/// per state for a safety check, 24 to 48 with liveness. Fingerprints are well-mixed hashes already: their low bits pick the slot.
 struct FpIndex {
-    slots: Vec<u32>,
+    /// The fingerprint in each slot; 0 marks an empty slot (the state whose fingerprint is 0,
+    /// if any, is kept in `zero`).
+    keys: Vec<u64>,
+    /// The index of the state in each occupied slot, if asked for (liveness); empty otherwise.
+    ixs: Vec<u32>,
+    with_ixs: bool,
+    zero: Option<u32>,
     len: usize,
 }
 
+/// The "slot" of the state whose fingerprint is 0 (it has none in the table).
+const ZERO_SLOT: usize = usize::MAX;
+
 impl FpIndex {
-    fn new() -> Self {
+    fn new(with_ixs: bool) -> Self {
         Self {
-            slots: vec![0; 1024],
+            keys: vec![0; 1024],
+            ixs: if with_ixs { vec![0; 1024] } else { Vec::new() },
+            with_ixs,
+            zero: None,
             len: 0,
         }
     }
 
-    /// The index of the state with fingerprint `fp`, or the empty slot where it would go.
-    fn find(&self, fp: u64, fps: &[u64]) -> Result<u32, usize> {
-        let mask = self.slots.len() - 1;
+    /// Asks the processor to fetch the slot where `fp` would be, so that a [`FpIndex::find`]
+    /// a little later does not wait for memory.
+    #[inline]
+    fn prefetch(&self, fp: u64) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let at = &self.keys[fp as usize & (self.keys.len() - 1)];
+            // SAFETY: a prefetch is only a hint; the address is that of a live element.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                    (at as *const u64).cast(),
+                )
+            };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = fp;
+    }
+
+    /// The slot holding fingerprint `fp` (`Ok`), or the empty slot where it would go (`Err`).
+    #[inline]
+    fn find(&self, fp: u64) -> Result<usize, usize> {
+        if fp == 0 {
+            return match self.zero {
+                Some(_) => Ok(ZERO_SLOT),
+                None => Err(ZERO_SLOT),
+            };
+        }
+        let mask = self.keys.len() - 1;
         let mut i = fp as usize & mask;
         loop {
-            match self.slots[i] {
+            match self.keys[i] {
                 0 => return Err(i),
-                s if fps[s as usize - 1] == fp => return Ok(s - 1),
+                k if k == fp => return Ok(i),
                 _ => i = (i + 1) & mask,
             }
         }
     }
 
-    /// Puts `ix` (whose fingerprint is `fps[ix]`) into the empty `slot` that [`FpIndex::find`]
+    /// The index of the state in `slot`, found by [`FpIndex::find`] (liveness only).
+    #[inline]
+    fn ix(&self, slot: usize) -> u32 {
+        match slot {
+            ZERO_SLOT => self.zero.expect("the slot of a known state"),
+            _ => self.ixs[slot],
+        }
+    }
+
+    /// Puts state `ix`, with fingerprint `fp`, into the empty `slot` that [`FpIndex::find`]
     /// returned; doubles the table when it gets more than half full.
-    fn insert(&mut self, slot: usize, ix: u32, fps: &[u64]) {
-        self.slots[slot] = ix + 1;
+    fn insert(&mut self, slot: usize, fp: u64, ix: u32) {
         self.len += 1;
-        if self.len * 2 > self.slots.len() {
-            let mut bigger = vec![0u32; self.slots.len() * 2];
-            let mask = bigger.len() - 1;
-            for &s in self.slots.iter().filter(|&&s| s != 0) {
-                let mut i = fps[s as usize - 1] as usize & mask;
-                while bigger[i] != 0 {
+        if slot == ZERO_SLOT {
+            self.zero = Some(ix);
+            return;
+        }
+        self.keys[slot] = fp;
+        if self.with_ixs {
+            self.ixs[slot] = ix;
+        }
+        if self.len * 2 > self.keys.len() {
+            let n = self.keys.len() * 2;
+            let mut keys = vec![0u64; n];
+            let mut ixs = if self.with_ixs { vec![0u32; n] } else { Vec::new() };
+            let mask = n - 1;
+            for (at, &k) in self.keys.iter().enumerate().filter(|(_, &k)| k != 0) {
+                let mut i = k as usize & mask;
+                while keys[i] != 0 {
                     i = (i + 1) & mask;
                 }
-                bigger[i] = s;
+                keys[i] = k;
+                if self.with_ixs {
+                    ixs[i] = self.ixs[at];
+                }
             }
-            self.slots = bigger;
+            self.keys = keys;
+            self.ixs = ixs;
+        }
+    }
+
+    /// Bytes the next doubling of the table would add.
+    fn growth_bytes(&self) -> u64 {
+        if (self.len + 1) * 2 > self.keys.len() {
+            self.keys.len() as u64 * 2 * if self.with_ixs { 8 + 4 } else { 8 }
+        } else {
+            0
         }
     }
 }
@@ -626,7 +696,8 @@ impl Edges {
 enum Admitted {
     /// New, with this index.
     New(u32),
-    /// Known already, with this index.
+    /// Known already, with this index (`u32::MAX` unless liveness is checked, which alone
+    /// needs it).
     Known(u32),
     /// New, but the graph holds `max_states` states already.
     Full,
@@ -637,7 +708,7 @@ enum Admitted {
 impl Graph {
     fn new(n_live: usize) -> Self {
         Self {
-            index: FpIndex::new(),
+            index: FpIndex::new(n_live > 0),
             fps: Vec::new(),
             parent: Vec::new(),
             live: n_live > 0,
@@ -657,8 +728,9 @@ impl Graph {
     /// Adds the state with fingerprint `fp` unless it is known or the graph is full.
     fn admit(&mut self, fp: u64, parent: u32, depth: u32, max_states: Option<u64>) -> Admitted {
         let full = max_states.is_some_and(|m| self.fps.len() as u64 >= m);
-        match self.index.find(fp, &self.fps) {
-            Ok(ix) => Admitted::Known(ix),
+        match self.index.find(fp) {
+            Ok(slot) if self.live => Admitted::Known(self.index.ix(slot)),
+            Ok(_) => Admitted::Known(u32::MAX),
             Err(_) if full => Admitted::Full,
             Err(_) if self.growth_would_pass_the_limit() => Admitted::NoMemory,
             Err(slot) => {
@@ -668,7 +740,7 @@ impl Graph {
                     .expect("at most 2^32 - 1 states");
                 self.fps.push(fp);
                 self.parent.push(parent);
-                self.index.insert(slot, ix, &self.fps);
+                self.index.insert(slot, fp, ix);
                 self.max_depth = self.max_depth.max(depth);
                 if self.live {
                     self.depth.push(depth);
@@ -696,9 +768,7 @@ impl Graph {
             let per_state = if self.live { 8 + 4 + 4 + 1 } else { 8 + 4 };
             growth += self.fps.capacity().max(4) as u64 * per_state;
         }
-        if (self.index.len + 1) * 2 > self.index.slots.len() {
-            growth += self.index.slots.len() as u64 * 2 * 4;
-        }
+        growth += self.index.growth_bytes();
         growth > 0 && resident_memory_bytes().is_some_and(|r| r + growth >= stop)
     }
 
@@ -774,7 +844,8 @@ struct Succ<S> {
 
 /// A successor as the expansion hands it to the merge.
 enum Next<S> {
-    /// The graph knew it (this index) when the batch began.
+    /// The graph knew it (this index; `u32::MAX` unless liveness is checked, which alone needs
+    /// it) when the batch began.
     Known(u32),
     /// New when the batch began: the state ...
     State(S),
@@ -926,11 +997,14 @@ where
 
     /// Expands `state` against the visited set as it stands; with `pack`, successors new to it
     /// are packed at once.
+    ///
+    /// Two passes: the first makes every successor and its fingerprint and prefetches the
+    /// visited set's slot for it; the second looks them up. The lookups are the cache misses
+    /// of a large check, and this way they overlap instead of waiting for each other.
     fn expand(
         &self,
         state: &M::State,
         index: &FpIndex,
-        fps: &[u64],
         pack: Option<PackFn<M::State>>,
     ) -> Expansion<M::State> {
         let model = &self.c.model;
@@ -944,8 +1018,7 @@ where
         let mut broken = vec![false; self.steps.len()];
         let mut actions = Vec::new();
         model.actions(state, &mut actions);
-        let mut succ = Vec::with_capacity(actions.len());
-        let mut packed = Vec::new();
+        let mut made = Vec::with_capacity(actions.len());
         let mut kinds = Vec::new();
         let mut any_successor = false;
         let mut exits = Vec::new();
@@ -973,8 +1046,16 @@ where
             kinds.extend(kind);
             let next = self.canonical(next);
             let fp = (self.c.fingerprint)(&next);
-            let state = match (index.find(fp, fps), pack) {
-                (Ok(known), _) => Next::Known(known),
+            index.prefetch(fp);
+            made.push((fp, next, class));
+        }
+        let mut succ = Vec::with_capacity(made.len());
+        let mut packed = Vec::new();
+        for (fp, next, class) in made {
+            let state = match (index.find(fp), pack) {
+                // Only the liveness graph needs the known state's index.
+                (Ok(slot), _) if record_classes => Next::Known(index.ix(slot)),
+                (Ok(_), _) => Next::Known(u32::MAX),
                 (Err(_), None) => Next::State(next),
                 (Err(_), Some(pack)) => {
                     let start = packed.len();
@@ -1107,7 +1188,7 @@ where
                 Strategy::Dfs => frontier.pop_back(),
             }
             .expect("frontier is not empty");
-            let exp = self.expand(&state, &g.index, &g.fps, None);
+            let exp = self.expand(&state, &g.index, None);
             drop(state);
             let (fresh, _) = self.merge(g, found, ix, depth, exp)?;
             let fresh = fresh.into_iter().map(|(ix, depth, f)| match f {
@@ -1151,7 +1232,7 @@ where
                 Part::States(part) => {
                     let exps = part
                         .iter()
-                        .map(|(_, _, s)| self.expand(s, &g.index, &g.fps, None))
+                        .map(|(_, _, s)| self.expand(s, &g.index, None))
                         .collect();
                     drop(g);
                     (part.into_iter().map(|(ix, d, _)| (ix, d)).collect(), exps)
@@ -1164,7 +1245,7 @@ where
                         .map(|&(_, _, len)| {
                             let state = (c.unpack)(&bytes[at..at + len as usize]);
                             at += len as usize;
-                            self.expand(&state, &g.index, &g.fps, Some(c.pack))
+                            self.expand(&state, &g.index, Some(c.pack))
                         })
                         .collect();
                     (meta.into_iter().map(|(ix, d, _)| (ix, d)).collect(), exps)

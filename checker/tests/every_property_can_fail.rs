@@ -548,7 +548,7 @@ mod two_phase {
             },
             next: |m, s, a| match a {
                 A::RmRcvCommitMsg(r) | A::RmRcvAbortMsg(r)
-                    if matches!(s.rm_state[r], RmState::Committed | RmState::Aborted) =>
+                    if matches!(s.rm_state()[r], RmState::Committed | RmState::Aborted) =>
                 {
                     None
                 }

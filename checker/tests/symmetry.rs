@@ -141,7 +141,7 @@ fn permute_rms(
     let mut permuted = *s;
     permuted.tm_prepared = RmSet::default();
     for (r, &to) in perm.iter().enumerate() {
-        permuted.rm_state_mut()[to] = s.rm_state()[r];
+        permuted.set_rm_state(to, s.rm_state()[r]);
         if s.tm_prepared.contains(r) {
             permuted.tm_prepared.insert(to);
         }

@@ -16,10 +16,10 @@
 //! (the paper's theorem `TPSpec => TC!TCSpec`): every step maps `rmState` onto a step of the
 //! `atomic-commit` spec or a stutter, checked here as a step invariant.
 //!
-//! The variables are held in fixed-size fields (an array of phases, bit sets of RMs), so a
-//! state is a small value that copies without allocating; they read as the paper's (`rmState`,
-//! `tmPrepared`, `msgs` with `contains` and `insert`), and the actions are the paper's, line for
-//! line.
+//! The variables are held in bits (two per RM's phase, one per RM in `tmPrepared` and in the
+//! "Prepared" messages), so a state is a small value that copies without allocating and hashes
+//! in a few blocks; they read as the paper's (`rmState`, `tmPrepared`, `msgs` with `contains`
+//! and `insert`), and the actions are the paper's, line for line.
 //!
 //! stateright's `examples/2pc.rs` is the same model (it splits `done` into committed and
 //! aborted, which `msgs` already tells apart, so the state counts are equal: 288 states at 3
@@ -118,12 +118,14 @@ impl Messages {
 }
 
 /// The paper's four variables, in fixed-size fields: a state is a small value that copies
-/// without allocating, which is most of what a check of millions of states costs.
+/// without allocating and hashes in a few blocks, which is most of what a check of millions of
+/// states costs.
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize, Deserialize)]
 pub struct TwoPhaseState {
-    /// The number of RMs: `rm_state` holds that many.
+    /// The number of RMs.
     rms: u8,
-    rm_state: [RmState; MAX_RMS],
+    /// `rmState`: RM `r`'s phase in bits `2r` and `2r + 1` (see [`TwoPhaseState::rm_state`]).
+    phases: u32,
     pub tm_state: TmState,
     /// `tmPrepared`.
     pub tm_prepared: RmSet,
@@ -137,7 +139,7 @@ impl TwoPhaseState {
         assert!(rms <= MAX_RMS, "at most {MAX_RMS} RMs");
         Self {
             rms: rms as u8,
-            rm_state: [RmState::Working; MAX_RMS],
+            phases: 0,
             tm_state: TmState::Init,
             tm_prepared: RmSet::default(),
             msgs: Messages::default(),
@@ -145,13 +147,43 @@ impl TwoPhaseState {
     }
 
     /// `rmState`: each RM's phase, in RM order.
-    pub fn rm_state(&self) -> &[RmState] {
-        &self.rm_state[..self.rms as usize]
+    pub fn rm_state(&self) -> RmStates {
+        let mut phases = [RmState::Working; MAX_RMS];
+        for (r, phase) in phases.iter_mut().enumerate().take(self.rms as usize) {
+            *phase = PHASES[(self.phases >> (2 * r)) as usize & 3];
+        }
+        RmStates {
+            phases,
+            rms: self.rms,
+        }
     }
 
-    /// `rmState`, to change.
-    pub fn rm_state_mut(&mut self) -> &mut [RmState] {
-        &mut self.rm_state[..self.rms as usize]
+    /// `rmState[r] := phase`.
+    pub fn set_rm_state(&mut self, r: usize, phase: RmState) {
+        let code = PHASES.iter().position(|&p| p == phase).expect("a phase") as u32;
+        self.phases = self.phases & !(3 << (2 * r)) | code << (2 * r);
+    }
+}
+
+/// The phases in the order of their two-bit codes.
+const PHASES: [RmState; 4] = [
+    RmState::Working,
+    RmState::Prepared,
+    RmState::Committed,
+    RmState::Aborted,
+];
+
+/// `rmState` as a slice of phases, one per RM (what [`TwoPhaseState::rm_state`] returns).
+pub struct RmStates {
+    phases: [RmState; MAX_RMS],
+    rms: u8,
+}
+
+impl std::ops::Deref for RmStates {
+    type Target = [RmState];
+
+    fn deref(&self) -> &[RmState] {
+        &self.phases[..self.rms as usize]
     }
 }
 
@@ -233,11 +265,11 @@ impl Model for TwoPhase {
                 next.msgs.insert(Message::Abort);
             }
             RmPrepare(r) => {
-                next.rm_state_mut()[r] = RmState::Prepared;
+                next.set_rm_state(r, RmState::Prepared);
                 next.msgs.insert(Message::Prepared(r));
             }
-            RmChooseToAbort(r) | RmRcvAbortMsg(r) => next.rm_state_mut()[r] = RmState::Aborted,
-            RmRcvCommitMsg(r) => next.rm_state_mut()[r] = RmState::Committed,
+            RmChooseToAbort(r) | RmRcvAbortMsg(r) => next.set_rm_state(r, RmState::Aborted),
+            RmRcvCommitMsg(r) => next.set_rm_state(r, RmState::Committed),
         }
         Some(next)
     }
@@ -246,7 +278,7 @@ impl Model for TwoPhase {
         vec![
             // TCConsistent, through the refinement mapping (rmState is TCommit's state).
             Property::always("consistency", |_, s: &TwoPhaseState| {
-                atomic_commit::consistent(s.rm_state())
+                atomic_commit::consistent(&s.rm_state())
             }),
             Property::sometimes("all committed", |_, s: &TwoPhaseState| {
                 s.rm_state().iter().all(|&r| r == RmState::Committed)
@@ -278,7 +310,7 @@ fn signature(s: &TwoPhaseState, r: usize) -> RmSignature {
 /// the representative is one state per class (`checker/tests/symmetry.rs` compares it with the
 /// minimum over all n! permutations). The cost is one sort of n triples.
 pub fn representative(s: &TwoPhaseState) -> TwoPhaseState {
-    let mut sigs: Vec<RmSignature> = (0..s.rm_state().len()).map(|r| signature(s, r)).collect();
+    let mut sigs: Vec<RmSignature> = (0..s.rms as usize).map(|r| signature(s, r)).collect();
     if sigs.is_sorted() {
         return *s;
     }
@@ -287,7 +319,7 @@ pub fn representative(s: &TwoPhaseState) -> TwoPhaseState {
     canonical.tm_prepared = RmSet::default();
     canonical.msgs.prepared = RmSet::default();
     for (r, &(phase, counted, sent)) in sigs.iter().enumerate() {
-        canonical.rm_state_mut()[r] = phase;
+        canonical.set_rm_state(r, phase);
         if counted {
             canonical.tm_prepared.insert(r);
         }
@@ -303,7 +335,7 @@ pub fn representative(s: &TwoPhaseState) -> TwoPhaseState {
 pub fn step_invariants() -> Vec<StepInvariant<TwoPhase>> {
     vec![StepInvariant {
         name: "refines atomic-commit",
-        holds: |m, before, after| atomic_commit::is_step(m.rms, before.rm_state(), after.rm_state()),
+        holds: |m, before, after| atomic_commit::is_step(m.rms, &before.rm_state(), &after.rm_state()),
     }]
 }
 
@@ -384,6 +416,19 @@ mod tests {
     }
 
     #[test]
+    fn each_rm_phase_is_kept_apart_from_the_others() {
+        let mut s = TwoPhaseState::new(MAX_RMS);
+        let mut want = [RmState::Working; MAX_RMS];
+        for step in 0..4 * MAX_RMS {
+            let (r, phase) = ((step * 5) % MAX_RMS, PHASES[step % 4]);
+            s.set_rm_state(r, phase);
+            want[r] = phase;
+            assert_eq!(*s.rm_state(), want, "after rmState[{r}] := {phase:?}");
+        }
+        assert_eq!(TwoPhaseState::new(3).rm_state().len(), 3);
+    }
+
+    #[test]
     fn every_step_refines_tcommit() {
         let m = TwoPhase::new(3).unwrap();
         let refines = step_invariants()[0].holds;
@@ -418,6 +463,6 @@ mod tests {
         let s3 = m
             .next_state(&s2, TwoPhaseAction::RmChooseToAbort(1))
             .unwrap();
-        assert!(!atomic_commit::consistent(s3.rm_state()));
+        assert!(!atomic_commit::consistent(&s3.rm_state()));
     }
 }

@@ -534,10 +534,57 @@ pub struct Outcome<M: Model> {
 
 /// The hasher behind every fingerprint. Fixed seeds: fingerprints, and so state numbering and
 /// traces, are the same on every run.
-pub fn hasher() -> ahash::AHasher {
+pub fn hasher() -> Fingerprinter {
     use std::hash::BuildHasher;
-    ahash::RandomState::with_seeds(0x5EED_0001, 0x5EED_0002, 0x5EED_0003, 0x5EED_0004)
-        .build_hasher()
+    Fingerprinter {
+        inner: ahash::RandomState::with_seeds(0x5EED_0001, 0x5EED_0002, 0x5EED_0003, 0x5EED_0004)
+            .build_hasher(),
+        buf: [0; FINGERPRINT_BUFFER],
+        len: 0,
+    }
+}
+
+/// Bytes a [`Fingerprinter`] gathers before it hashes them.
+const FINGERPRINT_BUFFER: usize = 256;
+
+/// A hasher that gathers what a state's `Hash` writes, field by field, into a buffer and
+/// hashes it in blocks. A derived `Hash` writes each field, each enum discriminant and each
+/// length on its own; hashing each write at once costs a multiplication that waits for the
+/// previous one, and a fingerprint of a small state then costs tens of them. Like any
+/// streaming hasher, the result depends only on the sequence of writes.
+#[derive(Clone)]
+pub struct Fingerprinter {
+    inner: ahash::AHasher,
+    buf: [u8; FINGERPRINT_BUFFER],
+    len: usize,
+}
+
+impl Fingerprinter {
+    fn flush(&mut self) {
+        use std::hash::Hasher;
+        self.inner.write(&self.buf[..self.len]);
+        self.len = 0;
+    }
+}
+
+impl std::hash::Hasher for Fingerprinter {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        if self.len + bytes.len() > FINGERPRINT_BUFFER {
+            self.flush();
+            if bytes.len() >= FINGERPRINT_BUFFER {
+                return self.inner.write(bytes);
+            }
+        }
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    fn finish(&self) -> u64 {
+        let mut inner = self.inner.clone();
+        inner.write(&self.buf[..self.len]);
+        inner.finish()
+    }
 }
 
 /// A value's fingerprint through its own `Hash`.

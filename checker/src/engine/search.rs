@@ -211,11 +211,15 @@ enum Part<S> {
 }
 
 impl<S> Part<S> {
-    fn is_empty(&self) -> bool {
+    fn len(&self) -> usize {
         match self {
-            Part::States(v) => v.is_empty(),
-            Part::Packed(v, _) => v.is_empty(),
+            Part::States(v) => v.len(),
+            Part::Packed(v, _) => v.len(),
         }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -525,8 +529,17 @@ impl Spill {
 }
 
 pub(super) const ROOT: u32 = u32::MAX;
-/// States a thread expands in one round of a parallel BFS.
+/// The fewest states a thread expands in one round of a parallel BFS; rounds grow from there
+/// until a thread's share takes about [`ROUND`] (see [`Search::explore_parallel`]).
 const BATCH: usize = 64;
+/// The most states a thread expands in one round.
+const MAX_BATCH: usize = 1 << 14;
+/// How long a thread's share of a round should take: long enough that handing the work out
+/// and waking the workers (tens of microseconds) is a small part of it, short enough that a
+/// round's successors stay few.
+const ROUND: Duration = Duration::from_millis(2);
+/// The search reads the clock (for the time and memory limits) once per this many steps.
+const CLOCK_EVERY: u32 = 64;
 
 /// How often the search reads its resident size against `max_memory`.
 const MEMORY_CHECK_EVERY: Duration = Duration::from_millis(100);
@@ -538,6 +551,8 @@ struct Limits {
     memory_stop: Option<u64>,
     spill_at: Option<u64>,
     memory_checked: Instant,
+    /// Calls to [`Limits::check`] so far.
+    calls: u32,
 }
 
 impl Limits {
@@ -549,15 +564,21 @@ impl Limits {
             memory_stop: share(MEMORY_SEARCH_SHARE),
             spill_at: share(MEMORY_SPILL_SHARE),
             memory_checked: Instant::now(),
+            calls: 0,
         }
     }
 
     fn check<S>(&mut self, frontier: &mut Frontier<S>, progress: &Progress) -> Result<(), Stopped> {
-        if self.timeout.is_some_and(|t| self.start.elapsed() >= t) {
-            return Err(Stopped(StopReason::Timeout));
-        }
         if progress.is_cancelled() {
             return Err(Stopped(StopReason::Cancelled));
+        }
+        // A step of a small model takes a microsecond: the clock is read every few dozen.
+        self.calls = self.calls.wrapping_add(1);
+        if self.calls % CLOCK_EVERY != 1 {
+            return Ok(());
+        }
+        if self.timeout.is_some_and(|t| self.start.elapsed() >= t) {
+            return Err(Stopped(StopReason::Timeout));
         }
         // Reading the resident size costs a system call: a few times a second is enough
         // (a batch adds at most a few MB).
@@ -729,8 +750,7 @@ impl Graph {
     fn admit(&mut self, fp: u64, parent: u32, depth: u32, max_states: Option<u64>) -> Admitted {
         let full = max_states.is_some_and(|m| self.fps.len() as u64 >= m);
         match self.index.find(fp) {
-            Ok(slot) if self.live => Admitted::Known(self.index.ix(slot)),
-            Ok(_) => Admitted::Known(u32::MAX),
+            Ok(_) => Admitted::Known(self.known(fp).expect("found")),
             Err(_) if full => Admitted::Full,
             Err(_) if self.growth_would_pass_the_limit() => Admitted::NoMemory,
             Err(slot) => {
@@ -753,6 +773,13 @@ impl Graph {
                 Admitted::New(ix)
             }
         }
+    }
+
+    /// The index of the known state with fingerprint `fp` (`u32::MAX` unless liveness is
+    /// checked, which alone needs it).
+    fn known(&self, fp: u64) -> Option<u32> {
+        let slot = self.index.find(fp).ok()?;
+        Some(if self.live { self.index.ix(slot) } else { u32::MAX })
     }
 
     /// Whether admitting one more state would grow the visited set (the per-state vectors or
@@ -852,6 +879,31 @@ enum Next<S> {
     /// ... or, for a packed frontier on several threads, its packed bytes, at this range of
     /// [`Expansion::packed`] (the worker packs it, not the merging thread).
     Packed(std::ops::Range<usize>),
+    /// New when the batch began, but the same thread made it earlier in the round: by the
+    /// time the merge, which follows the round's order, reaches it, the graph knows it.
+    Again,
+}
+
+/// The fingerprints of the successors new to the graph that a thread made in one round of a
+/// parallel BFS, so that a state reached from several states of the round is packed once.
+type RoundSeen = std::collections::HashSet<u64, std::hash::BuildHasherDefault<FpHasher>>;
+
+/// A fingerprint is a well-mixed hash already: it hashes to itself.
+#[derive(Default)]
+struct FpHasher(u64);
+
+impl std::hash::Hasher for FpHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only fingerprints are hashed")
+    }
+
+    fn write_u64(&mut self, fp: u64) {
+        self.0 = fp;
+    }
 }
 
 /// How a state is packed (see [`Compact`]).
@@ -1006,6 +1058,7 @@ where
         state: &M::State,
         index: &FpIndex,
         pack: Option<PackFn<M::State>>,
+        mut round: Option<&mut RoundSeen>,
     ) -> Expansion<M::State> {
         let model = &self.c.model;
         let holds = self.props.iter().map(|p| (p.2)(model, state)).collect();
@@ -1056,6 +1109,7 @@ where
                 // Only the liveness graph needs the known state's index.
                 (Ok(slot), _) if record_classes => Next::Known(index.ix(slot)),
                 (Ok(_), _) => Next::Known(u32::MAX),
+                (Err(_), _) if round.as_mut().is_some_and(|seen| !seen.insert(fp)) => Next::Again,
                 (Err(_), None) => Next::State(next),
                 (Err(_), Some(pack)) => {
                     let start = packed.len();
@@ -1188,7 +1242,7 @@ where
                 Strategy::Dfs => frontier.pop_back(),
             }
             .expect("frontier is not empty");
-            let exp = self.expand(&state, &g.index, None);
+            let exp = self.expand(&state, &g.index, None, None);
             drop(state);
             let (fresh, _) = self.merge(g, found, ix, depth, exp)?;
             let fresh = fresh.into_iter().map(|(ix, depth, f)| match f {
@@ -1209,8 +1263,12 @@ where
     /// as the search. Each round takes a batch from the front of the frontier, gives each
     /// thread a slice to expand against the graph as it stands (read-only, shared), then merges
     /// the expansions in frontier order on the calling thread, so numbering, counts and traces
-    /// are those of one thread. Batches are small (a few dozen states a thread), so a round's
-    /// states stay in cache; workers drop the successors the graph knows where they made them.
+    /// are those of one thread. A round is sized so that a thread's share takes about
+    /// [`ROUND`] (at least [`BATCH`] states): a few dozen states of a large actor model, some
+    /// thousands of a small abstract spec, whose states take a microsecond each, so that
+    /// waking the workers stays a small part of the round. Workers drop the successors the
+    /// graph knows where they made them. How the frontier is cut into rounds changes only that
+    /// pre-filter: the merge decides every state, so no count or trace depends on it.
     fn explore_parallel(
         &self,
         g: &mut Graph,
@@ -1230,22 +1288,23 @@ where
             let g = graph.read().expect("no thread panicked holding the graph");
             match part {
                 Part::States(part) => {
+                    let mut seen = RoundSeen::default();
                     let exps = part
                         .iter()
-                        .map(|(_, _, s)| self.expand(s, &g.index, None))
+                        .map(|(_, _, s)| self.expand(s, &g.index, None, Some(&mut seen)))
                         .collect();
                     drop(g);
                     (part.into_iter().map(|(ix, d, _)| (ix, d)).collect(), exps)
                 }
                 Part::Packed(meta, bytes) => {
                     let c = compact.expect("a packed part comes from a packed frontier");
-                    let mut at = 0;
+                    let (mut at, mut seen) = (0, RoundSeen::default());
                     let exps = meta
                         .iter()
                         .map(|&(_, _, len)| {
                             let state = (c.unpack)(&bytes[at..at + len as usize]);
                             at += len as usize;
-                            self.expand(&state, &g.index, Some(c.pack))
+                            self.expand(&state, &g.index, Some(c.pack), Some(&mut seen))
                         })
                         .collect();
                     (meta.into_iter().map(|(ix, d, _)| (ix, d)).collect(), exps)
@@ -1269,10 +1328,11 @@ where
                 jobs.push(job_tx);
                 results.push(res_rx);
             }
+            let mut batch = BATCH;
             let explored = (|| {
                 while !frontier.is_empty() {
                     limits.check(frontier, progress)?;
-                    let n = frontier.len().min(BATCH * threads);
+                    let n = frontier.len().min(batch * threads);
                     let per = n.div_ceil(threads);
                     let mut parts: Vec<Part<M::State>> = Vec::new();
                     for _ in 0..threads {
@@ -1299,7 +1359,12 @@ where
                             sent += 1;
                         }
                     }
+                    let (own, began) = (mine.len(), Instant::now());
                     let mut expanded = vec![expand_all(mine)];
+                    // The next round's size, from how long this thread's share took.
+                    let per_state = began.elapsed().as_secs_f64() / own.max(1) as f64;
+                    batch = ((ROUND.as_secs_f64() / per_state.max(1e-9)) as usize)
+                        .clamp(BATCH, MAX_BATCH);
                     for res in &results[..sent] {
                         expanded.push(res.recv().expect("workers live as long as the search"));
                     }
@@ -1364,6 +1429,7 @@ where
         for s in exp.succ {
             let state = match s.state {
                 Next::Known(known) => Err(known),
+                Next::Again => Err(g.known(s.fp).expect("admitted earlier in the round")),
                 Next::State(state) => Ok(Fresh::State(state)),
                 Next::Packed(range) => Ok(Fresh::Packed(range)),
             };

@@ -10,42 +10,58 @@ use super::{
 use crate::progress::Progress;
 use stateright::{Expectation, Model};
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::{AtomicU32, AtomicU64};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The visited set: an open-addressing table (linear probing) of fingerprints, TLC's design,
 /// with the index of each state beside its fingerprint. Looking a state up reads one slot of
 /// `keys` (and its neighbours, in the same cache line) and nothing else: a known successor,
 /// which is most successors, costs one cache miss, and the expansion prefetches that line
-/// before it looks (see [`FpIndex::prefetch`]). Only a liveness check, whose graph needs the
+/// before it looks (see [`Table::prefetch`]). Only a liveness check, whose graph needs the
 /// known state's index, keeps `ixs` as well. The table is at most half full: 16 to 32 bytes
-/// per state for a safety check, 24 to 48 with liveness. Fingerprints are well-mixed hashes already: their low bits pick the slot.
+/// per state for a safety check, 24 to 48 with liveness. Fingerprints are well-mixed hashes
+/// already: their low bits pick the slot.
+///
+/// The merging thread alone writes the table; the other threads of a parallel search read it
+/// at the same time, to drop the successors it knows (see [`Search::explore_parallel`]). The
+/// slots are atomics, so a reader sees each slot either empty or complete, and a slot's index
+/// is written before its key; a reader that misses a state inserted meanwhile only passes it
+/// on to the merge, which decides. A growing table is a new one: readers keep the old one
+/// (shared by `Arc`) until they take their next work.
 struct FpIndex {
-    /// The fingerprint in each slot; 0 marks an empty slot (the state whose fingerprint is 0,
-    /// if any, is kept in `zero`).
-    keys: Vec<u64>,
-    /// The index of the state in each occupied slot, if asked for (liveness); empty otherwise.
-    ixs: Vec<u32>,
+    table: Arc<Table>,
     with_ixs: bool,
-    zero: Option<u32>,
     len: usize,
+}
+
+struct Table {
+    /// The fingerprint in each slot; 0 marks an empty slot (the state whose fingerprint is 0,
+    /// if any, is in `zero`).
+    keys: Vec<AtomicU64>,
+    /// The index of the state in each occupied slot, if asked for (liveness); empty otherwise.
+    ixs: Vec<AtomicU32>,
+    /// The index plus one of the state whose fingerprint is 0; 0 if there is none.
+    zero: AtomicU64,
 }
 
 /// The "slot" of the state whose fingerprint is 0 (it has none in the table).
 const ZERO_SLOT: usize = usize::MAX;
 
-impl FpIndex {
-    fn new(with_ixs: bool) -> Self {
+impl Table {
+    fn new(slots: usize, with_ixs: bool) -> Self {
         Self {
-            keys: vec![0; 1024],
-            ixs: if with_ixs { vec![0; 1024] } else { Vec::new() },
-            with_ixs,
-            zero: None,
-            len: 0,
+            keys: (0..slots).map(|_| AtomicU64::new(0)).collect(),
+            ixs: match with_ixs {
+                true => (0..slots).map(|_| AtomicU32::new(0)).collect(),
+                false => Vec::new(),
+            },
+            zero: AtomicU64::new(0),
         }
     }
 
-    /// Asks the processor to fetch the slot where `fp` would be, so that a [`FpIndex::find`]
+    /// Asks the processor to fetch the slot where `fp` would be, so that a [`Table::find`]
     /// a little later does not wait for memory.
     #[inline]
     fn prefetch(&self, fp: u64) {
@@ -55,7 +71,7 @@ impl FpIndex {
             // SAFETY: a prefetch is only a hint; the address is that of a live element.
             unsafe {
                 std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                    (at as *const u64).cast(),
+                    at.as_ptr().cast_const().cast(),
                 )
             };
         }
@@ -67,15 +83,15 @@ impl FpIndex {
     #[inline]
     fn find(&self, fp: u64) -> Result<usize, usize> {
         if fp == 0 {
-            return match self.zero {
-                Some(_) => Ok(ZERO_SLOT),
-                None => Err(ZERO_SLOT),
+            return match self.zero.load(Acquire) {
+                0 => Err(ZERO_SLOT),
+                _ => Ok(ZERO_SLOT),
             };
         }
         let mask = self.keys.len() - 1;
         let mut i = fp as usize & mask;
         loop {
-            match self.keys[i] {
+            match self.keys[i].load(Acquire) {
                 0 => return Err(i),
                 k if k == fp => return Ok(i),
                 _ => i = (i + 1) & mask,
@@ -83,51 +99,65 @@ impl FpIndex {
         }
     }
 
-    /// The index of the state in `slot`, found by [`FpIndex::find`] (liveness only).
+    /// The index of the state in `slot`, found by [`Table::find`] (liveness only).
     #[inline]
     fn ix(&self, slot: usize) -> u32 {
         match slot {
-            ZERO_SLOT => self.zero.expect("the slot of a known state"),
-            _ => self.ixs[slot],
+            ZERO_SLOT => (self.zero.load(Acquire) - 1) as u32,
+            _ => self.ixs[slot].load(Relaxed),
+        }
+    }
+}
+
+impl FpIndex {
+    fn new(with_ixs: bool) -> Self {
+        Self {
+            table: Arc::new(Table::new(1024, with_ixs)),
+            with_ixs,
+            len: 0,
         }
     }
 
-    /// Puts state `ix`, with fingerprint `fp`, into the empty `slot` that [`FpIndex::find`]
+    /// Puts state `ix`, with fingerprint `fp`, into the empty `slot` that [`Table::find`]
     /// returned; doubles the table when it gets more than half full.
     fn insert(&mut self, slot: usize, fp: u64, ix: u32) {
         self.len += 1;
+        let t = &self.table;
         if slot == ZERO_SLOT {
-            self.zero = Some(ix);
+            t.zero.store(u64::from(ix) + 1, Release);
             return;
         }
-        self.keys[slot] = fp;
         if self.with_ixs {
-            self.ixs[slot] = ix;
+            t.ixs[slot].store(ix, Relaxed);
         }
-        if self.len * 2 > self.keys.len() {
-            let n = self.keys.len() * 2;
-            let mut keys = vec![0u64; n];
-            let mut ixs = if self.with_ixs { vec![0u32; n] } else { Vec::new() };
-            let mask = n - 1;
-            for (at, &k) in self.keys.iter().enumerate().filter(|(_, &k)| k != 0) {
+        t.keys[slot].store(fp, Release);
+        if self.len * 2 > t.keys.len() {
+            let bigger = Table::new(t.keys.len() * 2, self.with_ixs);
+            let mask = bigger.keys.len() - 1;
+            for (at, k) in t.keys.iter().enumerate() {
+                let k = k.load(Relaxed);
+                if k == 0 {
+                    continue;
+                }
                 let mut i = k as usize & mask;
-                while keys[i] != 0 {
+                while bigger.keys[i].load(Relaxed) != 0 {
                     i = (i + 1) & mask;
                 }
-                keys[i] = k;
+                bigger.keys[i].store(k, Relaxed);
                 if self.with_ixs {
-                    ixs[i] = self.ixs[at];
+                    bigger.ixs[i].store(t.ixs[at].load(Relaxed), Relaxed);
                 }
             }
-            self.keys = keys;
-            self.ixs = ixs;
+            bigger.zero.store(t.zero.load(Relaxed), Relaxed);
+            self.table = Arc::new(bigger);
         }
     }
 
     /// Bytes the next doubling of the table would add.
     fn growth_bytes(&self) -> u64 {
-        if (self.len + 1) * 2 > self.keys.len() {
-            self.keys.len() as u64 * 2 * if self.with_ixs { 8 + 4 } else { 8 }
+        let slots = self.table.keys.len();
+        if (self.len + 1) * 2 > slots {
+            slots as u64 * 2 * if self.with_ixs { 8 + 4 } else { 8 }
         } else {
             0
         }
@@ -208,19 +238,6 @@ impl Segment {
 enum Part<S> {
     States(Vec<Entry<S>>),
     Packed(Vec<(u32, u32, u32)>, Vec<u8>),
-}
-
-impl<S> Part<S> {
-    fn len(&self) -> usize {
-        match self {
-            Part::States(v) => v.len(),
-            Part::Packed(v, _) => v.len(),
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// Where and how much a frontier spills.
@@ -749,7 +766,7 @@ impl Graph {
     /// Adds the state with fingerprint `fp` unless it is known or the graph is full.
     fn admit(&mut self, fp: u64, parent: u32, depth: u32, max_states: Option<u64>) -> Admitted {
         let full = max_states.is_some_and(|m| self.fps.len() as u64 >= m);
-        match self.index.find(fp) {
+        match self.index.table.find(fp) {
             Ok(_) => Admitted::Known(self.known(fp).expect("found")),
             Err(_) if full => Admitted::Full,
             Err(_) if self.growth_would_pass_the_limit() => Admitted::NoMemory,
@@ -778,8 +795,8 @@ impl Graph {
     /// The index of the known state with fingerprint `fp` (`u32::MAX` unless liveness is
     /// checked, which alone needs it).
     fn known(&self, fp: u64) -> Option<u32> {
-        let slot = self.index.find(fp).ok()?;
-        Some(if self.live { self.index.ix(slot) } else { u32::MAX })
+        let slot = self.index.table.find(fp).ok()?;
+        Some(if self.live { self.index.table.ix(slot) } else { u32::MAX })
     }
 
     /// Whether admitting one more state would grow the visited set (the per-state vectors or
@@ -858,6 +875,8 @@ struct Expansion<S> {
     packed: Vec<u8>,
     /// Coverage: the kind of every transition taken from here.
     kinds: Vec<String>,
+    /// Transitions to states the graph knew, not in `succ` (a safety check needs no more).
+    known: u64,
 }
 
 struct Succ<S> {
@@ -1056,7 +1075,7 @@ where
     fn expand(
         &self,
         state: &M::State,
-        index: &FpIndex,
+        index: &Table,
         pack: Option<PackFn<M::State>>,
         mut round: Option<&mut RoundSeen>,
     ) -> Expansion<M::State> {
@@ -1104,11 +1123,16 @@ where
         }
         let mut succ = Vec::with_capacity(made.len());
         let mut packed = Vec::new();
+        let mut known = 0;
         for (fp, next, class) in made {
             let state = match (index.find(fp), pack) {
-                // Only the liveness graph needs the known state's index.
+                // Only the liveness graph needs the known state's index; a safety check only
+                // counts the transition.
                 (Ok(slot), _) if record_classes => Next::Known(index.ix(slot)),
-                (Ok(_), _) => Next::Known(u32::MAX),
+                (Ok(_), _) => {
+                    known += 1;
+                    continue;
+                }
                 (Err(_), _) if round.as_mut().is_some_and(|seen| !seen.insert(fp)) => Next::Again,
                 (Err(_), None) => Next::State(next),
                 (Err(_), Some(pack)) => {
@@ -1130,6 +1154,7 @@ where
             succ,
             packed,
             kinds,
+            known,
         }
     }
 
@@ -1242,7 +1267,7 @@ where
                 Strategy::Dfs => frontier.pop_back(),
             }
             .expect("frontier is not empty");
-            let exp = self.expand(&state, &g.index, None, None);
+            let exp = self.expand(&state, &g.index.table, None, None);
             drop(state);
             let (fresh, _) = self.merge(g, found, ix, depth, exp)?;
             let fresh = fresh.into_iter().map(|(ix, depth, f)| match f {
@@ -1259,15 +1284,17 @@ where
         Ok(())
     }
 
-    /// BFS on `threads` threads: the calling thread and `threads - 1` workers that live as long
-    /// as the search. Each round takes a batch from the front of the frontier, gives each
-    /// thread a slice to expand against the graph as it stands (read-only, shared), then merges
-    /// the expansions in frontier order on the calling thread, so numbering, counts and traces
-    /// are those of one thread. A round is sized so that a thread's share takes about
-    /// [`ROUND`] (at least [`BATCH`] states): a few dozen states of a large actor model, some
-    /// thousands of a small abstract spec, whose states take a microsecond each, so that
-    /// waking the workers stays a small part of the round. Workers drop the successors the
-    /// graph knows where they made them. How the frontier is cut into rounds changes only that
+    /// BFS on `threads` threads: the calling thread merges, `threads - 1` workers expand.
+    ///
+    /// The frontier is cut into chunks, in order; each worker keeps up to two chunks queued, so
+    /// it never waits for the merge, and expands them against the visited set as it stands
+    /// (read while the merge writes it, see [`FpIndex`]), dropping the successors it knows
+    /// where it made them. The calling thread merges the expansions strictly in frontier
+    /// order, so numbering, counts and traces are those of one thread; while the chunk it must
+    /// merge next is still being expanded, it expands the next chunk of the frontier itself.
+    /// A chunk is sized to take about [`ROUND`] (at least [`BATCH`] states): a few dozen
+    /// states of a large actor model, thousands of a small abstract spec, whose states take a
+    /// microsecond each. How the frontier is cut and who expands what changes only the
     /// pre-filter: the merge decides every state, so no count or trace depends on it.
     fn explore_parallel(
         &self,
@@ -1277,50 +1304,67 @@ where
         limits: &mut Limits,
         progress: &Progress,
     ) -> Result<(), Stopped> {
-        use std::sync::{mpsc, RwLock};
-        type Expanded<S> = (Vec<(u32, u32)>, Vec<Expansion<S>>);
-        let threads = self.opts.threads;
+        use std::sync::mpsc;
+        /// A chunk's states (index, depth), their expansions, and how long they took.
+        type Expanded<S> = (Vec<(u32, u32)>, Vec<Expansion<S>>, Duration);
+        /// A chunk being expanded, in frontier order: by a worker, or done already.
+        enum InFlight<S> {
+            Worker(usize),
+            Done(Expanded<S>),
+        }
+        let workers = self.opts.threads - 1;
         let compact = frontier.compact;
-        let graph = RwLock::new(g);
         // A packed frontier hands out bytes: workers unpack the states and pack the new
         // successors, so the merging thread only copies bytes.
-        let expand_all = |part: Part<M::State>| -> Expanded<M::State> {
-            let g = graph.read().expect("no thread panicked holding the graph");
-            match part {
+        let expand_part = |part: Part<M::State>, table: &Table| -> Expanded<M::State> {
+            let began = Instant::now();
+            let mut seen = RoundSeen::default();
+            let (meta, exps) = match part {
                 Part::States(part) => {
-                    let mut seen = RoundSeen::default();
                     let exps = part
                         .iter()
-                        .map(|(_, _, s)| self.expand(s, &g.index, None, Some(&mut seen)))
+                        .map(|(_, _, s)| self.expand(s, table, None, Some(&mut seen)))
                         .collect();
-                    drop(g);
                     (part.into_iter().map(|(ix, d, _)| (ix, d)).collect(), exps)
                 }
                 Part::Packed(meta, bytes) => {
                     let c = compact.expect("a packed part comes from a packed frontier");
-                    let (mut at, mut seen) = (0, RoundSeen::default());
+                    let mut at = 0;
                     let exps = meta
                         .iter()
                         .map(|&(_, _, len)| {
                             let state = (c.unpack)(&bytes[at..at + len as usize]);
                             at += len as usize;
-                            self.expand(&state, &g.index, Some(c.pack), Some(&mut seen))
+                            self.expand(&state, table, Some(c.pack), Some(&mut seen))
                         })
                         .collect();
                     (meta.into_iter().map(|(ix, d, _)| (ix, d)).collect(), exps)
+                }
+            };
+            (meta, exps, began.elapsed())
+        };
+        let take = |frontier: &mut Frontier<M::State>, k: usize| -> Part<M::State> {
+            match compact {
+                None => Part::States((0..k).filter_map(|_| frontier.pop_front()).collect()),
+                Some(_) => {
+                    let mut bytes = Vec::new();
+                    let meta = (0..k)
+                        .filter_map(|_| frontier.pop_front_packed(&mut bytes))
+                        .collect();
+                    Part::Packed(meta, bytes)
                 }
             }
         };
         std::thread::scope(|scope| {
             let mut jobs = Vec::new();
             let mut results = Vec::new();
-            for _ in 1..threads {
-                let (job_tx, job_rx) = mpsc::channel::<Part<M::State>>();
+            for _ in 0..workers {
+                let (job_tx, job_rx) = mpsc::channel::<(Part<M::State>, Arc<Table>)>();
                 let (res_tx, res_rx) = mpsc::channel::<Expanded<M::State>>();
-                let expand_all = &expand_all;
+                let expand_part = &expand_part;
                 scope.spawn(move || {
-                    for part in job_rx {
-                        if res_tx.send(expand_all(part)).is_err() {
+                    for (part, table) in job_rx {
+                        if res_tx.send(expand_part(part, &table)).is_err() {
                             break;
                         }
                     }
@@ -1328,59 +1372,61 @@ where
                 jobs.push(job_tx);
                 results.push(res_rx);
             }
-            let mut batch = BATCH;
             let explored = (|| {
-                while !frontier.is_empty() {
+                let mut chunk = BATCH;
+                let mut queued = vec![0usize; workers];
+                let mut in_flight: VecDeque<InFlight<M::State>> = VecDeque::new();
+                loop {
                     limits.check(frontier, progress)?;
-                    let n = frontier.len().min(batch * threads);
-                    let per = n.div_ceil(threads);
-                    let mut parts: Vec<Part<M::State>> = Vec::new();
-                    for _ in 0..threads {
-                        let k = per.min(frontier.len());
-                        parts.push(match compact {
-                            None => {
-                                Part::States((0..k).filter_map(|_| frontier.pop_front()).collect())
-                            }
-                            Some(_) => {
-                                let mut bytes = Vec::new();
-                                let meta = (0..k)
-                                    .filter_map(|_| frontier.pop_front_packed(&mut bytes))
-                                    .collect();
-                                Part::Packed(meta, bytes)
-                            }
-                        });
+                    // Keep every worker two chunks ahead.
+                    while !frontier.is_empty() {
+                        let Some(w) = (0..workers).filter(|&w| queued[w] < 2).min_by_key(|&w| queued[w])
+                        else {
+                            break;
+                        };
+                        let part = take(frontier, chunk);
+                        jobs[w]
+                            .send((part, Arc::clone(&g.index.table)))
+                            .expect("workers live as long as the search");
+                        queued[w] += 1;
+                        in_flight.push_back(InFlight::Worker(w));
                     }
-                    let mut parts = parts.into_iter();
-                    let mine = parts.next().expect("one part a thread");
-                    let mut sent = 0;
-                    for (job, part) in jobs.iter().zip(parts) {
-                        if !part.is_empty() {
-                            job.send(part).expect("workers live as long as the search");
-                            sent += 1;
-                        }
-                    }
-                    let (own, began) = (mine.len(), Instant::now());
-                    let mut expanded = vec![expand_all(mine)];
-                    // The next round's size, from how long this thread's share took.
-                    let per_state = began.elapsed().as_secs_f64() / own.max(1) as f64;
-                    batch = ((ROUND.as_secs_f64() / per_state.max(1e-9)) as usize)
-                        .clamp(BATCH, MAX_BATCH);
-                    for res in &results[..sent] {
-                        expanded.push(res.recv().expect("workers live as long as the search"));
-                    }
-                    let mut g = graph.write().expect("no thread panicked holding the graph");
-                    for (meta, exps) in expanded {
-                        for ((ix, depth), exp) in meta.into_iter().zip(exps) {
-                            let (fresh, packed) = self.merge(&mut g, found, ix, depth, exp)?;
-                            for (ix, depth, f) in fresh {
-                                match f {
-                                    Fresh::State(s) => frontier.push((ix, depth, s)),
-                                    Fresh::Packed(r) => frontier.push_packed(ix, depth, &packed[r]),
+                    let (meta, exps, took) = match in_flight.pop_front() {
+                        None => break,
+                        Some(InFlight::Done(expanded)) => expanded,
+                        Some(InFlight::Worker(w)) => {
+                            let res = match results[w].try_recv() {
+                                Ok(res) => res,
+                                // Busy: expand the next chunk here meanwhile.
+                                Err(mpsc::TryRecvError::Empty) if !frontier.is_empty() => {
+                                    in_flight.push_front(InFlight::Worker(w));
+                                    let part = take(frontier, chunk);
+                                    let done = expand_part(part, &g.index.table);
+                                    in_flight.push_back(InFlight::Done(done));
+                                    continue;
                                 }
+                                Err(_) => results[w]
+                                    .recv()
+                                    .expect("workers live as long as the search"),
+                            };
+                            queued[w] -= 1;
+                            res
+                        }
+                    };
+                    // The next chunks' size, from how long this one took.
+                    let per_state = took.as_secs_f64() / meta.len().max(1) as f64;
+                    chunk = ((ROUND.as_secs_f64() / per_state.max(1e-9)) as usize)
+                        .clamp(BATCH, MAX_BATCH);
+                    for ((ix, depth), exp) in meta.into_iter().zip(exps) {
+                        let (fresh, packed) = self.merge(g, found, ix, depth, exp)?;
+                        for (ix, depth, f) in fresh {
+                            match f {
+                                Fresh::State(s) => frontier.push((ix, depth, s)),
+                                Fresh::Packed(r) => frontier.push_packed(ix, depth, &packed[r]),
                             }
                         }
                     }
-                    self.report(&g, found, frontier, progress);
+                    self.report(g, found, frontier, progress);
                 }
                 Ok(())
             })();
@@ -1452,6 +1498,7 @@ where
                 row.push((child, s.class));
             }
         }
+        found.total += exp.known;
         if live {
             g.edges.set_row(ix, row.into_iter());
             g.expanded[i] = true;

@@ -1164,12 +1164,25 @@ fn the_explorer_path_lists_action_indices_up_to_the_loop() {
 #[test]
 fn fingerprints_use_the_fixed_seeds() {
     // Keys drawn per process (ahash's defaults) would make state numbering differ per run.
+    // The fingerprint is ahash, with the fixed seeds, of the bytes the value's `Hash` writes.
+    use std::hash::{BuildHasher, Hasher};
     let seeded = ahash::RandomState::with_seeds(0x5EED_0001, 0x5EED_0002, 0x5EED_0003, 0x5EED_0004);
-    let state = (3u8, true);
-    assert_eq!(
-        fingerprint(&state),
-        std::hash::BuildHasher::hash_one(&seeded, state)
-    );
+    let mut h = seeded.build_hasher();
+    h.write(&[3u8, 1]);
+    assert_eq!(fingerprint(&(3u8, true)), h.finish());
+}
+
+#[test]
+fn a_fingerprint_reads_every_byte_of_a_state_longer_than_its_buffer() {
+    let long: Vec<u64> = (0..200).collect();
+    let base = fingerprint(&long);
+    assert_eq!(fingerprint(&long.clone()), base);
+    // First, around the buffer's end (256 bytes, 8 of them the length), last.
+    for i in [0, 30, 31, 32, 199] {
+        let mut changed = long.clone();
+        changed[i] += 1;
+        assert_ne!(fingerprint(&changed), base, "element {i}");
+    }
 }
 
 #[test]

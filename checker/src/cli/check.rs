@@ -18,9 +18,9 @@ pub struct Args {
     name: String,
     #[command(flatten)]
     set: SetArgs,
-    /// Worker threads (BFS only).
-    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
-    threads: usize,
+    /// Threads (BFS only; default: every core for BFS, one for DFS).
+    #[arg(long, allow_negative_numbers = true)]
+    threads: Option<usize>,
     /// Search order: breadth first (shortest counterexamples) or depth first.
     #[arg(long, value_enum, default_value_t = StrategyArg::Bfs)]
     strategy: StrategyArg,
@@ -148,20 +148,28 @@ impl FairnessArg {
 
 /// The engine's options, or the usage error of the first option out of range.
 fn options(args: &Args) -> Result<CheckOptions, UsageError> {
-    if args.threads == 0 {
+    if args.threads == Some(0) {
         return Err(UsageError("--threads must be at least 1".into()));
     }
-    if matches!(args.strategy, StrategyArg::Dfs) && args.threads > 1 {
+    let dfs = matches!(args.strategy, StrategyArg::Dfs);
+    if dfs && args.threads.is_some_and(|t| t > 1) {
         return Err(UsageError(
             "--threads applies to --strategy bfs; dfs runs on one thread".into(),
         ));
     }
+    // BFS on every core unless told otherwise: counts, verdicts and traces do not depend on
+    // the thread count, only time and memory do.
+    let threads = match args.threads {
+        Some(t) => t,
+        None if dfs => 1,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
     let timeout = match args.timeout {
         Some(t) => Some(Duration::from_secs_f64(positive_seconds("--timeout", t)?)),
         None => None,
     };
     Ok(CheckOptions {
-        threads: args.threads,
+        threads,
         strategy: match args.strategy {
             StrategyArg::Bfs => Strategy::Bfs,
             StrategyArg::Dfs => Strategy::Dfs,

@@ -296,7 +296,11 @@ mod tests {
                     || actions
                         .iter()
                         .any(|&a| spec.next_state(before, a).as_ref() == Some(after));
-                assert_eq!(is_step(3, before, after), by_relation, "{before:?} -> {after:?}");
+                assert_eq!(
+                    is_step(3, before, after),
+                    by_relation,
+                    "{before:?} -> {after:?}"
+                );
                 steps += usize::from(by_relation && before != after);
                 pairs += 1;
             }

@@ -335,7 +335,9 @@ pub fn representative(s: &TwoPhaseState) -> TwoPhaseState {
 pub fn step_invariants() -> Vec<StepInvariant<TwoPhase>> {
     vec![StepInvariant {
         name: "refines atomic-commit",
-        holds: |m, before, after| atomic_commit::is_step(m.rms, &before.rm_state(), &after.rm_state()),
+        holds: |m, before, after| {
+            atomic_commit::is_step(m.rms, &before.rm_state(), &after.rm_state())
+        },
     }]
 }
 

@@ -20,9 +20,10 @@ use std::time::{Duration, Instant};
 /// `keys` (and its neighbours, in the same cache line) and nothing else: a known successor,
 /// which is most successors, costs one cache miss, and the expansion prefetches that line
 /// before it looks (see [`Table::prefetch`]). Only a liveness check, whose graph needs the
-/// known state's index, keeps `ixs` as well. The table is at most half full: 16 to 32 bytes
-/// per state for a safety check, 24 to 48 with liveness. Fingerprints are well-mixed hashes
-/// already: their low bits pick the slot.
+/// known state's index, keeps `ixs` as well. The table is at most three quarters full (a
+/// probe past a taken slot stays in the same cache line, 8 slots, most of the time): 10.7 to
+/// 21 bytes per state for a safety check, 16 to 32 with liveness. Fingerprints are well-mixed
+/// hashes already: their low bits pick the slot.
 ///
 /// The merging thread alone writes the table; the other threads of a parallel search read it
 /// at the same time, to drop the successors it knows (see [`Search::explore_parallel`]). The
@@ -119,7 +120,7 @@ impl FpIndex {
     }
 
     /// Puts state `ix`, with fingerprint `fp`, into the empty `slot` that [`Table::find`]
-    /// returned; doubles the table when it gets more than half full.
+    /// returned; doubles the table when it gets more than three quarters full.
     fn insert(&mut self, slot: usize, fp: u64, ix: u32) {
         self.len += 1;
         let t = &self.table;
@@ -131,7 +132,7 @@ impl FpIndex {
             t.ixs[slot].store(ix, Relaxed);
         }
         t.keys[slot].store(fp, Release);
-        if self.len * 2 > t.keys.len() {
+        if self.len * 4 > t.keys.len() * 3 {
             let bigger = Table::new(t.keys.len() * 2, self.with_ixs);
             let mask = bigger.keys.len() - 1;
             for (at, k) in t.keys.iter().enumerate() {
@@ -156,7 +157,7 @@ impl FpIndex {
     /// Bytes the next doubling of the table would add.
     fn growth_bytes(&self) -> u64 {
         let slots = self.table.keys.len();
-        if (self.len + 1) * 2 > slots {
+        if (self.len + 1) * 4 > slots * 3 {
             slots as u64 * 2 * if self.with_ixs { 8 + 4 } else { 8 }
         } else {
             0
@@ -796,7 +797,11 @@ impl Graph {
     /// checked, which alone needs it).
     fn known(&self, fp: u64) -> Option<u32> {
         let slot = self.index.table.find(fp).ok()?;
-        Some(if self.live { self.index.table.ix(slot) } else { u32::MAX })
+        Some(if self.live {
+            self.index.table.ix(slot)
+        } else {
+            u32::MAX
+        })
     }
 
     /// Whether admitting one more state would grow the visited set (the per-state vectors or
@@ -1380,7 +1385,9 @@ where
                     limits.check(frontier, progress)?;
                     // Keep every worker two chunks ahead.
                     while !frontier.is_empty() {
-                        let Some(w) = (0..workers).filter(|&w| queued[w] < 2).min_by_key(|&w| queued[w])
+                        let Some(w) = (0..workers)
+                            .filter(|&w| queued[w] < 2)
+                            .min_by_key(|&w| queued[w])
                         else {
                             break;
                         };
@@ -1395,10 +1402,19 @@ where
                         None => break,
                         Some(InFlight::Done(expanded)) => expanded,
                         Some(InFlight::Worker(w)) => {
+                            // Chunks this thread expanded, waiting to be merged: a few at most,
+                            // so that a worker held up (a busy machine) cannot make this
+                            // thread expand the whole frontier into memory ahead of it.
+                            let own = in_flight
+                                .iter()
+                                .filter(|f| matches!(f, InFlight::Done(_)))
+                                .count();
                             let res = match results[w].try_recv() {
                                 Ok(res) => res,
                                 // Busy: expand the next chunk here meanwhile.
-                                Err(mpsc::TryRecvError::Empty) if !frontier.is_empty() => {
+                                Err(mpsc::TryRecvError::Empty)
+                                    if !frontier.is_empty() && own < 2 =>
+                                {
                                     in_flight.push_front(InFlight::Worker(w));
                                     let part = take(frontier, chunk);
                                     let done = expand_part(part, &g.index.table);

@@ -234,7 +234,7 @@ impl Segment {
     }
 }
 
-/// A round's share of a parallel BFS for one thread: states, or packed states (entries as in
+/// A chunk of the frontier, for one thread of a parallel BFS to expand: states, or packed states (entries as in
 /// a segment, and their bytes one after the other).
 enum Part<S> {
     States(Vec<Entry<S>>),
@@ -547,15 +547,14 @@ impl Spill {
 }
 
 pub(super) const ROOT: u32 = u32::MAX;
-/// The fewest states a thread expands in one round of a parallel BFS; rounds grow from there
-/// until a thread's share takes about [`ROUND`] (see [`Search::explore_parallel`]).
-const BATCH: usize = 64;
-/// The most states a thread expands in one round.
-const MAX_BATCH: usize = 1 << 14;
-/// How long a thread's share of a round should take: long enough that handing the work out
-/// and waking the workers (tens of microseconds) is a small part of it, short enough that a
-/// round's successors stay few.
-const ROUND: Duration = Duration::from_millis(2);
+/// The fewest states in a chunk of a parallel BFS; chunks grow from there until one takes about
+/// [`CHUNK_TIME`] to expand (see [`Search::explore_parallel`]).
+const MIN_CHUNK: usize = 64;
+/// The most states in a chunk.
+const MAX_CHUNK: usize = 1 << 14;
+/// How long expanding a chunk should take: long enough that handing it out and waking a worker
+/// (tens of microseconds) is a small part of it, short enough that a chunk's successors stay few.
+const CHUNK_TIME: Duration = Duration::from_millis(2);
 /// The search reads the clock (for the time and memory limits) once per this many steps.
 const CLOCK_EVERY: u32 = 64;
 
@@ -768,7 +767,7 @@ impl Graph {
     fn admit(&mut self, fp: u64, parent: u32, depth: u32, max_states: Option<u64>) -> Admitted {
         let full = max_states.is_some_and(|m| self.fps.len() as u64 >= m);
         match self.index.table.find(fp) {
-            Ok(_) => Admitted::Known(self.known(fp).expect("found")),
+            Ok(slot) => Admitted::Known(self.number(slot)),
             Err(_) if full => Admitted::Full,
             Err(_) if self.growth_would_pass_the_limit() => Admitted::NoMemory,
             Err(slot) => {
@@ -796,12 +795,16 @@ impl Graph {
     /// The index of the known state with fingerprint `fp` (`u32::MAX` unless liveness is
     /// checked, which alone needs it).
     fn known(&self, fp: u64) -> Option<u32> {
-        let slot = self.index.table.find(fp).ok()?;
-        Some(if self.live {
-            self.index.table.ix(slot)
-        } else {
-            u32::MAX
-        })
+        self.index.table.find(fp).ok().map(|slot| self.number(slot))
+    }
+
+    /// The index of the state in the visited set's `slot` (`u32::MAX` unless liveness is
+    /// checked).
+    fn number(&self, slot: usize) -> u32 {
+        match self.live {
+            true => self.index.table.ix(slot),
+            false => u32::MAX,
+        }
     }
 
     /// Whether admitting one more state would grow the visited set (the per-state vectors or
@@ -886,7 +889,7 @@ struct Expansion<S> {
 
 struct Succ<S> {
     fp: u64,
-    /// The state, unless the graph knew it (this index) when the batch began: a worker drops
+    /// The state, unless the graph knew it (this index) when it was made: a worker drops
     /// such a successor at once, where its memory is still hot in cache, and the merge needs
     /// only its index.
     state: Next<S>,
@@ -895,22 +898,22 @@ struct Succ<S> {
 
 /// A successor as the expansion hands it to the merge.
 enum Next<S> {
-    /// The graph knew it (this index; `u32::MAX` unless liveness is checked, which alone needs
-    /// it) when the batch began.
+    /// The graph knew it (this index) when it was made. Only a liveness check hands these
+    /// to the merge; a safety check counts them in [`Expansion::known`].
     Known(u32),
-    /// New when the batch began: the state ...
+    /// New to the graph when it was made: the state ...
     State(S),
     /// ... or, for a packed frontier on several threads, its packed bytes, at this range of
     /// [`Expansion::packed`] (the worker packs it, not the merging thread).
     Packed(std::ops::Range<usize>),
-    /// New when the batch began, but the same thread made it earlier in the round: by the
-    /// time the merge, which follows the round's order, reaches it, the graph knows it.
+    /// New to the graph when it was made, but made earlier in the same chunk: by the time the
+    /// merge, which follows the chunk's order, reaches it, the graph knows it.
     Again,
 }
 
-/// The fingerprints of the successors new to the graph that a thread made in one round of a
-/// parallel BFS, so that a state reached from several states of the round is packed once.
-type RoundSeen = std::collections::HashSet<u64, std::hash::BuildHasherDefault<FpHasher>>;
+/// The fingerprints of the successors new to the graph made in one chunk of a parallel BFS, so
+/// that a state reached from several states of the chunk is packed once.
+type ChunkSeen = std::collections::HashSet<u64, std::hash::BuildHasherDefault<FpHasher>>;
 
 /// A fingerprint is a well-mixed hash already: it hashes to itself.
 #[derive(Default)]
@@ -1082,7 +1085,7 @@ where
         state: &M::State,
         index: &Table,
         pack: Option<PackFn<M::State>>,
-        mut round: Option<&mut RoundSeen>,
+        mut chunk: Option<&mut ChunkSeen>,
     ) -> Expansion<M::State> {
         let model = &self.c.model;
         let holds = self.props.iter().map(|p| (p.2)(model, state)).collect();
@@ -1138,7 +1141,7 @@ where
                     known += 1;
                     continue;
                 }
-                (Err(_), _) if round.as_mut().is_some_and(|seen| !seen.insert(fp)) => Next::Again,
+                (Err(_), _) if chunk.as_mut().is_some_and(|seen| !seen.insert(fp)) => Next::Again,
                 (Err(_), None) => Next::State(next),
                 (Err(_), Some(pack)) => {
                     let start = packed.len();
@@ -1297,7 +1300,7 @@ where
     /// where it made them. The calling thread merges the expansions strictly in frontier
     /// order, so numbering, counts and traces are those of one thread; while the chunk it must
     /// merge next is still being expanded, it expands the next chunk of the frontier itself.
-    /// A chunk is sized to take about [`ROUND`] (at least [`BATCH`] states): a few dozen
+    /// A chunk is sized to take about [`CHUNK_TIME`] (at least [`MIN_CHUNK`] states): a few dozen
     /// states of a large actor model, thousands of a small abstract spec, whose states take a
     /// microsecond each. How the frontier is cut and who expands what changes only the
     /// pre-filter: the merge decides every state, so no count or trace depends on it.
@@ -1323,7 +1326,7 @@ where
         // successors, so the merging thread only copies bytes.
         let expand_part = |part: Part<M::State>, table: &Table| -> Expanded<M::State> {
             let began = Instant::now();
-            let mut seen = RoundSeen::default();
+            let mut seen = ChunkSeen::default();
             let (meta, exps) = match part {
                 Part::States(part) => {
                     let exps = part
@@ -1378,7 +1381,7 @@ where
                 results.push(res_rx);
             }
             let explored = (|| {
-                let mut chunk = BATCH;
+                let mut chunk = MIN_CHUNK;
                 let mut queued = vec![0usize; workers];
                 let mut in_flight: VecDeque<InFlight<M::State>> = VecDeque::new();
                 loop {
@@ -1431,8 +1434,8 @@ where
                     };
                     // The next chunks' size, from how long this one took.
                     let per_state = took.as_secs_f64() / meta.len().max(1) as f64;
-                    chunk = ((ROUND.as_secs_f64() / per_state.max(1e-9)) as usize)
-                        .clamp(BATCH, MAX_BATCH);
+                    chunk = ((CHUNK_TIME.as_secs_f64() / per_state.max(1e-9)) as usize)
+                        .clamp(MIN_CHUNK, MAX_CHUNK);
                     for ((ix, depth), exp) in meta.into_iter().zip(exps) {
                         let (fresh, packed) = self.merge(g, found, ix, depth, exp)?;
                         for (ix, depth, f) in fresh {
@@ -1491,7 +1494,7 @@ where
         for s in exp.succ {
             let state = match s.state {
                 Next::Known(known) => Err(known),
-                Next::Again => Err(g.known(s.fp).expect("admitted earlier in the round")),
+                Next::Again => Err(g.known(s.fp).expect("admitted earlier in the chunk")),
                 Next::State(state) => Ok(Fresh::State(state)),
                 Next::Packed(range) => Ok(Fresh::Packed(range)),
             };

@@ -1256,6 +1256,21 @@ where
     (o.unique_states, o.total_states, o.max_depth, props)
 }
 
+/// Every search order and thread count a test of a frontier should hold for: BFS and DFS, one
+/// thread and two (DFS always runs on one).
+fn every_search() -> Vec<CheckOptions> {
+    [Strategy::Bfs, Strategy::Dfs]
+        .into_iter()
+        .flat_map(|strategy| {
+            [1, 2].map(|threads| CheckOptions {
+                strategy,
+                threads,
+                ..CheckOptions::default()
+            })
+        })
+        .collect()
+}
+
 #[test]
 fn a_packed_frontier_changes_no_count_verdict_or_trace() {
     let by_hand = Compact::<(u8, bool)> {
@@ -1263,24 +1278,17 @@ fn a_packed_frontier_changes_no_count_verdict_or_trace() {
         unpack: |b| (b[0], b[1] == 1),
     };
     let grid = || Checkable::new(Grid).with_end_states(|_, s| *s == (255, 255));
-    for strategy in [Strategy::Bfs, Strategy::Dfs] {
-        for threads in [1, 2] {
-            let opts = CheckOptions {
-                strategy,
-                threads,
-                ..CheckOptions::default()
-            };
-            // With liveness (the counter) and safety only (the grid).
-            let plain = run(&counter(6, true), opts.clone());
-            let packed = run(&counter(6, true).with_compact(by_hand), opts.clone());
-            assert_eq!(summary(&plain), summary(&packed));
-            let plain = run(&grid(), opts.clone());
-            let packed = run(&grid().with_compact(Compact::serde()), opts.clone());
-            assert_eq!(plain.unique_states, 65_536);
-            assert_eq!(status(&plain, "not the far corner"), Status::Violated);
-            assert_eq!(trace(&plain, "not the far corner").steps.len(), 510);
-            assert_eq!(summary(&plain), summary(&packed));
-        }
+    for opts in every_search() {
+        // With liveness (the counter) and safety only (the grid).
+        let plain = run(&counter(6, true), opts.clone());
+        let packed = run(&counter(6, true).with_compact(by_hand), opts.clone());
+        assert_eq!(summary(&plain), summary(&packed));
+        let plain = run(&grid(), opts.clone());
+        let packed = run(&grid().with_compact(Compact::serde()), opts.clone());
+        assert_eq!(plain.unique_states, 65_536);
+        assert_eq!(status(&plain, "not the far corner"), Status::Violated);
+        assert_eq!(trace(&plain, "not the far corner").steps.len(), 510);
+        assert_eq!(summary(&plain), summary(&packed));
     }
     // The serde encoding is exact.
     let s = (200u8, 7u8);
@@ -1313,32 +1321,25 @@ fn a_frontier_spilled_to_disk_changes_no_count_verdict_or_trace_and_leaves_no_fi
             .with_end_states(|_, s| *s == (255, 255))
             .with_compact(Compact::serde())
     };
-    for strategy in [Strategy::Bfs, Strategy::Dfs] {
-        for threads in [1, 2] {
-            let opts = CheckOptions {
-                strategy,
-                threads,
-                ..CheckOptions::default()
-            };
-            let in_memory = run(&grid(), opts.clone());
-            assert_eq!(in_memory.spilled, None);
-            // A budget of one byte: every full segment (64 bytes, the least) but the two ends goes
-            // to disk and comes back.
-            let spilled = run(
-                &grid(),
-                CheckOptions {
-                    frontier_memory: Some(1),
-                    ..opts
-                },
-            );
-            let written = spilled.spilled.expect("the frontier spilled");
-            assert!(written.segments >= 2 && written.bytes > 128, "{written:?}");
-            assert_eq!(summary(&in_memory), summary(&spilled));
-            assert_eq!(
-                trace(&in_memory, "not the far corner").steps,
-                trace(&spilled, "not the far corner").steps
-            );
-        }
+    for opts in every_search() {
+        let in_memory = run(&grid(), opts.clone());
+        assert_eq!(in_memory.spilled, None);
+        // A budget of one byte: every full segment (64 bytes, the least) but the two ends goes
+        // to disk and comes back.
+        let spilled = run(
+            &grid(),
+            CheckOptions {
+                frontier_memory: Some(1),
+                ..opts
+            },
+        );
+        let written = spilled.spilled.expect("the frontier spilled");
+        assert!(written.segments >= 2 && written.bytes > 128, "{written:?}");
+        assert_eq!(summary(&in_memory), summary(&spilled));
+        assert_eq!(
+            trace(&in_memory, "not the far corner").steps,
+            trace(&spilled, "not the far corner").steps
+        );
     }
     assert_eq!(spill_dirs(), Vec::<std::path::PathBuf>::new());
     // A model whose states do not pack cannot spill: a clear error, not a silent no-op.

@@ -124,6 +124,27 @@ fn a_model_checked_on_a_reliable_network_runs_on_the_reliable_channel() {
     assert_eq!(report.transport, Transport::Raw, "checked with lossy=true");
 }
 
+/// Chang-Roberts sets no timer of its own, so every wait with a µs timer is the channel's: none
+/// on a loss-free path (its deadlines wait for the node's next wake), many once the links
+/// have seen loss.
+#[test]
+fn the_channel_waits_with_a_precise_timer_only_after_evidence_of_loss() {
+    let precise = |loss: f64| {
+        let report = registry::cluster("chang-roberts", &[], &faulty(loss, &[], 3.0, 300))
+            .unwrap()
+            .unwrap();
+        assert_eq!(report.transport, Transport::Reliable);
+        assert_eq!((report.timed_out, report.violations.len()), (0, 0));
+        assert!(
+            report.per_node.iter().all(|c| c.timeouts == 0),
+            "{report:?}"
+        );
+        report.per_node.iter().map(|c| c.precise_waits).sum::<u64>()
+    };
+    assert_eq!(precise(0.0), 0);
+    assert!(precise(0.1) > 0);
+}
+
 #[test]
 fn partition_tm_from_rms_then_heal_completes_the_instance_in_flight() {
     // The TM (node 0) is cut off from the three RMs for the first 300 ms: the first

@@ -212,13 +212,14 @@ fn transport_text(t: impls::udp::Transport, c: &impls::udp::Counters) -> String 
             "channel    raw datagrams (the model was checked on a lossy network): nothing retransmitted".to_string()
         }
         impls::udp::Transport::Reliable => format!(
-            "channel    reliable (checked Selective Repeat, window {}, {}-bit sequence numbers): {} frames retransmitted ({} fast), {} stale datagrams dropped, {} datagrams of acks alone",
+            "channel    reliable (checked Selective Repeat, window {}, {}-bit sequence numbers): {} frames retransmitted ({} fast), {} stale datagrams dropped, {} datagrams of acks alone, {} waits with a µs timer",
             impls::udp::transport::WINDOW.size,
             impls::udp::transport::WINDOW.seq_bits,
             c.retransmitted,
             c.fast_retransmits,
             c.stale,
-            c.ack_only
+            c.ack_only,
+            c.precise_waits
         ),
     }
 }

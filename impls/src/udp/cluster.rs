@@ -45,6 +45,11 @@
 //!
 //! Latency is measured from the start of an instance (the epoch switch) to the step that
 //! reached the goal.
+//!
+//! An instance starts with a wake datagram to every node. A node whose wake is lost (the
+//! kernel-level loss recipe drops the cluster's datagrams as well as the nodes') would stay in
+//! the old instance until a peer's datagram or its next poll; so the coordinator wakes again,
+//! every 2 ms, each node that has not started an instance running for [`REWAKE_AFTER`].
 
 use super::faults::WireFaults;
 use super::node::{bind, Counters, Drops, NetCfg, Node, NodeCfg, NodeError, Observer, Transport};
@@ -64,6 +69,10 @@ use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// How long an instance runs before the coordinator wakes again the nodes that have not
+/// started it.
+pub const REWAKE_AFTER: Duration = Duration::from_millis(1);
 
 /// A named predicate over system states, shareable with the node threads.
 pub type GoalPred<'a, A, H> = (
@@ -428,6 +437,20 @@ where
         }
     }
 
+    /// Wakes again the nodes that have not started the current instance: their wake may have
+    /// been lost (the kernel-level loss recipe drops the cluster's datagrams too).
+    fn rewake(&self, judge: &Judge<'m, A, C, H>) {
+        let wake = wire::encode_wake(judge.epoch);
+        for (addr, _) in self
+            .addrs
+            .iter()
+            .zip(&judge.published)
+            .filter(|(_, p)| !**p)
+        {
+            let _ = self.control.send_to(&wake, addr);
+        }
+    }
+
     fn wake(&self, epoch: u64) {
         let wake = wire::encode_wake(epoch);
         for addr in &self.addrs {
@@ -664,9 +687,12 @@ where
                 break;
             }
             let mut judge = shared.judge.lock().unwrap_or_else(|p| p.into_inner());
-            if judge.started.elapsed() >= opts.instance_timeout {
+            let running = judge.started.elapsed();
+            if running >= opts.instance_timeout {
                 judge.timed_out += 1;
                 shared.next_instance(&mut judge);
+            } else if running >= REWAKE_AFTER && judge.published_count < n {
+                shared.rewake(&judge);
             }
         }
         shared.stop.store(true, Ordering::Release);

@@ -210,6 +210,17 @@ impl Entry {
         let target = (self.build)(&params)?;
         Ok((params, target))
     }
+
+    /// The same for a run over UDP (`cluster`, `node`): parameters with a default of their
+    /// own over UDP take it ([`Params::resolve_over_udp`]).
+    pub fn instantiate_over_udp(
+        &self,
+        settings: &[String],
+    ) -> Result<(Params, Box<dyn Target>), RegistryError> {
+        let params = Params::resolve_over_udp(&(self.params)(), settings)?;
+        let target = (self.build)(&params)?;
+        Ok((params, target))
+    }
 }
 
 /// Checks a registered protocol by name with `NAME=VALUE` settings: the one code path the CLI,
@@ -308,7 +319,7 @@ pub fn cluster(
     opts: &impls::udp::ClusterOptions,
 ) -> Result<Option<impls::udp::ClusterReport>, RegistryError> {
     let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
-    let (_, target) = find(name)?.instantiate(&settings)?;
+    let (_, target) = find(name)?.instantiate_over_udp(&settings)?;
     match target.net(&NetRequest::Cluster(opts.clone())).transpose()? {
         None => Ok(None),
         Some(NetReport::Cluster(report, _)) => Ok(Some(report)),

@@ -247,6 +247,47 @@ fn sliding_window_retransmission_timers_take_the_runtime_timeout_setting() {
     );
 }
 
+/// Over UDP the sliding windows' timeout defaults to a loopback's (150 µs), an explicit setting
+/// still wins, and everywhere else (the checker, the simulator) it stays 30 ms.
+#[test]
+fn sliding_windows_time_out_after_150_us_over_udp_unless_told_otherwise() {
+    let rto_us = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_checker"))
+            .args(args)
+            .args(["--json"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}");
+        let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        json["params"]["rto-us"].as_u64().unwrap()
+    };
+    let cluster = ["cluster", "go-back-n", "--instances", "3", "--seconds", "2"];
+    assert_eq!(rto_us(&cluster), specs::sliding_window::RTO_US_OVER_UDP);
+    assert_eq!(
+        rto_us(&[&cluster[..], &["--set", "rto-us=30000"]].concat()),
+        30_000
+    );
+    assert_eq!(rto_us(&["run", "go-back-n", "--runs", "1"]), 30_000);
+    let params = specs::params::Params::resolve_over_udp(
+        &(registry::find("two-phase-commit").unwrap().params)(),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::to_value(&params).unwrap(),
+        serde_json::to_value(
+            specs::params::Params::resolve(
+                &(registry::find("two-phase-commit").unwrap().params)(),
+                &[]
+            )
+            .unwrap()
+        )
+        .unwrap(),
+        "a protocol with no UDP default is the same over UDP"
+    );
+}
+
 #[test]
 fn sliding_windows_under_loss_replay_with_the_models_own_drops() {
     // Their model's network is ordered and lossy: a frame lost on the wire stays at the head

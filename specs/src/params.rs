@@ -86,6 +86,10 @@ pub struct Param {
     pub kind: ParamKind,
     pub default: Value,
     pub doc: &'static str,
+    /// The default over UDP (`checker cluster`, `checker node`), where a runtime setting
+    /// tuned for the checker's and the simulator's links does not suit a real network
+    /// ([`Params::resolve_over_udp`]).
+    pub udp_default: Option<Value>,
 }
 
 impl Param {
@@ -99,6 +103,19 @@ impl Param {
             },
             default: Value::Int(bounds.default),
             doc,
+            udp_default: None,
+        }
+    }
+
+    /// The same parameter with another default over UDP (an integer within its bounds).
+    pub fn over_udp(self, default: u64) -> Self {
+        let value = match &self.kind {
+            ParamKind::Int { min, max } if (*min..=*max).contains(&default) => Value::Int(default),
+            _ => panic!("{}: {default} is not a value of this parameter", self.name),
+        };
+        Self {
+            udp_default: Some(value),
+            ..self
         }
     }
 
@@ -113,6 +130,7 @@ impl Param {
             kind: ParamKind::Bool,
             default: Value::Bool(default),
             doc,
+            udp_default: None,
         }
     }
 
@@ -127,6 +145,7 @@ impl Param {
             kind: ParamKind::Choice(words),
             default: Value::Word(default),
             doc,
+            udp_default: None,
         }
     }
 
@@ -136,6 +155,7 @@ impl Param {
             kind: ParamKind::Text { hint },
             default: Value::Text(default.to_string()),
             doc,
+            udp_default: None,
         }
     }
 
@@ -193,8 +213,24 @@ pub struct Params(BTreeMap<&'static str, Value>);
 impl Params {
     /// Applies `NAME=VALUE` settings over the declared defaults.
     pub fn resolve(decls: &[Param], settings: &[String]) -> Result<Self, ParamError> {
+        Self::resolve_with(decls, settings, |p| p.default.clone())
+    }
+
+    /// Applies `NAME=VALUE` settings over the defaults for a run over UDP: a parameter's
+    /// [`Param::udp_default`] where it has one.
+    pub fn resolve_over_udp(decls: &[Param], settings: &[String]) -> Result<Self, ParamError> {
+        Self::resolve_with(decls, settings, |p| {
+            p.udp_default.clone().unwrap_or_else(|| p.default.clone())
+        })
+    }
+
+    fn resolve_with(
+        decls: &[Param],
+        settings: &[String],
+        default: impl Fn(&Param) -> Value,
+    ) -> Result<Self, ParamError> {
         let mut values: BTreeMap<&'static str, Value> =
-            decls.iter().map(|p| (p.name, p.default.clone())).collect();
+            decls.iter().map(|p| (p.name, default(p))).collect();
         let mut seen = std::collections::BTreeSet::new();
         for setting in settings {
             let Some((name, text)) = setting.split_once('=') else {

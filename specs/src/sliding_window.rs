@@ -34,6 +34,12 @@ use models::sliding_window::{
 use stateright::actor::{ActorModel, ActorModelAction, ActorModelState};
 use stateright::{Model, Property};
 
+/// The sliding windows' retransmission timeout over UDP (`checker cluster`, `checker node`),
+/// in µs. The default, 30 ms, suits the simulator's 1-10 ms links (at 150 µs it resends every
+/// frame dozens of times per round trip); on loopback a round trip takes tens of µs, and
+/// 30 ms would stall an instance for each loss.
+pub const RTO_US_OVER_UDP: u64 = 150;
+
 /// The actor system without the link's bounds; its history counts the messages lost.
 pub type SwActors = ActorModel<SwActor, SwCfg, u8>;
 /// A state of the whole system.
@@ -215,10 +221,13 @@ fn declare(
             true,
             "whether the sender retransmits when its timer expires",
         ))
-        .param(Param::bounded(
-            SwCfg::RTO_US,
-            "the sender's retransmission timeout at runtime, µs (the checker fires it at any moment)",
-        ))
+        .param(
+            Param::bounded(
+                SwCfg::RTO_US,
+                "the sender's retransmission timeout at runtime, µs (the checker fires it at any moment; 150 over UDP)",
+            )
+            .over_udp(RTO_US_OVER_UDP),
+        )
         .param(Param::bounded(
             SwCfg::CAPACITY,
             "the checker's link: the timer fires only while fewer messages are in flight",

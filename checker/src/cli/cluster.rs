@@ -64,7 +64,7 @@ pub fn plan(args: &Args) -> Result<Plan, UsageError> {
     }
     let (transport, faults) = args.net.parse()?;
     let entry = registry::find(&args.name)?;
-    let (params, target) = entry.instantiate(&args.set.set)?;
+    let (params, target) = entry.instantiate_over_udp(&args.set.set)?;
     let req = NetRequest::Cluster(ClusterOptions {
         transport,
         faults,

@@ -43,6 +43,7 @@ fn param_json(p: &Param) -> serde_json::Value {
             ParamKind::Text { .. } => "text",
         },
         "default": p.default,
+        "udp_default": p.udp_default,
         "doc": p.doc,
     });
     match &p.kind {

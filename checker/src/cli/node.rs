@@ -58,7 +58,7 @@ pub fn plan(args: &Args) -> Result<Plan, UsageError> {
     let seconds = positive_seconds("--seconds", args.seconds)?;
     let (transport, faults) = args.net.parse()?;
     let entry = registry::find(&args.name)?;
-    let (_, target) = entry.instantiate(&args.set.set)?;
+    let (_, target) = entry.instantiate_over_udp(&args.set.set)?;
     let req = NetRequest::Node(NodeOptions {
         id: args.id,
         listen,

@@ -206,9 +206,7 @@ impl Entry {
         &self,
         settings: &[String],
     ) -> Result<(Params, Box<dyn Target>), RegistryError> {
-        let params = Params::resolve(&(self.params)(), settings)?;
-        let target = (self.build)(&params)?;
-        Ok((params, target))
+        self.build_with(Params::resolve(&(self.params)(), settings)?)
     }
 
     /// The same for a run over UDP (`cluster`, `node`): parameters with a default of their
@@ -217,7 +215,10 @@ impl Entry {
         &self,
         settings: &[String],
     ) -> Result<(Params, Box<dyn Target>), RegistryError> {
-        let params = Params::resolve_over_udp(&(self.params)(), settings)?;
+        self.build_with(Params::resolve_over_udp(&(self.params)(), settings)?)
+    }
+
+    fn build_with(&self, params: Params) -> Result<(Params, Box<dyn Target>), RegistryError> {
         let target = (self.build)(&params)?;
         Ok((params, target))
     }

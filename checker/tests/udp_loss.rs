@@ -269,6 +269,13 @@ fn sliding_windows_time_out_after_150_us_over_udp_unless_told_otherwise() {
         30_000
     );
     assert_eq!(rto_us(&["run", "go-back-n", "--runs", "1"]), 30_000);
+    let decl = (registry::find("go-back-n").unwrap().params)();
+    let rto = decl.iter().find(|p| p.name == "rto-us").unwrap();
+    assert_eq!(
+        rto.default_words(),
+        "30000 (150 over UDP)",
+        "as list and --help show it"
+    );
     let params = specs::params::Params::resolve_over_udp(
         &(registry::find("two-phase-commit").unwrap().params)(),
         &[],

@@ -159,6 +159,14 @@ impl Param {
         }
     }
 
+    /// The default in words, for `list` and `--help`: `30000`, or `30000 (150 over UDP)`.
+    pub fn default_words(&self) -> String {
+        match &self.udp_default {
+            Some(udp) => format!("{} ({udp} over UDP)", self.default),
+            None => self.default.to_string(),
+        }
+    }
+
     /// The type in words, for `list` and error messages.
     pub fn type_words(&self) -> String {
         match &self.kind {

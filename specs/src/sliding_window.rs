@@ -224,7 +224,7 @@ fn declare(
         .param(
             Param::bounded(
                 SwCfg::RTO_US,
-                "the sender's retransmission timeout at runtime, µs (the checker fires it at any moment; 150 over UDP)",
+                "the sender's retransmission timeout at runtime, µs (the checker fires it at any moment)",
             )
             .over_udp(RTO_US_OVER_UDP),
         )

@@ -64,7 +64,7 @@ fn text(entries: &[Entry]) -> String {
     let width = |f: &dyn Fn(&Param) -> usize| all.iter().map(f).max().unwrap_or(0);
     let name_w = width(&|p| p.name.len());
     let type_w = width(&|p| p.type_words().len());
-    let default_w = width(&|p| p.default.to_string().len());
+    let default_w = width(&|p| p.default_words().len());
     let mut out = String::new();
     for e in entries {
         out.push_str(&format!("{} ({}): {}\n", e.name, e.kind, e.description));
@@ -73,7 +73,7 @@ fn text(entries: &[Entry]) -> String {
                 "    {:<name_w$}  {:<type_w$}  default {:<default_w$}  {}\n",
                 p.name,
                 p.type_words(),
-                p.default.to_string(),
+                p.default_words(),
                 p.doc
             ));
         }

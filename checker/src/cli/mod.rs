@@ -125,7 +125,7 @@ pub fn protocol_help(args: &[std::ffi::OsString]) -> Option<(String, String)> {
             "  {:<16} {}, default {}: {}\n",
             p.name,
             p.type_words(),
-            p.default,
+            p.default_words(),
             p.doc
         ));
     }

@@ -440,21 +440,22 @@ where
     /// Wakes again the nodes that have not started the current instance: their wake may have
     /// been lost (the kernel-level loss recipe drops the cluster's datagrams too).
     fn rewake(&self, judge: &Judge<'m, A, C, H>) {
-        let wake = wire::encode_wake(judge.epoch);
-        for (addr, _) in self
+        let late = self
             .addrs
             .iter()
             .zip(&judge.published)
-            .filter(|(_, p)| !**p)
-        {
-            let _ = self.control.send_to(&wake, addr);
-        }
+            .filter(|(_, p)| !**p);
+        self.wake_nodes(judge.epoch, late.map(|(addr, _)| addr));
     }
 
     fn wake(&self, epoch: u64) {
+        self.wake_nodes(epoch, &self.addrs);
+    }
+
+    fn wake_nodes<'a>(&self, epoch: u64, addrs: impl IntoIterator<Item = &'a SocketAddr>) {
         let wake = wire::encode_wake(epoch);
-        for addr in &self.addrs {
-            // A lost wake only delays the switch until the node's next poll.
+        for addr in addrs {
+            // A lost wake only delays the switch until the node's next poll (or rewake).
             let _ = self.control.send_to(&wake, addr);
         }
     }

@@ -56,9 +56,9 @@ pub const RANDOM_DELAY_US_MAX: u64 = 200;
 /// high-resolution timeout (see [`wait_plan`]).
 pub const PRECISE_AFTER_LOSS: Duration = Duration::from_secs(1);
 
-/// Evidence of loss counts when it comes twice within this: a loss-free path shows a stray
-/// one now and then (about once a second in a busy cluster: a frame retransmitted on its timer
-/// whose first copy was only late), a path losing 1 % of its datagrams one every few ms.
+/// Evidence of loss counts when it comes twice within this: one isolated drop does not switch
+/// a node to high-resolution waits for [`PRECISE_AFTER_LOSS`], while a path losing 1 % of its
+/// datagrams shows evidence every few ms.
 pub const LOSS_WINDOW: Duration = Duration::from_millis(100);
 
 /// Outside that time, the longest a node with a link deadline pending blocks in the socket
@@ -443,15 +443,7 @@ where
             .min();
         let links = self.links.iter().filter_map(Link::next_deadline).min();
         let links_precise = self.precise_links_until.is_some_and(|t| now < t);
-        // A reliable node blocks for at most a tick whether or not a link deadline is pending,
-        // so that the socket's read timeout stays the same from wait to wait (one system
-        // call less each time).
-        let max_wait = if self.reliable {
-            max_wait.min(LINK_TICK)
-        } else {
-            max_wait
-        };
-        let (wait, precise) = wait_plan(now, max_wait, exact, links, links_precise);
+        let (wait, precise) = wait_plan(now, max_wait, self.reliable, exact, links, links_precise);
         if wait.is_zero() {
             return;
         }
@@ -974,10 +966,11 @@ where
     }
 }
 
-/// How long a node waits for datagrams, and whether it needs a high-resolution timeout, at
-/// `now`, given the earliest deadline that must be met on time (`exact`: the actor's timers
-/// and random choices, the injector's delayed datagrams), the links' earliest deadline
-/// (retransmission, held acks) and whether links must be on time too.
+/// How long a node waits for datagrams (at most `max_wait`), and whether it needs a
+/// high-resolution timeout, at `now`, given the earliest deadline that must be met on time
+/// (`exact`: the actor's timers and random choices, the injector's delayed datagrams), the
+/// links' earliest deadline (retransmission, held acks; only a `reliable` node has links) and
+/// whether links must be on time too.
 ///
 /// A high-resolution timeout costs a timer programmed and cancelled on each wait, which on a
 /// virtual machine (where programming the timer exits to the hypervisor) cost a third of the
@@ -988,20 +981,29 @@ where
 /// next wake (a datagram, or that tick): a retransmission or held ack is then late by at most
 /// a few ms, which only the first loss on a loss-free path pays. A precise wait for `exact`
 /// includes the links' deadline, which then costs nothing more.
+///
+/// A reliable node blocks for at most [`LINK_TICK`] whether or not a link deadline is pending,
+/// so that the socket's read timeout stays the same from wait to wait (one system call less
+/// each time).
 pub fn wait_plan(
     now: Instant,
     max_wait: Duration,
+    reliable: bool,
     exact: Option<Instant>,
     links: Option<Instant>,
     links_precise: bool,
 ) -> (Duration, bool) {
+    let max_wait = if reliable {
+        max_wait.min(LINK_TICK)
+    } else {
+        max_wait
+    };
     let until = |at: Instant| at.saturating_duration_since(now);
     let precise = exact
         .filter(|&at| until(at) < max_wait)
         .or(links.filter(|&at| links_precise && until(at) < max_wait));
     match precise {
         Some(at) => (until(links.map_or(at, |l| l.min(at))), true),
-        None if links.is_some() => (max_wait.min(LINK_TICK), false),
         None => (max_wait, false),
     }
 }
@@ -1077,46 +1079,59 @@ mod tests {
         let now = Instant::now();
         let max = Duration::from_millis(10);
         let us = |n: u64| now + Duration::from_micros(n);
-        assert_eq!(wait_plan(now, max, None, None, false), (max, false));
+        // Raw datagrams wait up to the longest wait; a reliable node a tick at most, whether
+        // or not a link deadline is pending.
+        assert_eq!(wait_plan(now, max, false, None, None, false), (max, false));
+        assert_eq!(
+            wait_plan(now, max, true, None, None, false),
+            (LINK_TICK, false)
+        );
         // A retransmission deadline on a loss-free path: block in the socket, a tick at most.
         assert_eq!(
-            wait_plan(now, max, None, Some(us(400)), false),
+            wait_plan(now, max, true, None, Some(us(400)), false),
             (LINK_TICK, false)
         );
         assert_eq!(
-            wait_plan(now, Duration::from_millis(2), None, Some(us(400)), false),
+            wait_plan(
+                now,
+                Duration::from_millis(2),
+                true,
+                None,
+                Some(us(400)),
+                false
+            ),
             (Duration::from_millis(2), false)
         );
         // After evidence of loss: on time.
         assert_eq!(
-            wait_plan(now, max, None, Some(us(400)), true),
+            wait_plan(now, max, true, None, Some(us(400)), true),
             (Duration::from_micros(400), true)
         );
         // Beyond the longest wait, a deadline needs no timer yet.
         assert_eq!(
-            wait_plan(now, max, None, Some(us(20_000)), true),
+            wait_plan(now, max, true, None, Some(us(20_000)), true),
             (LINK_TICK, false)
         );
         // An actor's timer is always met on time, and the precise wait then covers the links.
         assert_eq!(
-            wait_plan(now, max, Some(us(900)), None, false),
+            wait_plan(now, max, false, Some(us(900)), None, false),
             (Duration::from_micros(900), true)
         );
         assert_eq!(
-            wait_plan(now, max, Some(us(900)), Some(us(400)), false),
+            wait_plan(now, max, true, Some(us(900)), Some(us(400)), false),
             (Duration::from_micros(400), true)
         );
         assert_eq!(
-            wait_plan(now, max, Some(us(900)), Some(us(2_000)), false),
+            wait_plan(now, max, true, Some(us(900)), Some(us(2_000)), false),
             (Duration::from_micros(900), true)
         );
         assert_eq!(
-            wait_plan(now, max, Some(us(50_000)), None, false),
+            wait_plan(now, max, false, Some(us(50_000)), None, false),
             (max, false)
         );
         // Due already: no wait.
         assert_eq!(
-            wait_plan(us(500), max, Some(us(100)), None, false),
+            wait_plan(us(500), max, false, Some(us(100)), None, false),
             (Duration::ZERO, true)
         );
     }

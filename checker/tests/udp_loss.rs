@@ -128,8 +128,8 @@ fn a_model_checked_on_a_reliable_network_runs_on_the_reliable_channel() {
 /// on a loss-free path (its deadlines wait for the node's next wake), many once the links
 /// have seen loss.
 #[test]
-fn the_channel_waits_with_a_precise_timer_only_after_evidence_of_loss() {
-    let precise = |loss: f64| {
+fn the_channel_waits_with_a_precise_timer_and_sends_copies_only_after_evidence_of_loss() {
+    let channel = |loss: f64| {
         let report = registry::cluster("chang-roberts", &[], &faulty(loss, &[], 3.0, 300))
             .unwrap()
             .unwrap();
@@ -139,10 +139,13 @@ fn the_channel_waits_with_a_precise_timer_only_after_evidence_of_loss() {
             report.per_node.iter().all(|c| c.timeouts == 0),
             "{report:?}"
         );
-        report.per_node.iter().map(|c| c.precise_waits).sum::<u64>()
+        let sum = |f: fn(&impls::udp::Counters) -> u64| report.per_node.iter().map(f).sum();
+        (sum(|c| c.precise_waits), sum(|c| c.copies))
     };
-    assert_eq!(precise(0.0), 0);
-    assert!(precise(0.1) > 0);
+    assert_eq!(channel(0.0), (0, 0));
+    // 10% is above `COPIES_FROM`: the peers ask for each datagram with frames twice.
+    let (precise, copies) = channel(0.1);
+    assert!(precise > 0 && copies > 0, "{precise} µs-timer waits, {copies} copies");
 }
 
 #[test]

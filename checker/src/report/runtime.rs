@@ -99,8 +99,8 @@ pub fn node_text(protocol: &str, r: &NodeReport) -> String {
     let i = &c.injected;
     let _ = writeln!(
         out,
-        "channel: {} retransmitted, {} fast, {} stale, {} acks alone; injected: {} lost, {} duplicated, {} delayed, {} partitioned",
-        c.retransmitted, c.fast_retransmits, c.stale, c.ack_only, i.lost, i.duplicated, i.delayed, i.partitioned
+        "channel: {} retransmitted, {} fast, {} stale, {} acks alone, {} sent twice; injected: {} lost, {} duplicated, {} delayed, {} partitioned",
+        c.retransmitted, c.fast_retransmits, c.stale, c.ack_only, c.copies, i.lost, i.duplicated, i.delayed, i.partitioned
     );
     let _ = writeln!(out, "state: {}", r.state);
     out
@@ -212,13 +212,14 @@ fn transport_text(t: impls::udp::Transport, c: &impls::udp::Counters) -> String 
             "channel    raw datagrams (the model was checked on a lossy network): nothing retransmitted".to_string()
         }
         impls::udp::Transport::Reliable => format!(
-            "channel    reliable (checked Selective Repeat, window {}, {}-bit sequence numbers): {} frames retransmitted ({} fast), {} stale datagrams dropped, {} datagrams of acks alone, {} waits with a µs timer",
+            "channel    reliable (checked Selective Repeat, window {}, {}-bit sequence numbers): {} frames retransmitted ({} fast), {} stale datagrams dropped, {} datagrams of acks alone, {} datagrams sent twice, {} waits with a µs timer",
             impls::udp::transport::WINDOW.size,
             impls::udp::transport::WINDOW.seq_bits,
             c.retransmitted,
             c.fast_retransmits,
             c.stale,
             c.ack_only,
+            c.copies,
             c.precise_waits
         ),
     }

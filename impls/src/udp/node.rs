@@ -139,6 +139,10 @@ pub struct Counters {
     /// [`wait_plan`]), each a timer programmed and cancelled.
     #[serde(default)]
     pub precise_waits: u64,
+    /// Reliable channel: datagrams sent a second time, back to back, because the peer saw
+    /// datagrams from this node lost lately (see [`super::transport`]).
+    #[serde(default)]
+    pub copies: u64,
     /// Faults injected into what this node sent.
     pub injected: Injected,
 }
@@ -161,6 +165,7 @@ impl Counters {
         self.stale += o.stale;
         self.ack_only += o.ack_only;
         self.precise_waits += o.precise_waits;
+        self.copies += o.copies;
         self.injected.add(&o.injected);
     }
 }
@@ -841,6 +846,9 @@ where
                 || link.next_number(),
                 |d| datagrams.push(d.to_vec()),
             );
+            // Acks alone are not copied: a lost one costs a spurious retransmission, not a
+            // stalled peer.
+            let copies = link.copies() && !frames.is_empty();
             self.counters.ack_only += if frames.is_empty() {
                 datagrams.len() as u64
             } else {
@@ -850,6 +858,11 @@ where
                 self.send_buf = d;
                 // Messages are counted once, when they enter the link.
                 self.emit(dst, 0);
+                if copies {
+                    wire::mark_copy(&mut self.send_buf);
+                    self.emit(dst, 0);
+                    self.counters.copies += 1;
+                }
             }
         }
         let mut stats = self.links_done;

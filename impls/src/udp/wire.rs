@@ -6,7 +6,8 @@
 //! ```text
 //! offset  size  field
 //!      0     2  magic "FT"
-//!      2     1  version (3; version 1 had no kind 2, version 2 no kind 3)
+//!      2     1  version (4; version 1 had no kind 2, version 2 no kind 3, version 3 no flags
+//!               in a segment's datagram number)
 //!      3     1  kind: 0 = one protocol message, 1 = wake (no payload),
 //!                     2 = coalesced protocol messages, 3 = reliable-channel segment
 //!      4     4  sender id, little endian
@@ -17,8 +18,10 @@
 //!                 kind 2: one or more frames, each a 2-byte little-endian length then that
 //!                         many bytes: one postcard-encoded message
 //!                 kind 3: 8 bytes sender's incarnation, 8 bytes the incarnation it
-//!                         believes the receiver has (0: unknown), 8 bytes datagram number,
-//!                         1 byte ack count A, A acks (one sequence number each), then
+//!                         believes the receiver has (0: unknown), 8 bytes datagram number
+//!                         (the low 62 bits; bit 63 marks the second copy of a datagram
+//!                         sent twice, bit 62 asks the receiver to send its datagrams twice:
+//!                         see `transport`), 1 byte ack count A, A acks (one sequence number each), then
 //!                         frames, each: 1 byte sequence number, 2-byte LE length, that many
 //!                         bytes of kind-2 frames (the messages the frame carries)
 //! ```
@@ -56,7 +59,7 @@ use thiserror::Error;
 /// The first two bytes of every datagram.
 pub const MAGIC: [u8; 2] = *b"FT";
 /// The format version in byte 2.
-pub const VERSION: u8 = 3;
+pub const VERSION: u8 = 4;
 /// Bytes before the payload.
 pub const HEADER_LEN: usize = 16;
 /// Largest datagram sent or accepted, header included. Loopback carries up to 65,507 bytes of
@@ -72,6 +75,16 @@ const KIND_WAKE: u8 = 1;
 const KIND_BATCH: u8 = 2;
 /// The kind of a reliable-channel segment.
 pub const KIND_SEGMENT: u8 = 3;
+
+/// A segment's datagram number: the number proper, in the low bits.
+pub const NUMBER_MASK: u64 = (1 << 62) - 1;
+/// Flag of a segment's datagram number: this datagram is the second copy of the one before it.
+pub const NUMBER_COPY: u64 = 1 << 63;
+/// Flag of a segment's datagram number: the sender saw datagrams from the receiver lost
+/// lately, and asks it to send each datagram twice.
+pub const NUMBER_LOSSY: u64 = 1 << 62;
+/// Offset of a segment's datagram number.
+const NUMBER_AT: usize = HEADER_LEN + 16;
 
 /// Bytes of a segment before its acks: the header, two incarnations, the number, the count.
 pub const SEGMENT_HEADER_LEN: usize = HEADER_LEN + 8 + 8 + 8 + 1;
@@ -376,7 +389,7 @@ pub fn decode_segment(
     }
     let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
     let epoch = u64_at(8);
-    let (incarnation, peer_incarnation, number) = (u64_at(16), u64_at(24), u64_at(32));
+    let (incarnation, peer_incarnation, number) = (u64_at(16), u64_at(24), u64_at(NUMBER_AT));
     let count = usize::from(bytes[40]);
     let rest = &bytes[SEGMENT_HEADER_LEN..];
     if rest.len() < count {
@@ -406,11 +419,18 @@ pub fn decode_segment(
         super::transport::Received {
             incarnation,
             peer_incarnation,
-            number,
+            number: number & NUMBER_MASK,
+            copy: number & NUMBER_COPY != 0,
+            lossy: number & NUMBER_LOSSY != 0,
             acks,
             frames,
         },
     ))
+}
+
+/// Marks a segment datagram built by [`pack_segments`] as the second copy of itself.
+pub fn mark_copy(datagram: &mut [u8]) {
+    datagram[NUMBER_AT + 7] |= (NUMBER_COPY >> 56) as u8;
 }
 
 /// Appends one message payload (from [`encode_payload`]) to a frame payload as a kind-2 frame.

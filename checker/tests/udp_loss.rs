@@ -145,7 +145,10 @@ fn the_channel_waits_with_a_precise_timer_and_sends_copies_only_after_evidence_o
     assert_eq!(channel(0.0), (0, 0));
     // 10% is above `COPIES_FROM`: the peers ask for each datagram with frames twice.
     let (precise, copies) = channel(0.1);
-    assert!(precise > 0 && copies > 0, "{precise} µs-timer waits, {copies} copies");
+    assert!(
+        precise > 0 && copies > 0,
+        "{precise} µs-timer waits, {copies} copies"
+    );
 }
 
 #[test]

@@ -126,7 +126,8 @@ pub struct Counters {
     /// Storage writes that failed.
     pub storage_errors: u64,
     /// Reliable channel: frames retransmitted (on a timer or fast), fast retransmissions,
-    /// and datagrams dropped as not newer than one already received (reordered, duplicated).
+    /// and datagrams dropped as not newer than one already received (reordered, duplicated,
+    /// second copies).
     pub retransmitted: u64,
     pub fast_retransmits: u64,
     pub stale: u64,

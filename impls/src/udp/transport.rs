@@ -282,7 +282,9 @@ impl Link {
         // once, so that the peer's fast retransmit sees the ack of a frame sent after the
         // lost one without waiting for [`ACK_DELAY`]. A second copy taken without its first
         // is a loss too, which the copy repaired.
-        let missing = seg.number.saturating_sub(self.number_in.map_or(1, |n| n + 1));
+        let missing = seg
+            .number
+            .saturating_sub(self.number_in.map_or(1, |n| n + 1));
         if missing > 0 {
             self.ack_now = true;
         }
@@ -620,7 +622,10 @@ mod tests {
         assert!(asked, "the receiver estimates the loss above COPIES_FROM");
         let (got, [copied, receiver], _) = send_over_a_lossy_link(false, true);
         assert_eq!(got, (0..3000).collect::<Vec<_>>());
-        assert!(receiver.stale > 0, "second copies of datagrams that arrived");
+        assert!(
+            receiver.stale > 0,
+            "second copies of datagrams that arrived"
+        );
         // Frames are lost 4% of the time instead of 20%; lost acks (never copied) still
         // cost a retransmission each (977 retransmissions against 1,735 when written).
         assert!(
@@ -848,9 +853,8 @@ mod tests {
     fn the_peers_flag_sets_the_copies_and_a_second_copy_counts_once() {
         let now = Instant::now();
         let mut link = Link::new();
-        let take = |link: &mut Link, seg: Received<'_>| {
-            link.handle_segment(&seg, 1, now, &mut Vec::new())
-        };
+        let take =
+            |link: &mut Link, seg: Received<'_>| link.handle_segment(&seg, 1, now, &mut Vec::new());
         assert!(!link.copies());
         assert!(take(&mut link, segment(1, false, true)));
         assert!(link.copies(), "the peer asked");
